@@ -1,0 +1,215 @@
+/*
+ * mapicore.h - the static library both DLLs share (tandem32.dll and minimapi.dll).
+ *
+ * What lives here is MAPI value-level machinery that every object needs, written once:
+ * the allocator triple, property values (size, deep copy, compare, ANSI/Unicode conversion),
+ * property bags with GetProps/GetPropList/SetProps/DeleteProps semantics, MAPIERROR blocks,
+ * and an in-memory table (the ITableData model: rows kept by an index column, any number of
+ * IMAPITable views over them).
+ *
+ * Rules: memory handed to a caller comes from the caller-visible allocator (mc_alloc) as one
+ * root block with AllocateMore children; memory kept inside an object is ours (HeapAlloc) and
+ * never mixes with caller memory. Everything here is thread-safe where it keeps state.
+ * This library links nothing from mapi32.dll.
+ */
+#ifndef TANDEM_MAPICORE_H
+#define TANDEM_MAPICORE_H
+
+#include <windows.h>
+#include <mapix.h>
+#include <mapispi.h>
+#include <mapiutil.h>
+#include "tandem/mapiext.h"
+
+/* ---- allocators -------------------------------------------------------------------------- */
+
+/* The three routines MAPI hands to a provider's init function (or GetMemAllocRoutines). */
+typedef struct mc_alloc
+{
+    LPALLOCATEBUFFER allocate_buffer;
+    LPALLOCATEMORE   allocate_more;
+    LPFREEBUFFER     free_buffer;
+} mc_alloc;
+
+/* Internal (non-caller) memory: process heap. mc_free(NULL) is a no-op. */
+void *mc_malloc(SIZE_T size);
+void *mc_calloc(SIZE_T count, SIZE_T size);   /* zeroed; NULL on overflow */
+void *mc_realloc(void *p, SIZE_T size);
+void  mc_free(void *p);
+WCHAR *mc_wcsdup(const WCHAR *s);
+char  *mc_strdup(const char *s);
+
+/* Allocate `size` bytes as a child of `parent` (parent NULL -> a new root block). */
+HRESULT mc_alloc_more(const mc_alloc *a, void *parent, ULONG size, void **out);
+
+/* ---- strings ------------------------------------------------------------------------------ */
+
+/* UTF-16 <-> code-page strings (CP_ACP for PT_STRING8). Results are internal memory. */
+WCHAR *mc_a2w(const char *s);
+char  *mc_w2a(const WCHAR *s);
+/* Same, into caller memory under `parent` (AllocateMore). */
+HRESULT mc_a2w_more(const mc_alloc *a, void *parent, const char *s, WCHAR **out);
+HRESULT mc_w2a_more(const mc_alloc *a, void *parent, const WCHAR *s, char **out);
+
+/* ---- property values ---------------------------------------------------------------------- */
+
+/* TRUE if the property type (without MV_INSTANCE) is one MAPI defines, MV forms included. */
+BOOL mc_prop_type_valid(ULONG type);
+
+/* Bytes of payload a deep copy of *v needs beyond the SPropValue itself (strings with their
+ * terminators, binaries, GUIDs, MV arrays and their elements). */
+ULONG mc_prop_payload_size(const SPropValue *v);
+
+/* Deep copy *src into *dst; payload from AllocateMore(parent). parent NULL -> internal heap
+ * memory, released with mc_prop_free_internal(). */
+HRESULT mc_prop_copy(const mc_alloc *a, void *parent, SPropValue *dst, const SPropValue *src);
+void    mc_prop_free_internal(SPropValue *v);   /* frees the payload of an internal copy */
+
+/* Copy n values into one new root block (*out). n == 0 -> *out NULL, S_OK. */
+HRESULT mc_props_dup(const mc_alloc *a, ULONG n, const SPropValue *src, SPropValue **out);
+
+/* Convert a string value to the requested string type (PT_UNICODE/PT_STRING8 and their MV
+ * forms): *dst gets the converted value with its payload under `parent`. Other types copy. */
+HRESULT mc_prop_convert(const mc_alloc *a, void *parent, SPropValue *dst, const SPropValue *src,
+                        ULONG wanted_type);
+
+/* Find a value by tag in an array; a PT_UNSPECIFIED tag matches by ID alone; a string tag
+ * matches the other string width too. NULL when absent. */
+const SPropValue *mc_props_find(ULONG n, const SPropValue *v, ULONG tag);
+
+/* Total order for sorting and relational restrictions: <0, 0, >0. Values of different types
+ * order by type. Strings compare case-insensitively and linguistically (CompareStringW);
+ * binaries by length then bytes (MAPI's rule), integers and times numerically. */
+int  mc_prop_compare(const SPropValue *a, const SPropValue *b);
+BOOL mc_prop_equal(const SPropValue *a, const SPropValue *b);   /* exact, type and value */
+
+/* Tag arrays. */
+HRESULT mc_tags_dup(const mc_alloc *a, const SPropTagArray *src, SPropTagArray **out);
+BOOL    mc_tags_contain(const SPropTagArray *t, ULONG tag);        /* by ID and type */
+
+/* ---- MAPIERROR ---------------------------------------------------------------------------- */
+
+/* One AllocateBuffer block with its strings as children; strings Unicode iff MAPI_UNICODE is
+ * in `flags`. `component` and `text` are UTF-16 (converted for ANSI callers). */
+HRESULT mc_make_mapierror(const mc_alloc *a, ULONG flags, const WCHAR *component,
+                          const WCHAR *text, ULONG low_level_error, LPMAPIERROR *out);
+
+/* Per-object "last error" record for GetLastError: set by a method that fails with a reason
+ * worth telling; read by GetLastError. Thread-safe. */
+typedef struct mc_last_error
+{
+    CRITICAL_SECTION lock;
+    HRESULT hr;
+    WCHAR *text;        /* internal memory */
+} mc_last_error;
+void    mc_last_error_init(mc_last_error *e);
+void    mc_last_error_destroy(mc_last_error *e);
+HRESULT mc_last_error_set(mc_last_error *e, HRESULT hr, const WCHAR *fmt, ...); /* returns hr */
+/* GetLastError body: hr == the recorded one -> its text; any other hr -> a generic text
+ * describing hr (mc_hresult_name), never NULL. MAPI_E_INVALID_PARAMETER for NULL out. */
+HRESULT mc_last_error_get(mc_last_error *e, const mc_alloc *a, const WCHAR *component,
+                          HRESULT hr, ULONG flags, LPMAPIERROR *out);
+const WCHAR *mc_hresult_name(HRESULT hr);   /* L"MAPI_E_NOT_FOUND" etc., or L"" */
+
+/* ---- property bag ------------------------------------------------------------------------- */
+
+/* A set of properties kept in internal memory, in insertion order, one value per property ID.
+ * Not locked: the owning object locks around calls. */
+typedef struct mc_propbag mc_propbag;
+
+mc_propbag *mc_propbag_new(void);
+void        mc_propbag_free(mc_propbag *b);
+ULONG       mc_propbag_count(const mc_propbag *b);
+const SPropValue *mc_propbag_at(const mc_propbag *b, ULONG i);   /* i < count */
+/* Lookup by tag (PT_UNSPECIFIED matches any type; string widths match each other). */
+const SPropValue *mc_propbag_get(const mc_propbag *b, ULONG tag);
+HRESULT     mc_propbag_set(mc_propbag *b, const SPropValue *v);   /* deep copy, replaces by ID */
+BOOL        mc_propbag_delete(mc_propbag *b, ULONG tag);          /* by ID; TRUE if it was there */
+void        mc_propbag_clear(mc_propbag *b);
+HRESULT     mc_propbag_copy(mc_propbag *dst, const mc_propbag *src);   /* replaces dst's content */
+/* Convenience readers: a string property in either width as UTF-16 (internal memory, caller
+ * frees with mc_free) or NULL; a PT_LONG or `def`; a PT_BINARY (pointer into the bag). */
+WCHAR      *mc_propbag_get_wstr(const mc_propbag *b, ULONG prop_id);
+LONG        mc_propbag_get_long(const mc_propbag *b, ULONG tag, LONG def);
+const SBinary *mc_propbag_get_bin(const mc_propbag *b, ULONG tag);
+
+/* IMAPIProp::GetProps over a bag. `computed` (may be NULL, n_computed values) are values the
+ * object computes; they override the bag. tags NULL -> every property (computed ones too),
+ * strings in the width MAPI_UNICODE asks for; PT_UNSPECIFIED is filled with the real type;
+ * missing -> PT_ERROR/MAPI_E_NOT_FOUND and MAPI_W_ERRORS_RETURNED; string width converted as
+ * requested. `hidden(tag)` (may be NULL) hides properties from a NULL-tags request (secure
+ * profile properties). tags->cValues == 0 -> MAPI_E_INVALID_PARAMETER. */
+typedef BOOL (*mc_hidden_fn)(ULONG tag);
+HRESULT mc_getprops(const mc_alloc *a, const mc_propbag *b, const SPropValue *computed,
+                    ULONG n_computed, const SPropTagArray *tags, ULONG flags,
+                    mc_hidden_fn hidden, ULONG *count, SPropValue **out);
+/* IMAPIProp::GetPropList: bag + computed + extra tags (e.g. PT_OBJECT tags), no duplicates. */
+HRESULT mc_getproplist(const mc_alloc *a, const mc_propbag *b, const SPropValue *computed,
+                       ULONG n_computed, const SPropTagArray *extra, ULONG flags,
+                       mc_hidden_fn hidden, SPropTagArray **out);
+
+/* IMAPIProp::SetProps over a bag. `check(tag, ctx)` (may be NULL) returns S_OK to accept a
+ * property or the SCODE to report in the problem array (MAPI_E_COMPUTED, MAPI_E_NO_ACCESS...).
+ * PR_NULL and PT_ERROR entries are skipped; PT_OBJECT or an MV value with zero entries ->
+ * MAPI_E_INVALID_PARAMETER (nothing changed); invalid types -> problem MAPI_E_INVALID_TYPE.
+ * problems may be NULL; otherwise it gets one block or NULL when there was no problem. */
+typedef SCODE (*mc_check_fn)(ULONG tag, void *ctx);
+HRESULT mc_setprops(const mc_alloc *a, mc_propbag *b, ULONG n, const SPropValue *props,
+                    mc_check_fn check, void *ctx, SPropProblemArray **problems);
+/* IMAPIProp::DeleteProps over a bag; absent tags are not a problem; check as above. */
+HRESULT mc_deleteprops(const mc_alloc *a, mc_propbag *b, const SPropTagArray *tags,
+                       mc_check_fn check, void *ctx, SPropProblemArray **problems);
+
+/* ---- SRowSet helpers ---------------------------------------------------------------------- */
+
+void mc_free_rows(const mc_alloc *a, SRowSet *rows);    /* each row then the set (FreeProws) */
+
+/* ---- restrictions -------------------------------------------------------------------------- */
+
+/* Validate a restriction tree (types known, no NULL sub-restrictions, depth bounded). */
+HRESULT mc_restriction_validate(const SRestriction *r);
+/* Evaluate against one row. Sub-restrictions (RES_SUBRESTRICTION) are false here. */
+BOOL    mc_restriction_match(const SRestriction *r, ULONG n, const SPropValue *row);
+
+/* ---- in-memory tables (ITableData model) -------------------------------------------------- */
+
+/* Table data: rows identified by the value of `index_tag` (unique per row), kept in insertion
+ * order. Views (IMAPITable) see changes at once and get table notifications. Thread-safe. */
+typedef struct mc_table mc_table;
+
+HRESULT mc_table_new(const mc_alloc *a, ULONG index_tag, const SPropTagArray *default_columns,
+                     mc_table **out);
+void    mc_table_addref(mc_table *t);
+void    mc_table_release(mc_table *t);          /* views hold their own references */
+/* Add or replace the row whose index value equals the one in `props` (which must carry
+ * index_tag). Replacing keeps its position. Views get TABLE_ROW_ADDED / TABLE_ROW_MODIFIED. */
+HRESULT mc_table_modify_row(mc_table *t, ULONG n, const SPropValue *props);
+/* Delete the row with this index value; MAPI_E_NOT_FOUND if none. Views: TABLE_ROW_DELETED. */
+HRESULT mc_table_delete_row(mc_table *t, const SPropValue *index);
+HRESULT mc_table_delete_all(mc_table *t);       /* views: TABLE_RELOAD */
+ULONG   mc_table_row_count(mc_table *t);
+/* Open a new IMAPITable view: its own columns, sort, restriction, cursor and bookmarks.
+ * Every row a view returns carries PR_INSTANCE_KEY when asked for (unique per row and view
+ * lifetime). `on_release` (may be NULL) is called with `ctx` when the view is destroyed, so the
+ * object that opened it can drop a reference it kept for the view. */
+HRESULT mc_table_open_view(mc_table *t, void (*on_release)(void *ctx), void *ctx,
+                           IMAPITable **out);
+
+/* ---- object counting (for DllCanUnloadNow and leak checks) -------------------------------- */
+
+/* Each DLL keeps one counter of live COM objects; mapicore's own objects (table views) count
+ * in the counter of the DLL they are linked into. */
+extern LONG mc_live_objects;
+static inline void mc_object_created(void)   { InterlockedIncrement(&mc_live_objects); }
+static inline void mc_object_destroyed(void) { InterlockedDecrement(&mc_live_objects); }
+
+/* ---- tracing ------------------------------------------------------------------------------ */
+
+/* Channels are enabled at run time by TANDEM_TRACE (comma-separated channel names, or "all");
+ * silent by default. Output goes to stderr. */
+BOOL mc_trace_enabled(const char *channel);
+void mc_trace(const char *channel, const char *func, const char *fmt, ...);
+#define MC_TRACE(ch, ...) do { if (mc_trace_enabled(ch)) mc_trace(ch, __func__, __VA_ARGS__); } while (0)
+#define MC_FIXME(...) MC_TRACE("fixme", __VA_ARGS__)
+
+#endif /* TANDEM_MAPICORE_H */

@@ -1,0 +1,15 @@
+# Shared part of the MinGW-w64 toolchain files. Expects TANDEM_TRIPLET.
+set(CMAKE_C_COMPILER   ${TANDEM_TRIPLET}-gcc)
+set(CMAKE_RC_COMPILER  ${TANDEM_TRIPLET}-windres)
+set(CMAKE_AR           /usr/bin/${TANDEM_TRIPLET}-ar CACHE FILEPATH "")
+set(CMAKE_RANLIB       /usr/bin/${TANDEM_TRIPLET}-ranlib CACHE FILEPATH "")
+set(CMAKE_FIND_ROOT_PATH /usr/${TANDEM_TRIPLET})
+set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
+set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
+set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
+set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
+# widl for the project's IDL files; Debian ships it as <triplet>-widl (mingw-w64-tools).
+set(TANDEM_WIDL /usr/bin/${TANDEM_TRIPLET}-widl)
+if(NOT EXISTS ${TANDEM_WIDL})
+  set(TANDEM_WIDL /usr/bin/x86_64-w64-mingw32-widl)
+endif()
