@@ -25,7 +25,8 @@ endfunction()
 # API: it links mapi32 (Wine's, which forwards to the registered minimapi) and nothing of ours.
 function(tandem_wine_test name)
   cmake_parse_arguments(T "" "" "SOURCES" ${ARGN})
-  add_executable(${name} ${T_SOURCES} ${CMAKE_SOURCE_DIR}/wine-tests/wtest.c)
+  add_executable(${name} ${T_SOURCES} ${CMAKE_SOURCE_DIR}/wine-tests/wtest.c
+                         ${CMAKE_SOURCE_DIR}/wine-tests/wtmapi.c)
   target_link_libraries(${name} PRIVATE mapi32 ole32 uuid)
   target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR}/wine-tests)
   add_dependencies(${name} minimapi tandem32)

@@ -1,0 +1,130 @@
+/*
+ * wtmapi.c - shared helpers of the conformance tests (public MAPI API only).
+ */
+#include "wtest.h"
+#include "wtmapi.h"
+#include <stdio.h>
+
+/* IMiniMapiDiagnostics (idl/tandem.idl), declared here by hand so the conformance tests
+ * depend on nothing of ours at build time. */
+static const GUID IID_IMiniMapiDiagnostics_wt =
+    {0x875b626e, 0x7188, 0x42af, {0x87, 0x84, 0x76, 0x6d, 0x32, 0xf7, 0x12, 0x4d}};
+typedef struct diag_vtbl
+{
+    HRESULT (STDMETHODCALLTYPE *QueryInterface)(IUnknown *, REFIID, void **);
+    ULONG (STDMETHODCALLTYPE *AddRef)(IUnknown *);
+    ULONG (STDMETHODCALLTYPE *Release)(IUnknown *);
+    HRESULT (STDMETHODCALLTYPE *GetCounters)(IUnknown *, ULONG *, ULONG *, ULONG *);
+} diag_vtbl;
+
+BOOL wt_counters(IUnknown *obj, ULONG *blocks, ULONG *objects, ULONG *provider_objects)
+{
+    IUnknown *diag = NULL;
+    HRESULT hr;
+    if (FAILED(obj->lpVtbl->QueryInterface(obj, &IID_IMiniMapiDiagnostics_wt, (void **)&diag)))
+        return FALSE;
+    hr = ((diag_vtbl *)diag->lpVtbl)->GetCounters(diag, blocks, objects, provider_objects);
+    diag->lpVtbl->Release(diag);
+    return hr == S_OK;
+}
+
+BOOL wt_file_exists(const WCHAR *path)
+{
+    return GetFileAttributesW(path) != INVALID_FILE_ATTRIBUTES;
+}
+
+void wt_profile_delete(IProfAdmin *admin, wt_profile *p)
+{
+    admin->lpVtbl->DeleteProfile(admin, (LPTSTR)p->name, 0);
+}
+
+BOOL wt_profile_create(IProfAdmin *admin, wt_profile *p, const char *name)
+{
+    IMsgServiceAdmin *svc = NULL;
+    IMAPITable *table = NULL;
+    SRowSet *rows = NULL;
+    SPropValue props[3];
+    BOOL found = FALSE, result = FALSE;
+    HRESULT hr;
+    ULONG i;
+    static const SizedSPropTagArray(2, cols) = {2, {PR_SERVICE_NAME_A, PR_SERVICE_UID}};
+
+    lstrcpynA(p->name, name, sizeof(p->name));
+    swprintf(p->store_path, MAX_PATH, L"%ls\\%hs.tandem", wt_temp_dir(), name);
+    swprintf(p->display_name, 64, L"Store of %hs \x00e9t\x00e9", name);
+    swprintf(p->email, 64, L"%hs@example.test", name);
+    DeleteFileW(p->store_path);
+
+    admin->lpVtbl->DeleteProfile(admin, (LPTSTR)p->name, 0);
+    hr = admin->lpVtbl->CreateProfile(admin, (LPTSTR)p->name, NULL, 0, 0);
+    if (!ok(hr == S_OK, "CreateProfile(%s) returned %#lx\n", name, hr)) goto done;
+    hr = admin->lpVtbl->AdminServices(admin, (LPTSTR)p->name, NULL, 0, 0, &svc);
+    if (!ok(hr == S_OK, "AdminServices returned %#lx\n", hr)) goto done;
+    hr = svc->lpVtbl->CreateMsgService(svc, (LPTSTR)"TANDEM", (LPTSTR)"Tandem", 0, 0);
+    if (!ok(hr == S_OK, "CreateMsgService(TANDEM) returned %#lx\n", hr)) goto done;
+
+    hr = svc->lpVtbl->GetMsgServiceTable(svc, 0, &table);
+    if (!ok(hr == S_OK, "GetMsgServiceTable returned %#lx\n", hr)) goto done;
+    hr = HrQueryAllRows(table, (SPropTagArray *)&cols, NULL, NULL, 0, &rows);
+    if (!ok(hr == S_OK, "HrQueryAllRows(service table) returned %#lx\n", hr)) goto done;
+    for (i = 0; i < rows->cRows; i++)
+    {
+        SPropValue *v = rows->aRow[i].lpProps;
+        if (v[0].ulPropTag == PR_SERVICE_NAME_A && !lstrcmpA(v[0].Value.lpszA, "TANDEM")
+            && v[1].ulPropTag == PR_SERVICE_UID && v[1].Value.bin.cb == sizeof(MAPIUID))
+        {
+            memcpy(&p->service_uid, v[1].Value.bin.lpb, sizeof(MAPIUID));
+            found = TRUE;
+        }
+    }
+    if (!ok(found, "TANDEM not in the message service table (%lu rows)\n", rows->cRows)) goto done;
+
+    props[0].ulPropTag = PR_PST_PATH_W;
+    props[0].Value.lpszW = p->store_path;
+    props[1].ulPropTag = PR_DISPLAY_NAME_W;
+    props[1].Value.lpszW = p->display_name;
+    props[2].ulPropTag = PR_EMAIL_ADDRESS_W;
+    props[2].Value.lpszW = p->email;
+    hr = svc->lpVtbl->ConfigureMsgService(svc, &p->service_uid, 0, 0, 3, props);
+    if (!ok(hr == S_OK, "ConfigureMsgService returned %#lx\n", hr)) goto done;
+    result = TRUE;
+
+done:
+    if (rows) FreeProws(rows);
+    if (table) table->lpVtbl->Release(table);
+    if (svc) svc->lpVtbl->Release(svc);
+    return result;
+}
+
+ENTRYID *wt_default_store_id(IMAPISession *session, ULONG *cb)
+{
+    static const SizedSPropTagArray(2, cols) = {2, {PR_ENTRYID, PR_DEFAULT_STORE}};
+    IMAPITable *table = NULL;
+    SRowSet *rows = NULL;
+    ENTRYID *eid = NULL;
+    HRESULT hr;
+    ULONG i;
+
+    hr = session->lpVtbl->GetMsgStoresTable(session, 0, &table);
+    if (!ok(hr == S_OK, "GetMsgStoresTable returned %#lx\n", hr)) goto done;
+    hr = HrQueryAllRows(table, (SPropTagArray *)&cols, NULL, NULL, 0, &rows);
+    if (!ok(hr == S_OK, "HrQueryAllRows(store table) returned %#lx\n", hr)) goto done;
+    for (i = 0; i < rows->cRows && !eid; i++)
+    {
+        SPropValue *v = rows->aRow[i].lpProps;
+        if (v[1].ulPropTag == PR_DEFAULT_STORE && v[1].Value.b && v[0].ulPropTag == PR_ENTRYID)
+        {
+            if (MAPIAllocateBuffer(v[0].Value.bin.cb, (void **)&eid) == S_OK)
+            {
+                memcpy(eid, v[0].Value.bin.lpb, v[0].Value.bin.cb);
+                *cb = v[0].Value.bin.cb;
+            }
+        }
+    }
+    ok(eid != NULL, "no default store among %lu rows of the message store table\n",
+       rows->cRows);
+done:
+    if (rows) FreeProws(rows);
+    if (table) table->lpVtbl->Release(table);
+    return eid;
+}

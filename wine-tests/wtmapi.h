@@ -1,0 +1,46 @@
+/*
+ * wtmapi.h - helpers shared by the conformance tests, written against the public MAPI API
+ * only (mapi32), so they also run on Windows against Outlook's MAPI.
+ */
+#ifndef TANDEM_WTMAPI_H
+#define TANDEM_WTMAPI_H
+
+#include <windows.h>
+#include <mapix.h>
+#include <mapiutil.h>
+#include <mapitags.h>
+#include <mapicode.h>
+
+#ifndef PR_PST_PATH_W
+#define PR_PST_PATH_W  PROP_TAG(PT_UNICODE, 0x6700)
+#define PR_PST_PATH_A  PROP_TAG(PT_STRING8, 0x6700)
+#endif
+#ifndef STORE_UNICODE_OK
+#define STORE_UNICODE_OK 0x00040000
+#endif
+
+/* A profile with the TANDEM service, configured with a store file under the test's temp folder. */
+typedef struct wt_profile
+{
+    char name[64];
+    WCHAR store_path[MAX_PATH];
+    WCHAR display_name[64];
+    WCHAR email[64];
+    MAPIUID service_uid;
+} wt_profile;
+
+/* Creates (after deleting any leftover of the same name) and configures; FALSE on failure
+ * (the failing step is reported through ok()). */
+BOOL wt_profile_create(IProfAdmin *admin, wt_profile *p, const char *name);
+void wt_profile_delete(IProfAdmin *admin, wt_profile *p);
+
+/* The entry ID of the session's default store (one MAPIAllocateBuffer block), or NULL. */
+ENTRYID *wt_default_store_id(IMAPISession *session, ULONG *cb);
+
+/* Live-object accounting through minimapi's IMiniMapiDiagnostics when the MAPI in use has it:
+ * TRUE and the counters, or FALSE (another MAPI implementation: checks are skipped). */
+BOOL wt_counters(IUnknown *obj, ULONG *blocks, ULONG *objects, ULONG *provider_objects);
+
+BOOL wt_file_exists(const WCHAR *path);
+
+#endif
