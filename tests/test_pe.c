@@ -195,7 +195,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: test_pe X64_BIN_DIR\n");
         return 2;
     }
-    lstrcpynA(bin_x64, argv[1], MAX_PATH);
+    snprintf(bin_x64, MAX_PATH, "%s%s", argv[1][0] == '/' ? "Z:" : "", argv[1]);
     if (i686 && *i686)
     {
         /* a Unix path from the test driver: Wine maps it under Z: */

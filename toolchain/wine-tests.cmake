@@ -10,13 +10,14 @@ add_test(NAME wineprefix_stop
          COMMAND ${CMAKE_SOURCE_DIR}/toolchain/wineprefix.sh stop ${CMAKE_BINARY_DIR})
 set_tests_properties(wineprefix_stop PROPERTIES FIXTURES_CLEANUP wine)
 
-# tandem_cmocka_test(NAME SOURCES src... LIBS lib...): a cmocka unit test, may reach inside.
+# tandem_cmocka_test(NAME SOURCES src... LIBS lib... [ARGS arg...]): a cmocka unit test,
+# may reach inside.
 function(tandem_cmocka_test name)
-  cmake_parse_arguments(T "" "" "SOURCES;LIBS" ${ARGN})
+  cmake_parse_arguments(T "" "" "SOURCES;LIBS;ARGS" ${ARGN})
   add_executable(${name} ${T_SOURCES})
   target_link_libraries(${name} PRIVATE ${T_LIBS} cmocka)
   target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR}/tests)
-  add_test(NAME ${name} COMMAND ${name})
+  add_test(NAME ${name} COMMAND ${name} ${T_ARGS} WORKING_DIRECTORY ${CMAKE_BINARY_DIR})
   set_tests_properties(${name} PROPERTIES FIXTURES_REQUIRED wine TIMEOUT 300
                        ENVIRONMENT "CMOCKA_MESSAGE_OUTPUT=STDOUT")
 endfunction()
