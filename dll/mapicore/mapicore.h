@@ -82,6 +82,9 @@ const SPropValue *mc_props_find(ULONG n, const SPropValue *v, ULONG tag);
  * binaries by length then bytes (MAPI's rule), integers and times numerically. */
 int  mc_prop_compare(const SPropValue *a, const SPropValue *b);
 BOOL mc_prop_equal(const SPropValue *a, const SPropValue *b);   /* exact, type and value */
+/* mc_prop_compare of element `i` of the MV value `mv` (or of `mv` itself when i == ~0u) with the
+ * single value `single` of the same base type (string widths mix). */
+int  mc_prop_compare_elem(const SPropValue *mv, ULONG i, const SPropValue *single);
 
 /* Tag arrays. */
 HRESULT mc_tags_dup(const mc_alloc *a, const SPropTagArray *src, SPropTagArray **out);
@@ -165,6 +168,11 @@ HRESULT mc_deleteprops(const mc_alloc *a, mc_propbag *b, const SPropTagArray *ta
 void mc_free_rows(const mc_alloc *a, SRowSet *rows);    /* each row then the set (FreeProws) */
 
 /* ---- restrictions -------------------------------------------------------------------------- */
+
+/* srestriction.md; MinGW's mapidefs.h lacks it. Uses res.resComment's layout. */
+#ifndef RES_ANNOTATION
+#define RES_ANNOTATION ((ULONG) 0x0000000C)
+#endif
 
 /* Validate a restriction tree (types known, no NULL sub-restrictions, depth bounded). */
 HRESULT mc_restriction_validate(const SRestriction *r);
