@@ -30,7 +30,7 @@ typedef struct test_block
 static LONG test_live_blocks;
 static ULONG test_fail_after = ~0u;     /* fail the n-th allocation from now (0 = next) */
 
-static BOOL test_should_fail(void)
+static inline BOOL test_should_fail(void)
 {
     if (test_fail_after == ~0u)
         return FALSE;
@@ -102,12 +102,12 @@ static ULONG WINAPI test_FreeBuffer(LPVOID p)
 static const mc_alloc test_alloc = { test_AllocateBuffer, test_AllocateMore, test_FreeBuffer };
 
 /* Is `p` (inside) a root block of ours? */
-static BOOL test_is_root(const void *p)
+static inline BOOL test_is_root(const void *p)
 {
     return p && ((const test_block *)p - 1)->magic == TEST_BLOCK_MAGIC_ROOT;
 }
 
-static int test_setup_alloc(void **state)
+static inline int test_setup_alloc(void **state)
 {
     test_live_blocks = 0;
     test_fail_after = ~0u;
@@ -115,7 +115,7 @@ static int test_setup_alloc(void **state)
 }
 
 /* Every test ends with no caller block alive and no COM object of ours alive. */
-static int test_teardown_alloc(void **state)
+static inline int test_teardown_alloc(void **state)
 {
     assert_int_equal(test_live_blocks, 0);
     assert_int_equal(mc_live_objects, 0);
