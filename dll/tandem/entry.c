@@ -1,0 +1,22 @@
+/*
+ * entry.c - the DLL's own entry points: DllMain and DllCanUnloadNow. The MAPI entry points
+ * live with their objects (MSProviderInit in store/msprovider.c, XPProviderInit in
+ * transport/xpprovider.c, ServiceEntry in service.c); tandem32.def exports them undecorated.
+ */
+#include "tandem_private.h"
+
+BOOL WINAPI DllMain(HINSTANCE instance, DWORD reason, LPVOID reserved)
+{
+    if (reason == DLL_PROCESS_ATTACH)
+    {
+        td_instance = instance;
+        DisableThreadLibraryCalls(instance);
+    }
+    return TRUE;
+}
+
+/* S_OK once every COM object the DLL handed out is gone (mc_live_objects). */
+HRESULT WINAPI DllCanUnloadNow(void)
+{
+    return mc_live_objects == 0 ? S_OK : S_FALSE;
+}
