@@ -781,7 +781,16 @@ static void test_unsupported_and_misc(void **state)
         bv->lpVtbl->Release(bv);
         mc_table_release(bare);
     }
-    assert_int_equal(mc_table_new(&test_alloc, PR_NULL & 0xFFFF0000, NULL, &t) , MAPI_E_INVALID_PARAMETER);
+    {
+        mc_table *bad = (mc_table *)1;
+        /* The index column needs a real, single-valued type. */
+        assert_int_equal(mc_table_new(&test_alloc, PROP_TAG(PT_UNSPECIFIED, 0x6000), NULL, &bad),
+                         MAPI_E_INVALID_PARAMETER);
+        assert_null(bad);
+        assert_int_equal(mc_table_new(&test_alloc, PROP_TAG(PT_MV_LONG, 0x6000), NULL, &bad),
+                         MAPI_E_INVALID_PARAMETER);
+        assert_int_equal(mc_table_new(NULL, PR_ROWID, NULL, &bad), MAPI_E_INVALID_PARAMETER);
+    }
     v->lpVtbl->Release(v);
     mc_table_release(t);
 }

@@ -4,7 +4,8 @@
  * imapiprop-setprops.md, imapiprop-deleteprops.md; spi-digest.md §4.8).
  *
  * Invariants: a bag holds at most one value per property ID, each an internal deep copy
- * (mc_prop_copy with no parent), never PT_ERROR, PT_OBJECT, PR_NULL or an MV with no values.
+ * (mc_prop_copy with no parent). mc_setprops never stores PT_ERROR, PT_OBJECT, PR_NULL or an MV
+ * with no values; mc_propbag_set trusts its (internal) caller.
  * Results handed to callers are one AllocateBuffer root with AllocateMore children.
  */
 #include "mapicore.h"
