@@ -43,6 +43,13 @@ extern const MAPIUID td_provider_uid;
 /* The DLL's module handle (DllMain); NULL when linked statically into a test. */
 extern HINSTANCE td_instance;
 
+/* The message service entry point (service.c; MSGSERVICEENTRY, msgserviceentry.md). The
+ * UI parameter is ULONG_PTR as in the documentation (the MinGW header says ULONG: the same
+ * register or stack slot). */
+HRESULT WINAPI ServiceEntry(HINSTANCE hInstance, LPMALLOC lpMalloc, LPMAPISUP lpMAPISup,
+        ULONG_PTR ulUIParam, ULONG ulFlags, ULONG ulContext, ULONG cValues, LPSPropValue lpProps,
+        LPPROVIDERADMIN lpProviderAdmin, LPMAPIERROR *lppMapiError);
+
 /* ---- configuration (config.c) ------------------------------------------------------------ */
 
 /* The service's configuration as read from a profile section. Strings are internal memory. */
