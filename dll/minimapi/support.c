@@ -1,0 +1,636 @@
+/*
+ * support.c - IMAPISupport, MAPI's support object for providers (imapisupportiunknown.md,
+ * imapisupport-*.md; spi-digest §0.4, §3.9, §4.5, §5.2). One per provider logon (its session
+ * and provider section) and one per call of a service's entry point (its service section).
+ *
+ * The vtable has all 44 slots of MinGW's mapispi.h in header order (the documentation's list
+ * omits UpdatePAB and Preprocess). Methods of later issues return MAPI_E_NO_SUPPORT with a
+ * FIXME trace: notifications (issue 4), the spooler (issue 6), address book and forms.
+ *
+ * Lifetime: the provider holds the support object, and the session holds the provider's
+ * logon, so a reference from the support object to the session would be a cycle that keeps
+ * a session alive after its client released it. The support object therefore points at its
+ * session weakly; the session detaches every support object it made at logoff, after the
+ * provider has logged off. Calls that need the session then fail with MAPI_E_CALL_FAILED.
+ */
+#include "minimapi_private.h"
+
+C_ASSERT(sizeof(IMAPISupportVtbl) / sizeof(void *) == 44);
+
+struct mm_support
+{
+    IMAPISupport IMAPISupport_iface;
+    LONG ref;
+    CRITICAL_SECTION lock;
+    mm_session *session;        /* weak, NULL for a service entry's support or after logoff */
+    WCHAR *profile;
+    MAPIUID section;            /* the caller's own section: provider or service */
+    MAPIUID service;
+    BOOL is_provider;
+    char *dll_name;             /* PR_PROVIDER_DLL_NAME (or PR_SERVICE_DLL_NAME), ANSI */
+    MAPIUID *uids;              /* SetProviderUID */
+    ULONG n_uids;
+    mc_propbag *status_row;     /* ModifyStatusRow, NULL before the first call */
+    mc_last_error err;
+};
+
+static inline mm_support *impl_from_IMAPISupport(IMAPISupport *iface)
+{
+    return CONTAINING_RECORD(iface, mm_support, IMAPISupport_iface);
+}
+
+IMAPISupport *mm_support_iface(mm_support *s)
+{
+    return &s->IMAPISupport_iface;
+}
+
+void mm_support_detach(mm_support *s)
+{
+    EnterCriticalSection(&s->lock);
+    s->session = NULL;
+    LeaveCriticalSection(&s->lock);
+}
+
+BOOL mm_support_has_uid(mm_support *s, const MAPIUID *uid)
+{
+    BOOL found = FALSE;
+    ULONG i;
+    EnterCriticalSection(&s->lock);
+    for (i = 0; i < s->n_uids && !found; i++)
+        found = !memcmp(&s->uids[i], uid, sizeof(*uid));
+    LeaveCriticalSection(&s->lock);
+    return found;
+}
+
+static HRESULT no_support(mm_support *This, const char *method, const char *why)
+{
+    MC_FIXME("(%p) %s: %s\n", This, method, why);
+    return MAPI_E_NO_SUPPORT;
+}
+#define NOT_YET(why) no_support(impl_from_IMAPISupport(iface), __func__, why)
+
+static HRESULT STDMETHODCALLTYPE support_QueryInterface(IMAPISupport *iface, REFIID iid, void **out)
+{
+    mm_support *This = impl_from_IMAPISupport(iface);
+    MC_TRACE(MM_CH, "(%p)\n", This);
+    if (!out) return MAPI_E_INVALID_PARAMETER;
+    if (IsEqualIID(iid, &IID_IUnknown) || IsEqualIID(iid, &IID_IMAPISup))
+    {
+        *out = &This->IMAPISupport_iface;
+        iface->lpVtbl->AddRef(iface);
+        return S_OK;
+    }
+    *out = NULL;
+    return E_NOINTERFACE;
+}
+
+static ULONG STDMETHODCALLTYPE support_AddRef(IMAPISupport *iface)
+{
+    return InterlockedIncrement(&impl_from_IMAPISupport(iface)->ref);
+}
+
+static ULONG STDMETHODCALLTYPE support_Release(IMAPISupport *iface)
+{
+    mm_support *This = impl_from_IMAPISupport(iface);
+    LONG ref = InterlockedDecrement(&This->ref);
+    if (!ref)
+    {
+        if (This->status_row) mc_propbag_free(This->status_row);
+        mc_last_error_destroy(&This->err);
+        DeleteCriticalSection(&This->lock);
+        mc_free(This->uids);
+        mc_free(This->dll_name);
+        mc_free(This->profile);
+        mc_free(This);
+        mc_object_destroyed();
+    }
+    return ref;
+}
+
+static HRESULT STDMETHODCALLTYPE support_GetLastError(IMAPISupport *iface, HRESULT hr, ULONG flags,
+                                                      LPMAPIERROR *out)
+{
+    mm_support *This = impl_from_IMAPISupport(iface);
+    MC_TRACE(MM_CH, "(%p, %#lx, %#lx)\n", This, hr, flags);
+    return mc_last_error_get(&This->err, &mm_alloc, MM_COMPONENT, hr, flags, out);
+}
+
+static HRESULT STDMETHODCALLTYPE support_GetMemAllocRoutines(IMAPISupport *iface,
+                                                             LPALLOCATEBUFFER *allocate_buffer,
+                                                             LPALLOCATEMORE *allocate_more,
+                                                             LPFREEBUFFER *free_buffer)
+{
+    MC_TRACE(MM_CH, "(%p)\n", iface);
+    if (allocate_buffer) *allocate_buffer = MAPIAllocateBuffer;
+    if (allocate_more) *allocate_more = MAPIAllocateMore;
+    if (free_buffer) *free_buffer = MAPIFreeBuffer;
+    return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE support_Subscribe(IMAPISupport *iface, LPNOTIFKEY key, ULONG mask,
+                                                   ULONG flags, LPMAPIADVISESINK sink,
+                                                   ULONG *connection)
+{
+    return NOT_YET("the notification engine comes with issue 4");
+}
+
+static HRESULT STDMETHODCALLTYPE support_Unsubscribe(IMAPISupport *iface, ULONG connection)
+{
+    return NOT_YET("the notification engine comes with issue 4");
+}
+
+static HRESULT STDMETHODCALLTYPE support_Notify(IMAPISupport *iface, LPNOTIFKEY key, ULONG count,
+                                                LPNOTIFICATION notifications, ULONG *flags)
+{
+    return NOT_YET("the notification engine comes with issue 4");
+}
+
+/* Status row columns MAPI supplies itself (status-tables.md; spi-digest §3.10). */
+static HRESULT fill_status_row(mm_support *This, mc_propbag *row)
+{
+    mc_propbag *section = NULL;
+    SPropValue v;
+    WCHAR *s;
+    HRESULT hr;
+
+    if (FAILED(hr = mm_section_load(This->profile, &This->section, &section))) return hr;
+    memset(&v, 0, sizeof(v));
+    v.ulPropTag = PR_INSTANCE_KEY;
+    v.Value.bin.cb = sizeof(MAPIUID);
+    v.Value.bin.lpb = This->section.ab;
+    mc_propbag_set(row, &v);
+    v.ulPropTag = PR_OBJECT_TYPE;
+    v.Value.l = MAPI_STATUS;
+    mc_propbag_set(row, &v);
+    v.ulPropTag = PR_RESOURCE_FLAGS;
+    v.Value.l = mc_propbag_get_long(section, PR_RESOURCE_FLAGS, 0);
+    mc_propbag_set(row, &v);
+    v.ulPropTag = PR_RESOURCE_TYPE;
+    v.Value.l = mc_propbag_get_long(section, PR_RESOURCE_TYPE, 0);
+    mc_propbag_set(row, &v);
+    v.ulPropTag = PR_PROVIDER_DLL_NAME_W;
+    if ((s = mc_propbag_get_wstr(section, PROP_ID(PR_PROVIDER_DLL_NAME_W))))
+    {
+        v.Value.lpszW = s;
+        mc_propbag_set(row, &v);
+        mc_free(s);
+    }
+    if (!mc_propbag_get(row, PR_PROVIDER_DISPLAY_W)
+        && (s = mc_propbag_get_wstr(section, PROP_ID(PR_PROVIDER_DISPLAY_W))))
+    {
+        v.ulPropTag = PR_PROVIDER_DISPLAY_W;
+        v.Value.lpszW = s;
+        mc_propbag_set(row, &v);
+        mc_free(s);
+    }
+    if (!mc_propbag_get(row, PR_DISPLAY_NAME_W)
+        && (s = mc_propbag_get_wstr(section, PROP_ID(PR_DISPLAY_NAME_W))))
+    {
+        v.ulPropTag = PR_DISPLAY_NAME_W;
+        v.Value.lpszW = s;
+        mc_propbag_set(row, &v);
+        mc_free(s);
+    }
+    if (!mc_propbag_get(row, PR_STATUS_CODE))
+    {
+        v.ulPropTag = PR_STATUS_CODE;
+        v.Value.l = STATUS_AVAILABLE;
+        mc_propbag_set(row, &v);
+    }
+    mc_propbag_free(section);
+    return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE support_ModifyStatusRow(IMAPISupport *iface, ULONG n,
+                                                         LPSPropValue values, ULONG flags)
+{
+    mm_support *This = impl_from_IMAPISupport(iface);
+    SPropValue *row = NULL;
+    ULONG i, count;
+    HRESULT hr = S_OK;
+
+    MC_TRACE(MM_CH, "(%p, %lu, %p, %#lx)\n", This, n, values, flags);
+    if (n && !values) return MAPI_E_INVALID_PARAMETER;
+    if (flags & ~STATUSROW_UPDATE) return MAPI_E_UNKNOWN_FLAGS;
+    EnterCriticalSection(&This->lock);
+    if (!This->session || !This->is_provider)
+    {
+        hr = mc_last_error_set(&This->err, This->session ? MAPI_E_NO_SUPPORT : MAPI_E_CALL_FAILED,
+                               L"no session status table to modify from here");
+        goto done;
+    }
+    if (!This->status_row && !(This->status_row = mc_propbag_new()))
+    {
+        hr = MAPI_E_NOT_ENOUGH_MEMORY;
+        goto done;
+    }
+    if (!(flags & STATUSROW_UPDATE)) mc_propbag_clear(This->status_row);
+    for (i = 0; i < n; i++)
+    {
+        if (values[i].ulPropTag == PR_NULL || PROP_TYPE(values[i].ulPropTag) == PT_ERROR) continue;
+        if (FAILED(hr = mc_propbag_set(This->status_row, &values[i]))) goto done;
+    }
+    if (FAILED(hr = fill_status_row(This, This->status_row))) goto done;
+    count = mc_propbag_count(This->status_row);
+    if (!(row = mc_calloc(count, sizeof(*row)))) { hr = MAPI_E_NOT_ENOUGH_MEMORY; goto done; }
+    for (i = 0; i < count; i++) row[i] = *mc_propbag_at(This->status_row, i);
+    hr = mm_session_modify_status_row(This->session, count, row);
+done:
+    LeaveCriticalSection(&This->lock);
+    mc_free(row);
+    return hr;
+}
+
+static HRESULT STDMETHODCALLTYPE support_OpenProfileSection(IMAPISupport *iface, LPMAPIUID uid,
+                                                            ULONG flags, LPPROFSECT *out)
+{
+    mm_support *This = impl_from_IMAPISupport(iface);
+    HRESULT hr;
+
+    MC_TRACE(MM_CH, "(%p, %p, %#lx)\n", This, uid, flags);
+    if (!out) return MAPI_E_INVALID_PARAMETER;
+    *out = NULL;
+    if (flags & ~(MAPI_DEFERRED_ERRORS | MAPI_MODIFY | MAPI_FORCE_ACCESS)) return MAPI_E_UNKNOWN_FLAGS;
+    hr = mm_profsect_open(This->profile, uid ? uid : &This->section, NULL, flags,
+                          (IUnknown *)iface, out);
+    if (hr == MAPI_E_NOT_FOUND)
+        mc_last_error_set(&This->err, hr, L"no such profile section in profile %ls", This->profile);
+    return hr;
+}
+
+static HRESULT STDMETHODCALLTYPE support_RegisterPreprocessor(IMAPISupport *iface, LPMAPIUID muid,
+                                                              LPTSTR adrtype, LPTSTR dll,
+                                                              LPSTR preprocess, LPSTR remove,
+                                                              ULONG flags)
+{
+    return NOT_YET("preprocessors belong to the spooler (issue 6)");
+}
+
+static HRESULT STDMETHODCALLTYPE support_NewUID(IMAPISupport *iface, LPMAPIUID uid)
+{
+    MC_TRACE(MM_CH, "(%p, %p)\n", iface, uid);
+    if (!uid) return MAPI_E_INVALID_PARAMETER;
+    return mm_new_uid(uid);
+}
+
+static HRESULT STDMETHODCALLTYPE support_MakeInvalid(IMAPISupport *iface, ULONG flags, LPVOID object,
+                                                     ULONG refs, ULONG methods)
+{
+    return NOT_YET("MakeInvalid is not implemented");
+}
+
+static HRESULT STDMETHODCALLTYPE support_SpoolerYield(IMAPISupport *iface, ULONG flags)
+{
+    return NOT_YET("the spooler comes with issue 6");
+}
+
+static HRESULT STDMETHODCALLTYPE support_SpoolerNotify(IMAPISupport *iface, ULONG flags, LPVOID data)
+{
+    return NOT_YET("the spooler comes with issue 6");
+}
+
+static HRESULT STDMETHODCALLTYPE support_CreateOneOff(IMAPISupport *iface, LPTSTR name,
+                                                      LPTSTR adrtype, LPTSTR address, ULONG flags,
+                                                      ULONG *cb, LPENTRYID *eid)
+{
+    return NOT_YET("one-off entry IDs come with the address book");
+}
+
+static HRESULT STDMETHODCALLTYPE support_SetProviderUID(IMAPISupport *iface, LPMAPIUID uid,
+                                                        ULONG flags)
+{
+    mm_support *This = impl_from_IMAPISupport(iface);
+    MAPIUID *grown;
+    HRESULT hr = S_OK;
+
+    MC_TRACE(MM_CH, "(%p, %p, %#lx)\n", This, uid, flags);
+    if (!uid) return MAPI_E_INVALID_PARAMETER;
+    if (mm_support_has_uid(This, uid)) return S_OK;
+    EnterCriticalSection(&This->lock);
+    if ((grown = mc_realloc(This->uids, (This->n_uids + 1) * sizeof(*grown))))
+    {
+        This->uids = grown;
+        This->uids[This->n_uids++] = *uid;
+    }
+    else
+        hr = MAPI_E_NOT_ENOUGH_MEMORY;
+    LeaveCriticalSection(&This->lock);
+    return hr;
+}
+
+static HRESULT STDMETHODCALLTYPE support_CompareEntryIDs(IMAPISupport *iface, ULONG cb1,
+                                                         LPENTRYID eid1, ULONG cb2, LPENTRYID eid2,
+                                                         ULONG flags, ULONG *result)
+{
+    mm_support *This = impl_from_IMAPISupport(iface);
+    HRESULT hr;
+
+    MC_TRACE(MM_CH, "(%p)\n", This);
+    if (!eid1 || !eid2 || !result) return MAPI_E_INVALID_PARAMETER;
+    EnterCriticalSection(&This->lock);
+    if (This->session)
+        hr = mm_session_compare_entryids(This->session, cb1, eid1, cb2, eid2, flags, result);
+    else
+    {
+        /* No session (service entry): identical bytes are the same entry. */
+        *result = cb1 == cb2 && !memcmp(eid1, eid2, cb1);
+        hr = S_OK;
+    }
+    LeaveCriticalSection(&This->lock);
+    return hr;
+}
+
+static HRESULT STDMETHODCALLTYPE support_OpenTemplateID(IMAPISupport *iface, ULONG cb, LPENTRYID eid,
+                                                        ULONG template_flags, LPMAPIPROP data,
+                                                        LPCIID iid, LPMAPIPROP *out,
+                                                        LPMAPIPROP sibling)
+{
+    return NOT_YET("template IDs come with the address book");
+}
+
+static HRESULT STDMETHODCALLTYPE support_OpenEntry(IMAPISupport *iface, ULONG cb, LPENTRYID eid,
+                                                   LPCIID iid, ULONG flags, ULONG *type,
+                                                   LPUNKNOWN *out)
+{
+    mm_support *This = impl_from_IMAPISupport(iface);
+    HRESULT hr;
+
+    MC_TRACE(MM_CH, "(%p, %lu, %p, %#lx)\n", This, cb, eid, flags);
+    if (!type || !out) return MAPI_E_INVALID_PARAMETER;
+    *out = NULL;
+    EnterCriticalSection(&This->lock);
+    if (This->session)
+        hr = mm_session_open_entry(This->session, cb, eid, iid, flags, type, out);
+    else
+        hr = mc_last_error_set(&This->err, MAPI_E_CALL_FAILED, L"no session to open entries in");
+    LeaveCriticalSection(&This->lock);
+    return hr;
+}
+
+static HRESULT STDMETHODCALLTYPE support_GetOneOffTable(IMAPISupport *iface, ULONG flags,
+                                                        LPMAPITABLE *table)
+{
+    return NOT_YET("the one-off table comes with the address book");
+}
+
+static HRESULT STDMETHODCALLTYPE support_Address(IMAPISupport *iface, ULONG *ui, LPADRPARM params,
+                                                 LPADRLIST *list)
+{
+    return NOT_YET("no address book user interface");
+}
+
+static HRESULT STDMETHODCALLTYPE support_Details(IMAPISupport *iface, ULONG *ui, LPFNDISMISS dismiss,
+                                                 LPVOID dismiss_ctx, ULONG cb, LPENTRYID eid,
+                                                 LPFNBUTTON button, LPVOID button_ctx,
+                                                 LPTSTR button_text, ULONG flags)
+{
+    return NOT_YET("no address book user interface");
+}
+
+static HRESULT STDMETHODCALLTYPE support_NewEntry(IMAPISupport *iface, ULONG ui, ULONG flags,
+                                                  ULONG cb_container, LPENTRYID container,
+                                                  ULONG cb_template, LPENTRYID template_id,
+                                                  ULONG *cb_new, LPENTRYID *new_eid)
+{
+    return NOT_YET("no address book user interface");
+}
+
+static HRESULT STDMETHODCALLTYPE support_DoConfigPropsheet(IMAPISupport *iface, ULONG ui, ULONG flags,
+                                                           LPTSTR title, LPMAPITABLE display,
+                                                           LPMAPIPROP config, ULONG top_page)
+{
+    return NOT_YET("no property sheets (no user interface)");
+}
+
+static HRESULT STDMETHODCALLTYPE support_CopyMessages(IMAPISupport *iface, LPCIID src_iid,
+                                                      LPVOID src_folder, LPENTRYLIST msgs,
+                                                      LPCIID dst_iid, LPVOID dst_folder, ULONG ui,
+                                                      LPMAPIPROGRESS progress, ULONG flags)
+{
+    return NOT_YET("CopyMessages is not implemented");
+}
+
+static HRESULT STDMETHODCALLTYPE support_CopyFolder(IMAPISupport *iface, LPCIID src_iid,
+                                                    LPVOID src_folder, ULONG cb, LPENTRYID eid,
+                                                    LPCIID dst_iid, LPVOID dst_folder,
+                                                    LPTSTR new_name, ULONG ui,
+                                                    LPMAPIPROGRESS progress, ULONG flags)
+{
+    return NOT_YET("CopyFolder is not implemented");
+}
+
+static HRESULT STDMETHODCALLTYPE support_DoCopyTo(IMAPISupport *iface, LPCIID src_iid, LPVOID src,
+                                                  ULONG n_exclude_iids, LPCIID exclude_iids,
+                                                  LPSPropTagArray exclude, ULONG ui,
+                                                  LPMAPIPROGRESS progress, LPCIID dst_iid,
+                                                  LPVOID dst, ULONG flags,
+                                                  LPSPropProblemArray *problems)
+{
+    return NOT_YET("DoCopyTo is not implemented");
+}
+
+static HRESULT STDMETHODCALLTYPE support_DoCopyProps(IMAPISupport *iface, LPCIID src_iid, LPVOID src,
+                                                     LPSPropTagArray include, ULONG ui,
+                                                     LPMAPIPROGRESS progress, LPCIID dst_iid,
+                                                     LPVOID dst, ULONG flags,
+                                                     LPSPropProblemArray *problems)
+{
+    return NOT_YET("DoCopyProps is not implemented");
+}
+
+static HRESULT STDMETHODCALLTYPE support_DoProgressDialog(IMAPISupport *iface, ULONG ui, ULONG flags,
+                                                          LPMAPIPROGRESS *progress)
+{
+    return NOT_YET("no user interface");
+}
+
+static HRESULT STDMETHODCALLTYPE support_ReadReceipt(IMAPISupport *iface, ULONG flags,
+                                                     LPMESSAGE message, LPMESSAGE *empty)
+{
+    return NOT_YET("read receipts come with the spooler (issue 6)");
+}
+
+static HRESULT STDMETHODCALLTYPE support_PrepareSubmit(IMAPISupport *iface, LPMESSAGE message,
+                                                       ULONG *flags)
+{
+    return NOT_YET("submission comes with the spooler (issue 6)");
+}
+
+static HRESULT STDMETHODCALLTYPE support_ExpandRecips(IMAPISupport *iface, LPMESSAGE message,
+                                                      ULONG *flags)
+{
+    return NOT_YET("submission comes with the spooler (issue 6)");
+}
+
+static HRESULT STDMETHODCALLTYPE support_UpdatePAB(IMAPISupport *iface, ULONG flags, LPMESSAGE message)
+{
+    return NOT_YET("no personal address book");
+}
+
+static HRESULT STDMETHODCALLTYPE support_DoSentMail(IMAPISupport *iface, ULONG flags, LPMESSAGE message)
+{
+    return NOT_YET("sent-mail handling comes with the spooler (issue 6)");
+}
+
+static HRESULT STDMETHODCALLTYPE support_OpenAddressBook(IMAPISupport *iface, LPCIID iid, ULONG flags,
+                                                         LPADRBOOK *book)
+{
+    return NOT_YET("the address book comes later");
+}
+
+static HRESULT STDMETHODCALLTYPE support_Preprocess(IMAPISupport *iface, ULONG flags, ULONG cb,
+                                                    LPENTRYID eid)
+{
+    return NOT_YET("preprocessing comes with the spooler (issue 6)");
+}
+
+static HRESULT STDMETHODCALLTYPE support_CompleteMsg(IMAPISupport *iface, ULONG flags, ULONG cb,
+                                                     LPENTRYID eid)
+{
+    return NOT_YET("submission comes with the spooler (issue 6)");
+}
+
+static HRESULT STDMETHODCALLTYPE support_StoreLogoffTransports(IMAPISupport *iface, ULONG *flags)
+{
+    /* No transport is ever logged on yet (the spooler is issue 6), so there is none to log off:
+     * the documented work is complete. */
+    MC_TRACE(MM_CH, "(%p, %p)\n", iface, flags);
+    return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE support_StatusRecips(IMAPISupport *iface, LPMESSAGE message,
+                                                      LPADRLIST list)
+{
+    return NOT_YET("delivery reports come with the spooler (issue 6)");
+}
+
+static HRESULT STDMETHODCALLTYPE support_WrapStoreEntryID(IMAPISupport *iface, ULONG cb,
+                                                          LPENTRYID eid, ULONG *cb_out,
+                                                          LPENTRYID *out)
+{
+    mm_support *This = impl_from_IMAPISupport(iface);
+    HRESULT hr;
+
+    MC_TRACE(MM_CH, "(%p, %lu, %p)\n", This, cb, eid);
+    if (!cb || !eid || !cb_out || !out) return MAPI_E_INVALID_PARAMETER;
+    *out = NULL;
+    if (!This->dll_name)
+        return mc_last_error_set(&This->err, MAPI_E_CALL_FAILED,
+                                 L"the provider section has no PR_PROVIDER_DLL_NAME");
+    hr = mm_storeid_wrap(This->dll_name, cb, eid, cb_out, out);
+    return hr;
+}
+
+static HRESULT STDMETHODCALLTYPE support_ModifyProfile(IMAPISupport *iface, ULONG flags)
+{
+    /* Every store minimapi opens is already a section of the profile, listed in the message
+     * store table: there is nothing to make permanent. */
+    MC_TRACE(MM_CH, "(%p, %#lx)\n", iface, flags);
+    return S_OK;
+}
+
+static HRESULT STDMETHODCALLTYPE support_IStorageFromStream(IMAPISupport *iface, LPUNKNOWN in,
+                                                            LPCIID iid, ULONG flags,
+                                                            LPSTORAGE *out)
+{
+    return NOT_YET("IStorageFromStream is not implemented");
+}
+
+static HRESULT STDMETHODCALLTYPE support_GetSvcConfigSupportObj(IMAPISupport *iface, ULONG flags,
+                                                                LPMAPISUP *out)
+{
+    mm_support *This = impl_from_IMAPISupport(iface), *sup;
+    HRESULT hr;
+
+    MC_TRACE(MM_CH, "(%p, %#lx)\n", This, flags);
+    if (!out) return MAPI_E_INVALID_PARAMETER;
+    *out = NULL;
+    if (FAILED(hr = mm_support_create(NULL, This->profile, NULL, &This->service, NULL, &sup)))
+        return hr;
+    *out = &sup->IMAPISupport_iface;
+    return S_OK;
+}
+
+static const IMAPISupportVtbl support_vtbl =
+{
+    support_QueryInterface,
+    support_AddRef,
+    support_Release,
+    support_GetLastError,
+    support_GetMemAllocRoutines,
+    support_Subscribe,
+    support_Unsubscribe,
+    support_Notify,
+    support_ModifyStatusRow,
+    support_OpenProfileSection,
+    support_RegisterPreprocessor,
+    support_NewUID,
+    support_MakeInvalid,
+    support_SpoolerYield,
+    support_SpoolerNotify,
+    support_CreateOneOff,
+    support_SetProviderUID,
+    support_CompareEntryIDs,
+    support_OpenTemplateID,
+    support_OpenEntry,
+    support_GetOneOffTable,
+    support_Address,
+    support_Details,
+    support_NewEntry,
+    support_DoConfigPropsheet,
+    support_CopyMessages,
+    support_CopyFolder,
+    support_DoCopyTo,
+    support_DoCopyProps,
+    support_DoProgressDialog,
+    support_ReadReceipt,
+    support_PrepareSubmit,
+    support_ExpandRecips,
+    support_UpdatePAB,
+    support_DoSentMail,
+    support_OpenAddressBook,
+    support_Preprocess,
+    support_CompleteMsg,
+    support_StoreLogoffTransports,
+    support_StatusRecips,
+    support_WrapStoreEntryID,
+    support_ModifyProfile,
+    support_IStorageFromStream,
+    support_GetSvcConfigSupportObj,
+};
+
+HRESULT mm_support_create(mm_session *session, const WCHAR *profile, const MAPIUID *section,
+                          const MAPIUID *service, IUnknown *owner, mm_support **out)
+{
+    mm_support *This;
+    mc_propbag *b = NULL;
+    WCHAR *dll = NULL;
+
+    if (!(This = mc_calloc(1, sizeof(*This)))) return MAPI_E_NOT_ENOUGH_MEMORY;
+    if (!(This->profile = mc_wcsdup(profile)))
+    {
+        mc_free(This);
+        return MAPI_E_NOT_ENOUGH_MEMORY;
+    }
+    This->IMAPISupport_iface.lpVtbl = &support_vtbl;
+    This->ref = 1;
+    InitializeCriticalSection(&This->lock);
+    This->session = session;
+    This->is_provider = section != NULL;
+    This->section = section ? *section : *service;
+    This->service = *service;
+    mc_last_error_init(&This->err);
+    /* The DLL name WrapStoreEntryID embeds: the provider's, or for a service entry the
+     * service's (the store's provider lives in the same DLL). */
+    if (SUCCEEDED(mm_section_load(profile, &This->section, &b)))
+    {
+        dll = mc_propbag_get_wstr(b, PROP_ID(This->is_provider ? PR_PROVIDER_DLL_NAME_W
+                                                               : PR_SERVICE_DLL_NAME_W));
+        if (dll) This->dll_name = mc_w2a(dll);
+        mc_free(dll);
+        mc_propbag_free(b);
+    }
+    mc_object_created();
+    *out = This;
+    return S_OK;
+}
