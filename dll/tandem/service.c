@@ -243,6 +243,13 @@ static HRESULT configure(service_ctx *c, ULONG cValues, const SPropValue *lpProp
         goto done;
     }
     if (c->have_alloc && FAILED(hr = td_config_read(&c->alloc, svc, &cur))) goto done;
+    if (!cur.has_guid)
+    {
+        /* never configured: the section's PR_DISPLAY_NAME is the service's name from
+         * MAPISVC.INF, not one the user chose */
+        mc_free(cur.display_name);
+        cur.display_name = NULL;
+    }
 
     /* what is given, else what the profile has, else the default */
     if (!in.path && !cur.path) profile = profile_name(c);

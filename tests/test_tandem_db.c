@@ -1,0 +1,335 @@
+/*
+ * test_tandem_db.c - tandem32's database layer (dll/tandem/db/): creating a store file,
+ * reopening it, the schema version, sharing one handle per file, and refusing files that are
+ * not Tandem stores without changing a byte of them.
+ */
+#include "test_tandem_fakes.h"
+#include <sqlite3.h>
+#include "db/db.h"
+
+static const GUID guid_a = { 0xa1a2a3a4, 0xb1b2, 0xc1c2, { 1, 2, 3, 4, 5, 6, 7, 8 } };
+static const GUID guid_b = { 0x01020304, 0x0506, 0x0708, { 9, 9, 9, 9, 9, 9, 9, 9 } };
+
+typedef struct dbctx
+{
+    WCHAR *dir, *path;
+} dbctx;
+
+static int setup(void **state)
+{
+    dbctx *c = calloc(1, sizeof(*c));
+    c->dir = test_mkdtemp();
+    c->path = td_wsprintf(L"%ls\\a.tandem", c->dir);
+    *state = c;
+    return test_setup_alloc(state);
+}
+
+static int teardown(void **state)
+{
+    dbctx *c = *state;
+    assert_int_equal(td_db_open_count(), 0);
+    mc_free(c->path);
+    test_rmdir(c->dir);
+    free(c);
+    return test_teardown_alloc(state);
+}
+
+static void write_file(const WCHAR *path, const void *data, DWORD n)
+{
+    HANDLE f = CreateFileW(path, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
+    DWORD done = 0;
+    assert_true(f != INVALID_HANDLE_VALUE);
+    if (n) assert_true(WriteFile(f, data, n, &done, NULL));
+    CloseHandle(f);
+}
+
+static BYTE *read_file(const WCHAR *path, DWORD *n)
+{
+    HANDLE f = CreateFileW(path, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, 0, NULL);
+    DWORD size, done = 0;
+    BYTE *p;
+    assert_true(f != INVALID_HANDLE_VALUE);
+    size = GetFileSize(f, NULL);
+    p = malloc(size + 1);
+    assert_true(ReadFile(f, p, size, &done, NULL));
+    CloseHandle(f);
+    *n = done;
+    return p;
+}
+
+static void create_and_reopen(void **state)
+{
+    dbctx *c = *state;
+    td_db *db = NULL, *db2 = NULL;
+    GUID g;
+    WCHAR *name = NULL, *why = NULL;
+    FILETIME created;
+
+    assert_int_equal(td_db_probe(c->path, &g, NULL), MAPI_E_NOT_FOUND);   /* no file yet */
+    assert_int_equal(td_db_open(c->path, &guid_a, L"Mail \x00e9", &db, &why), S_OK);
+    assert_null(why);
+    assert_non_null(db);
+    assert_int_equal(td_db_schema_version(db), TD_SCHEMA_VERSION);
+    td_db_store_guid(db, &g);
+    assert_memory_equal(&g, &guid_a, sizeof(GUID));
+    assert_true(!_wcsicmp(td_db_path(db), c->path));
+    created = td_db_created(db);
+    assert_true(created.dwHighDateTime != 0);
+    assert_int_equal(td_db_get_display_name(db, &name), S_OK);
+    assert_true(!wcscmp(name, L"Mail \x00e9"));
+    mc_free(name);
+
+    /* one handle per file, whatever the spelling of the path */
+    {
+        WCHAR *upper = mc_wcsdup(c->path), *p;
+        for (p = upper; *p; p++) *p = towupper(*p);
+        assert_int_equal(td_db_open(upper, &guid_b, NULL, &db2, NULL), S_OK);
+        mc_free(upper);
+    }
+    assert_ptr_equal(db2, db);
+    assert_int_equal(td_db_open_count(), 1);
+    td_db_release(db2);
+    assert_int_equal(td_db_set_display_name(db, L"Renamed"), S_OK);
+    td_db_release(db);
+    assert_int_equal(td_db_open_count(), 0);
+
+    /* reopened: the file keeps its identity (the GUID given now is for new files only) */
+    assert_int_equal(td_db_probe(c->path, &g, NULL), S_OK);
+    assert_memory_equal(&g, &guid_a, sizeof(GUID));
+    assert_int_equal(td_db_open(c->path, &guid_b, L"ignored", &db, NULL), S_OK);
+    td_db_store_guid(db, &g);
+    assert_memory_equal(&g, &guid_a, sizeof(GUID));
+    assert_int_equal(td_db_get_display_name(db, &name), S_OK);
+    assert_true(!wcscmp(name, L"Renamed"));
+    mc_free(name);
+    assert_int_equal(td_db_schema_version(db), TD_SCHEMA_VERSION);
+    assert_int_equal(td_db_created(db).dwLowDateTime, created.dwLowDateTime);
+    td_db_release(db);
+}
+
+static void schema_and_pragmas(void **state)
+{
+    dbctx *c = *state;
+    static const char *const tables[] = { "store", "objects", "properties", "named_props", "receive_folders" };
+    td_db *db;
+    sqlite3 *h;
+    sqlite3_stmt *st;
+    char *utf8;
+    int n, i;
+
+    assert_int_equal(td_db_open(c->path, &guid_a, NULL, &db, NULL), S_OK);
+    n = WideCharToMultiByte(CP_UTF8, 0, c->path, -1, NULL, 0, NULL, NULL);
+    utf8 = malloc(n);
+    WideCharToMultiByte(CP_UTF8, 0, c->path, -1, utf8, n, NULL, NULL);
+    /* a second, independent connection sees what the layer made */
+    assert_int_equal(sqlite3_open_v2(utf8, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    for (i = 0; i < (int)ARRAYSIZE(tables); i++)
+    {
+        assert_int_equal(sqlite3_prepare_v2(h, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?", -1, &st, NULL), SQLITE_OK);
+        sqlite3_bind_text(st, 1, tables[i], -1, SQLITE_STATIC);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        assert_int_equal(sqlite3_column_int(st, 0), 1);
+        sqlite3_finalize(st);
+    }
+    assert_int_equal(sqlite3_prepare_v2(h, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
+    sqlite3_finalize(st);
+    assert_int_equal(sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), TD_SCHEMA_VERSION);
+    sqlite3_finalize(st);
+    assert_int_equal(sqlite3_prepare_v2(h, "SELECT count(*) FROM store", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 1);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    free(utf8);
+    td_db_release(db);
+}
+
+/* Files that are not ours: refused with MAPI_E_CORRUPT_DATA, not a byte changed. */
+static void check_refused(const WCHAR *path, HRESULT expect)
+{
+    DWORD n1, n2;
+    BYTE *before = read_file(path, &n1), *after;
+    td_db *db = (td_db *)0x1;
+    WCHAR *why = NULL;
+    GUID g;
+
+    assert_int_equal(td_db_open(path, &guid_a, NULL, &db, &why), expect);
+    assert_null(db);
+    assert_non_null(why);                   /* a reason for the MAPIERROR */
+    mc_free(why);
+    assert_int_equal(td_db_probe(path, &g, NULL), expect);
+    after = read_file(path, &n2);
+    assert_int_equal(n1, n2);
+    assert_memory_equal(before, after, n1);
+    free(before);
+    free(after);
+    assert_int_equal(td_db_open_count(), 0);
+}
+
+static void garbage_file_is_corrupt(void **state)
+{
+    dbctx *c = *state;
+    BYTE junk[8192];
+    ULONG i;
+
+    for (i = 0; i < sizeof(junk); i++) junk[i] = (BYTE)(i * 31 + 7);
+    write_file(c->path, junk, sizeof(junk));
+    check_refused(c->path, MAPI_E_CORRUPT_DATA);
+    write_file(c->path, "hello, world\r\n", 14);     /* shorter than an SQLite header */
+    check_refused(c->path, MAPI_E_CORRUPT_DATA);
+}
+
+static void damaged_database_is_corrupt(void **state)
+{
+    dbctx *c = *state;
+    td_db *db;
+    DWORD n;
+    BYTE *p;
+    ULONG i;
+
+    assert_int_equal(td_db_open(c->path, &guid_a, NULL, &db, NULL), S_OK);
+    td_db_release(db);
+    /* keep the SQLite header, smash the schema page */
+    p = read_file(c->path, &n);
+    assert_true(n > 200);
+    for (i = 100; i < n; i++) p[i] = (BYTE)(0xA5 ^ i);
+    write_file(c->path, p, n);
+    free(p);
+    check_refused(c->path, MAPI_E_CORRUPT_DATA);
+}
+
+static void foreign_database_is_refused(void **state)
+{
+    dbctx *c = *state;
+    sqlite3 *h;
+    char *utf8;
+    int n;
+
+    n = WideCharToMultiByte(CP_UTF8, 0, c->path, -1, NULL, 0, NULL, NULL);
+    utf8 = malloc(n);
+    WideCharToMultiByte(CP_UTF8, 0, c->path, -1, utf8, n, NULL, NULL);
+    assert_int_equal(sqlite3_open(utf8, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h, "CREATE TABLE contacts(name TEXT); INSERT INTO contacts VALUES('Ann');", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
+    check_refused(c->path, MAPI_E_CORRUPT_DATA);
+
+    /* a Tandem file from the future */
+    DeleteFileW(c->path);
+    {
+        td_db *db;
+        assert_int_equal(td_db_open(c->path, &guid_a, NULL, &db, NULL), S_OK);
+        td_db_release(db);
+    }
+    assert_int_equal(sqlite3_open(utf8, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h, "PRAGMA user_version = 999", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
+    check_refused(c->path, MAPI_E_VERSION);
+    free(utf8);
+}
+
+static void empty_file_becomes_a_store(void **state)
+{
+    dbctx *c = *state;
+    td_db *db;
+    GUID g;
+
+    write_file(c->path, NULL, 0);
+    assert_int_equal(td_db_probe(c->path, &g, NULL), MAPI_E_NOT_FOUND);
+    assert_int_equal(td_db_open(c->path, &guid_b, NULL, &db, NULL), S_OK);
+    td_db_store_guid(db, &g);
+    assert_memory_equal(&g, &guid_b, sizeof(GUID));
+    td_db_release(db);
+}
+
+static void missing_folder_is_not_found(void **state)
+{
+    dbctx *c = *state;
+    WCHAR *p = td_wsprintf(L"%ls\\no\\such\\folder\\x.tandem", c->dir), *why = NULL;
+    td_db *db = (td_db *)0x1;
+    GUID g;
+
+    assert_int_equal(td_db_open(p, &guid_a, NULL, &db, &why), MAPI_E_NOT_FOUND);
+    assert_null(db);
+    assert_non_null(why);
+    assert_non_null(wcsstr(why, L"folder"));
+    mc_free(why);
+    assert_int_equal(td_db_probe(p, &g, NULL), MAPI_E_NOT_FOUND);
+    assert_int_equal(GetFileAttributesW(p), INVALID_FILE_ATTRIBUTES);
+    assert_int_equal(td_db_open(NULL, &guid_a, NULL, &db, NULL), MAPI_E_INVALID_PARAMETER);
+    assert_int_equal(td_db_open(L"", &guid_a, NULL, &db, NULL), MAPI_E_INVALID_PARAMETER);
+    mc_free(p);
+}
+
+static void folder_path_is_refused(void **state)
+{
+    dbctx *c = *state;
+    WCHAR *sub = td_wsprintf(L"%ls\\sub", c->dir);
+    td_db *db = NULL;
+
+    assert_true(CreateDirectoryW(sub, NULL));
+    assert_int_equal(td_db_open(sub, &guid_a, NULL, &db, NULL), MAPI_E_CORRUPT_DATA);
+    assert_null(db);
+    RemoveDirectoryW(sub);
+    mc_free(sub);
+}
+
+/* Two threads opening and closing the same file share one handle safely. */
+static DWORD WINAPI opener(void *arg)
+{
+    const WCHAR *path = arg;
+    int i;
+    for (i = 0; i < 200; i++)
+    {
+        td_db *db = NULL;
+        WCHAR *name = NULL;
+        if (td_db_open(path, &guid_a, NULL, &db, NULL) != S_OK) return 1;
+        if (td_db_get_display_name(db, &name) != S_OK) return 2;
+        mc_free(name);
+        td_db_release(db);
+    }
+    return 0;
+}
+
+static void threads_share_handles(void **state)
+{
+    dbctx *c = *state;
+    HANDLE t[3];
+    DWORD rc;
+    int i;
+    td_db *keep;
+
+    assert_int_equal(td_db_open(c->path, &guid_a, NULL, &keep, NULL), S_OK);
+    for (i = 0; i < 3; i++) t[i] = CreateThread(NULL, 0, opener, c->path, 0, NULL);
+    WaitForMultipleObjects(3, t, TRUE, INFINITE);
+    for (i = 0; i < 3; i++)
+    {
+        GetExitCodeThread(t[i], &rc);
+        assert_int_equal(rc, 0);
+        CloseHandle(t[i]);
+    }
+    assert_int_equal(td_db_open_count(), 1);
+    td_db_release(keep);
+}
+
+#define TD(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] =
+    {
+        TD(create_and_reopen),
+        TD(schema_and_pragmas),
+        TD(garbage_file_is_corrupt),
+        TD(damaged_database_is_corrupt),
+        TD(foreign_database_is_refused),
+        TD(empty_file_becomes_a_store),
+        TD(missing_folder_is_not_found),
+        TD(folder_path_is_refused),
+        TD(threads_share_handles),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
