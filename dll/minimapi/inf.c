@@ -255,15 +255,35 @@ done:
     return hr;
 }
 
+MM_DEFINE_STATIC_CS(inf_path_cs);
+static WCHAR *inf_path_override;
+
+void mm_inf_set_path(const WCHAR *path)
+{
+    EnterCriticalSection(&inf_path_cs);
+    mc_free(inf_path_override);
+    inf_path_override = path ? mc_wcsdup(path) : NULL;
+    LeaveCriticalSection(&inf_path_cs);
+}
+
 HRESULT mm_inf_load_default(mm_inf **out, WCHAR **why)
 {
-    WCHAR *dir = mm_module_dir(), *path;
+    WCHAR *dir, *path;
     HRESULT hr;
     size_t len;
 
     *out = NULL;
     *why = NULL;
-    if (!dir) return MAPI_E_CALL_FAILED;
+    EnterCriticalSection(&inf_path_cs);
+    path = inf_path_override ? mc_wcsdup(inf_path_override) : NULL;
+    LeaveCriticalSection(&inf_path_cs);
+    if (path)
+    {
+        hr = mm_inf_load(path, out, why);
+        mc_free(path);
+        return hr;
+    }
+    if (!(dir = mm_module_dir())) return MAPI_E_CALL_FAILED;
     len = wcslen(dir) + 20;
     if (!(path = mc_calloc(len, sizeof(WCHAR))))
     {

@@ -141,8 +141,9 @@ HRESULT mm_inf_parse(const WCHAR *text, mm_inf **out, WCHAR **why);
 /* Read and parse a file (UTF-16 with BOM, UTF-8 with BOM, else the ANSI code page).
  * MAPI_E_NOT_FOUND if the file does not exist. */
 HRESULT mm_inf_load(const WCHAR *path, mm_inf **out, WCHAR **why);
-/* MAPISVC.INF beside minimapi.dll. */
+/* MAPISVC.INF beside minimapi.dll (or the file given to mm_inf_set_path, for tests). */
 HRESULT mm_inf_load_default(mm_inf **out, WCHAR **why);
+void    mm_inf_set_path(const WCHAR *path);     /* NULL: back to the file beside the DLL */
 void    mm_inf_free(mm_inf *inf);
 const mm_inf_section *mm_inf_section_find(const mm_inf *inf, const WCHAR *name);
 const WCHAR *mm_inf_value(const mm_inf_section *s, const WCHAR *key);

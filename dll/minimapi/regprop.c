@@ -17,7 +17,6 @@
  * Integers are little-endian, as on every Windows architecture.
  */
 #include "minimapi_private.h"
-#include <stdio.h>
 
 void mm_regprop_name(ULONG tag, WCHAR name[9])
 {
@@ -88,7 +87,7 @@ static void bytes_add(bytes *b, const void *data, DWORD n)
 {
     if (b->failed) return;
     if (b->len + n < b->len) { b->failed = TRUE; return; }
-    if (b->len + n > b->cap)
+    if (b->len + n > b->cap || !b->p)
     {
         DWORD cap = b->cap ? b->cap : 64;
         BYTE *p;
@@ -162,7 +161,6 @@ HRESULT mm_regprop_encode(const SPropValue *v, DWORD *reg_type, BYTE **data, DWO
             mc_free(b.p);
             return MAPI_E_NOT_ENOUGH_MEMORY;
         }
-        if (!b.p) bytes_add(&b, "", 0);
         *data = b.p;
         *cb = b.len;
         return S_OK;
@@ -215,10 +213,9 @@ HRESULT mm_regprop_encode(const SPropValue *v, DWORD *reg_type, BYTE **data, DWO
         mc_free(b.p);
         return MAPI_E_NOT_ENOUGH_MEMORY;
     }
-    if (!b.p) bytes_add(&b, "", 0);
     *data = b.p;
     *cb = b.len;
-    return b.p ? S_OK : MAPI_E_NOT_ENOUGH_MEMORY;
+    return S_OK;
 
 dword:
     *reg_type = REG_DWORD;
