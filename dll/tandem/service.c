@@ -146,8 +146,9 @@ static HRESULT parse_props(service_ctx *c, ULONG n, const SPropValue *v, td_conf
     return S_OK;
 }
 
-/* Make the store's entry ID known in the store provider's section (PR_ENTRYID wrapped,
- * PR_MDB_PROVIDER, PR_RECORD_KEY, PR_DISPLAY_NAME): the message store table reads them. */
+/* Make the store known in the store provider's section before any logon
+ * (td_store_section_props: the wrapped PR_ENTRYID among them): the message store table reads
+ * them. */
 static HRESULT publish_store(service_ctx *c, const td_config *cfg)
 {
     SizedSPropTagArray(2, cols) = { 2, { PR_RESOURCE_TYPE, PR_PROVIDER_UID } };
@@ -155,11 +156,11 @@ static HRESULT publish_store(service_ctx *c, const td_config *cfg)
     IProfSect *sect = NULL;
     SRowSet *rows = NULL;
     ENTRYID *eid = NULL, *wrapped = NULL;
-    ULONG cb_eid = 0, cb_wrapped = 0, i;
+    ULONG cb_eid = 0, cb_wrapped = 0, i, n;
     MAPIUID uid;
     BOOL found = FALSE;
-    BYTE record_key[32];
-    SPropValue v[4];
+    BYTE record_key[TD_RECORD_KEY_SIZE];
+    SPropValue v[TD_STORE_SECTION_PROPS];
     HRESULT hr;
 
     if (!c->sup || !c->have_alloc) return S_OK;   /* nothing to wrap with: Logon writes it */
@@ -193,20 +194,9 @@ static HRESULT publish_store(service_ctx *c, const td_config *cfg)
     if (FAILED(hr = c->sup->lpVtbl->WrapStoreEntryID(c->sup, cb_eid, eid, &cb_wrapped, &wrapped))) goto done;
     if (FAILED(hr = c->admin->lpVtbl->OpenProfileSection(c->admin, &uid, NULL, MAPI_MODIFY, &sect))) goto done;
 
-    memcpy(record_key, &td_provider_uid, sizeof(MAPIUID));
-    memcpy(record_key + sizeof(MAPIUID), &cfg->store_guid, sizeof(GUID));
-    v[0].ulPropTag = PR_ENTRYID;
-    v[0].Value.bin.cb = cb_wrapped;
-    v[0].Value.bin.lpb = (BYTE *)wrapped;
-    v[1].ulPropTag = PR_MDB_PROVIDER;
-    v[1].Value.bin.cb = sizeof(MAPIUID);
-    v[1].Value.bin.lpb = (BYTE *)&td_provider_uid;
-    v[2].ulPropTag = PR_RECORD_KEY;
-    v[2].Value.bin.cb = sizeof(record_key);
-    v[2].Value.bin.lpb = record_key;
-    v[3].ulPropTag = PR_DISPLAY_NAME_W;
-    v[3].Value.lpszW = cfg->display_name;
-    hr = sect->lpVtbl->SetProps(sect, 4, v, NULL);
+    n = td_store_section_props(&cfg->store_guid, wrapped, cb_wrapped, cfg->display_name,
+                               record_key, v);
+    hr = sect->lpVtbl->SetProps(sect, n, v, NULL);
 
 done:
     if (FAILED(hr) && !c->why)

@@ -75,16 +75,6 @@ static SCODE check_delete(ULONG tag, void *ctx)
     return S_OK;
 }
 
-/* Our own wrapped store ID stands for the unwrapped one (clients only see wrapped IDs). */
-static void unwrap_own(td_store *s, ULONG *cb, const ENTRYID **eid)
-{
-    if (*eid && *cb == s->cb_wrapped && !memcmp(*eid, s->wrapped, *cb))
-    {
-        *cb = s->cb_eid;
-        *eid = s->eid;
-    }
-}
-
 /* Call StoreLogoffTransports once per store shutdown (DECISIONS 6); client stores only: the
  * spooler's store object belongs to the spooler, which logs its transports off itself. */
 static HRESULT logoff_transports(msgstore *This, ULONG *flags)
@@ -351,16 +341,19 @@ static HRESULT STDMETHODCALLTYPE msgstore_Advise(IMsgStore *iface, ULONG cbEntry
         LPENTRYID lpEntryID, ULONG ulEventMask, LPMAPIADVISESINK lpAdviseSink,
         ULONG *lpulConnection)
 {
+    msgstore *This = impl_from_IMsgStore(iface);
+
     MC_TRACE("store", "%p %#lx", iface, (unsigned long)ulEventMask);
-    if (!lpAdviseSink || !lpulConnection) return MAPI_E_INVALID_PARAMETER;
-    MC_FIXME("%p Advise: store notifications come with the notification issue", iface);
-    return MAPI_E_NO_SUPPORT;
+    return td_store_advise(This->state, cbEntryID, lpEntryID, ulEventMask, lpAdviseSink,
+                           lpulConnection);
 }
 
 static HRESULT STDMETHODCALLTYPE msgstore_Unadvise(IMsgStore *iface, ULONG ulConnection)
 {
-    MC_FIXME("%p Unadvise %lu", iface, (unsigned long)ulConnection);
-    return MAPI_E_NO_SUPPORT;
+    msgstore *This = impl_from_IMsgStore(iface);
+
+    MC_TRACE("store", "%p %lu", iface, (unsigned long)ulConnection);
+    return td_store_unadvise(This->state, ulConnection);
 }
 
 static HRESULT STDMETHODCALLTYPE msgstore_CompareEntryIDs(IMsgStore *iface, ULONG cbEntryID1,
@@ -368,19 +361,10 @@ static HRESULT STDMETHODCALLTYPE msgstore_CompareEntryIDs(IMsgStore *iface, ULON
         ULONG *lpulResult)
 {
     msgstore *This = impl_from_IMsgStore(iface);
-    const ENTRYID *e1 = lpEntryID1, *e2 = lpEntryID2;
-    BOOL same;
-    HRESULT hr;
 
     MC_TRACE("store", "%p", iface);
-    if (!lpulResult) return MAPI_E_INVALID_PARAMETER;
-    if (ulFlags) return MAPI_E_UNKNOWN_FLAGS;
-    unwrap_own(This->state, &cbEntryID1, &e1);
-    unwrap_own(This->state, &cbEntryID2, &e2);
-    hr = td_eid_compare(cbEntryID1, e1, cbEntryID2, e2, &same);
-    if (FAILED(hr)) return MAPI_E_UNKNOWN_ENTRYID;   /* imsgstore-compareentryids.md */
-    *lpulResult = same;
-    return S_OK;
+    return td_store_compare_entryids(This->state, cbEntryID1, lpEntryID1, cbEntryID2, lpEntryID2,
+                                     ulFlags, lpulResult);
 }
 
 static HRESULT STDMETHODCALLTYPE msgstore_OpenEntry(IMsgStore *iface, ULONG cbEntryID,

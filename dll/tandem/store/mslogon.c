@@ -126,31 +126,30 @@ static HRESULT STDMETHODCALLTYPE mslogon_CompareEntryIDs(IMSLogon *iface, ULONG 
         LPENTRYID lpEntryID1, ULONG cbEntryID2, LPENTRYID lpEntryID2, ULONG ulFlags,
         ULONG *lpulResult)
 {
-    BOOL same;
+    mslogon *This = impl_from_IMSLogon(iface);
 
     MC_TRACE("store", "%p", iface);
-    if (!lpulResult) return MAPI_E_INVALID_PARAMETER;
-    if (ulFlags) return MAPI_E_UNKNOWN_FLAGS;
-    if (FAILED(td_eid_compare(cbEntryID1, lpEntryID1, cbEntryID2, lpEntryID2, &same)))
-        return MAPI_E_UNKNOWN_ENTRYID;
-    *lpulResult = same;
-    return S_OK;
+    return td_store_compare_entryids(This->state, cbEntryID1, lpEntryID1, cbEntryID2, lpEntryID2,
+                                     ulFlags, lpulResult);
 }
 
 static HRESULT STDMETHODCALLTYPE mslogon_Advise(IMSLogon *iface, ULONG cbEntryID,
         LPENTRYID lpEntryID, ULONG ulEventMask, LPMAPIADVISESINK lpAdviseSink,
         ULONG *lpulConnection)
 {
+    mslogon *This = impl_from_IMSLogon(iface);
+
     MC_TRACE("store", "%p %#lx", iface, (unsigned long)ulEventMask);
-    if (!lpAdviseSink || !lpulConnection) return MAPI_E_INVALID_PARAMETER;
-    MC_FIXME("%p Advise: store notifications come with the notification issue", iface);
-    return MAPI_E_NO_SUPPORT;
+    return td_store_advise(This->state, cbEntryID, lpEntryID, ulEventMask, lpAdviseSink,
+                           lpulConnection);
 }
 
 static HRESULT STDMETHODCALLTYPE mslogon_Unadvise(IMSLogon *iface, ULONG ulConnection)
 {
-    MC_FIXME("%p Unadvise %lu", iface, (unsigned long)ulConnection);
-    return MAPI_E_NO_SUPPORT;
+    mslogon *This = impl_from_IMSLogon(iface);
+
+    MC_TRACE("store", "%p %lu", iface, (unsigned long)ulConnection);
+    return td_store_unadvise(This->state, ulConnection);
 }
 
 static HRESULT STDMETHODCALLTYPE mslogon_OpenStatusEntry(IMSLogon *iface, LPCIID lpInterface,

@@ -209,21 +209,10 @@ static HRESULT open_store_state(msprovider *This, IMAPISupport *sup, const td_ei
         goto done;
     }
     {
-        SPropValue v[5];
-        v[0].ulPropTag = PR_DISPLAY_NAME_W;
-        v[0].Value.lpszW = name;
-        v[1].ulPropTag = PR_PROVIDER_DISPLAY_W;
-        v[1].Value.lpszW = (WCHAR *)TD_STORE_PROVIDER_DISPLAY;
-        v[2].ulPropTag = PR_RECORD_KEY;
-        v[2].Value.bin.cb = sizeof((*out)->record_key);
-        v[2].Value.bin.lpb = (*out)->record_key;
-        v[3].ulPropTag = PR_ENTRYID;
-        v[3].Value.bin.cb = cb_wrapped;
-        v[3].Value.bin.lpb = (BYTE *)wrapped;
-        v[4].ulPropTag = PR_MDB_PROVIDER;
-        v[4].Value.bin.cb = sizeof(MAPIUID);
-        v[4].Value.bin.lpb = (BYTE *)&td_provider_uid;
-        if (FAILED(hr = prov->lpVtbl->SetProps(prov, 5, v, NULL)))
+        SPropValue v[TD_STORE_SECTION_PROPS];
+        BYTE record_key[TD_RECORD_KEY_SIZE];
+        ULONG n = td_store_section_props(&db_guid, wrapped, cb_wrapped, name, record_key, v);
+        if (FAILED(hr = prov->lpVtbl->SetProps(prov, n, v, NULL)))
         {
             *why = td_wsprintf(L"The store's profile section cannot be written (%#lx)", (unsigned long)hr);
             goto done;
@@ -249,6 +238,16 @@ done:
     mc_free(name);
     mc_free(dbwhy);
     return hr;
+}
+
+/* Decode the unwrapped store entry ID MAPI passes to Logon/SpoolerLogon. */
+static HRESULT decode_store_eid(msprovider *This, ULONG flags, ULONG cb, const ENTRYID *eid,
+                                td_eid *dec, LPMAPIERROR *err)
+{
+    if (SUCCEEDED(td_eid_decode(cb, eid, dec)) && dec->kind == TD_EID_STORE) return S_OK;
+    td_eid_clear(dec);
+    return set_error(This, flags, MAPI_E_INVALID_ENTRYID,
+                     L"The entry ID is not the entry ID of a Tandem store", err);
 }
 
 /* ---- IUnknown ---------------------------------------------------------------------------- */
@@ -334,12 +333,8 @@ static HRESULT STDMETHODCALLTYPE msprovider_Logon(IMSProvider *iface, LPMAPISUP 
     EnterCriticalSection(&This->logon_lock);
     if (lpEntryID)
     {
-        if (FAILED(td_eid_decode(cbEntryID, lpEntryID, &dec)) || dec.kind != TD_EID_STORE)
-        {
-            hr = set_error(This, ulFlags, MAPI_E_INVALID_ENTRYID,
-                           L"The entry ID is not the entry ID of a Tandem store", lppMAPIError);
+        if (FAILED(hr = decode_store_eid(This, ulFlags, cbEntryID, lpEntryID, &dec, lppMAPIError)))
             goto done;
-        }
         /* Already open in this provider object: the same store, no logon object, nothing
          * else done (imsprovider-logon.md, "Standard processing ... open store"). */
         if ((existing = msprovider_find_store(iface, &dec.store_guid)))
@@ -411,12 +406,8 @@ static HRESULT STDMETHODCALLTYPE msprovider_SpoolerLogon(IMSProvider *iface, LPM
     if (!iid_supported(lpInterface)) return MAPI_E_INTERFACE_NOT_SUPPORTED;
     if (This->shut_down) return MAPI_E_CALL_FAILED;
 
-    if (lpEntryID && (FAILED(td_eid_decode(cbEntryID, lpEntryID, &dec)) || dec.kind != TD_EID_STORE))
-    {
-        hr = set_error(This, ulFlags, MAPI_E_INVALID_ENTRYID,
-                       L"The entry ID is not the entry ID of a Tandem store", lppMAPIError);
+    if (lpEntryID && FAILED(hr = decode_store_eid(This, ulFlags, cbEntryID, lpEntryID, &dec, lppMAPIError)))
         goto done;
-    }
     if (cbSpoolSecurity)
     {
         /* the blob we returned from Logon; copied, it may be unaligned */

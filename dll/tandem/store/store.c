@@ -22,8 +22,7 @@ HRESULT td_store_create(IMSProvider *provider, const mc_alloc *alloc, td_db *db,
     s->alloc = *alloc;
     s->writable = writable;
     td_db_store_guid(db, &s->guid);
-    memcpy(s->record_key, &td_provider_uid, sizeof(MAPIUID));
-    memcpy(s->record_key + sizeof(MAPIUID), &s->guid, sizeof(GUID));
+    td_store_record_key(&s->guid, s->record_key);
 
     if (FAILED(hr = td_eid_encode_store(&s->guid, td_db_path(db), &s->cb_eid, &s->eid))) goto fail;
     if (!(s->wrapped = mc_malloc(cb_wrapped))) { hr = MAPI_E_NOT_ENOUGH_MEMORY; goto fail; }
@@ -137,15 +136,62 @@ ULONG td_store_status_props(td_store *s, const WCHAR *display_name, SPropValue *
     return n;
 }
 
+void td_store_record_key(const GUID *guid, BYTE *key)
+{
+    memcpy(key, &td_provider_uid, sizeof(MAPIUID));
+    memcpy(key + sizeof(MAPIUID), guid, sizeof(GUID));
+}
+
+ULONG td_store_section_props(const GUID *guid, const ENTRYID *wrapped, ULONG cb_wrapped,
+                             const WCHAR *display_name, BYTE *record_key, SPropValue *v)
+{
+    td_store_record_key(guid, record_key);
+    v[0].ulPropTag = PR_DISPLAY_NAME_W;
+    v[0].Value.lpszW = (WCHAR *)display_name;
+    v[1].ulPropTag = PR_PROVIDER_DISPLAY_W;
+    v[1].Value.lpszW = (WCHAR *)TD_STORE_PROVIDER_DISPLAY;
+    v[2].ulPropTag = PR_RECORD_KEY;
+    v[2].Value.bin.cb = TD_RECORD_KEY_SIZE;
+    v[2].Value.bin.lpb = record_key;
+    v[3].ulPropTag = PR_ENTRYID;
+    v[3].Value.bin.cb = cb_wrapped;
+    v[3].Value.bin.lpb = (BYTE *)wrapped;
+    v[4].ulPropTag = PR_MDB_PROVIDER;
+    v[4].Value.bin.cb = sizeof(MAPIUID);
+    v[4].Value.bin.lpb = (BYTE *)&td_provider_uid;
+    return TD_STORE_SECTION_PROPS;
+}
+
+/* Our own wrapped store ID stands for the unwrapped one (clients only see wrapped IDs). */
+static void unwrap_own(td_store *s, ULONG *cb, const ENTRYID **eid)
+{
+    if (*eid && *cb == s->cb_wrapped && !memcmp(*eid, s->wrapped, *cb))
+    {
+        *cb = s->cb_eid;
+        *eid = s->eid;
+    }
+}
+
+HRESULT td_store_compare_entryids(td_store *s, ULONG cb1, const ENTRYID *e1, ULONG cb2,
+                                  const ENTRYID *e2, ULONG flags, ULONG *result)
+{
+    BOOL same;
+
+    if (!result) return MAPI_E_INVALID_PARAMETER;
+    if (flags) return MAPI_E_UNKNOWN_FLAGS;
+    unwrap_own(s, &cb1, &e1);
+    unwrap_own(s, &cb2, &e2);
+    if (FAILED(td_eid_compare(cb1, e1, cb2, e2, &same)))
+        return MAPI_E_UNKNOWN_ENTRYID;   /* imsgstore-compareentryids.md */
+    *result = same;
+    return S_OK;
+}
+
 HRESULT td_store_resolve_eid(td_store *s, ULONG cb, const ENTRYID *eid, td_eid *out)
 {
     HRESULT hr;
 
-    if (eid && cb == s->cb_wrapped && !memcmp(eid, s->wrapped, cb))
-    {
-        cb = s->cb_eid;
-        eid = s->eid;
-    }
+    unwrap_own(s, &cb, &eid);
     if (FAILED(hr = td_eid_decode(cb, eid, out))) return hr;
     if (!IsEqualGUID(&out->store_guid, &s->guid))
     {
@@ -153,4 +199,20 @@ HRESULT td_store_resolve_eid(td_store *s, ULONG cb, const ENTRYID *eid, td_eid *
         return MAPI_E_NOT_FOUND;
     }
     return S_OK;
+}
+
+HRESULT td_store_advise(td_store *s, ULONG cb, const ENTRYID *eid, ULONG mask,
+                        IMAPIAdviseSink *sink, ULONG *connection)
+{
+    if (!sink || !connection) return MAPI_E_INVALID_PARAMETER;
+    /* Stores that do not notify still implement Advise with MAPI_E_NO_SUPPORT
+     * (imsgstore-advise.md); notifications are a later issue. */
+    MC_FIXME("Advise %#lx: store notifications come with the notification issue", (unsigned long)mask);
+    return MAPI_E_NO_SUPPORT;
+}
+
+HRESULT td_store_unadvise(td_store *s, ULONG connection)
+{
+    MC_FIXME("Unadvise %lu", (unsigned long)connection);
+    return MAPI_E_NO_SUPPORT;
 }

@@ -27,6 +27,9 @@
 
 /* ---- shared state of one open store (store.c) -------------------------------------------- */
 
+/* td_provider_uid + store GUID: the store's PR_RECORD_KEY and PR_STORE_RECORD_KEY. */
+#define TD_RECORD_KEY_SIZE 32
+
 typedef struct td_store
 {
     LONG ref;
@@ -39,7 +42,7 @@ typedef struct td_store
     ULONG cb_eid;
     ENTRYID *wrapped;           /* as WrapStoreEntryID returned it, internal copy */
     ULONG cb_wrapped;
-    BYTE record_key[32];        /* td_provider_uid + store GUID */
+    BYTE record_key[TD_RECORD_KEY_SIZE];
     BOOL writable;              /* logged on with MDB_WRITE */
     mc_propbag *props;          /* (lock) stored properties: PR_DISPLAY_NAME_W */
     BOOL logged_off;            /* (lock) IMSLogon::Logoff or StoreLogoff ran */
@@ -56,6 +59,20 @@ ULONG   td_store_computed(td_store *s, SPropValue *vals, ULONG max);
 #define TD_STORE_MAX_COMPUTED 12
 /* PR_STORE_SUPPORT_MASK: exactly the capabilities honoured today. */
 ULONG   td_store_support_mask(const td_store *s);
+void    td_store_record_key(const GUID *guid, BYTE *key);
+/* What the store provider's profile section publishes for the message store table
+ * (imsprovider-logon.md): PR_DISPLAY_NAME, PR_PROVIDER_DISPLAY, PR_RECORD_KEY (filled into
+ * `record_key`), the wrapped PR_ENTRYID and PR_MDB_PROVIDER. Values point into the arguments. */
+#define TD_STORE_SECTION_PROPS 5
+ULONG   td_store_section_props(const GUID *guid, const ENTRYID *wrapped, ULONG cb_wrapped,
+                               const WCHAR *display_name, BYTE *record_key, SPropValue *v);
+/* IMsgStore/IMSLogon::CompareEntryIDs: MAPI_E_UNKNOWN_ENTRYID for IDs that are not ours. */
+HRESULT td_store_compare_entryids(td_store *s, ULONG cb1, const ENTRYID *e1, ULONG cb2,
+                                  const ENTRYID *e2, ULONG flags, ULONG *result);
+/* IMsgStore/IMSLogon::Advise and Unadvise (one implementation for both interfaces). */
+HRESULT td_store_advise(td_store *s, ULONG cb, const ENTRYID *eid, ULONG mask,
+                        IMAPIAdviseSink *sink, ULONG *connection);
+HRESULT td_store_unadvise(td_store *s, ULONG connection);
 /* Resolve an entry ID given to one of this store's objects: our own wrapped store ID counts as
  * the unwrapped one. MAPI_E_INVALID_ENTRYID when it is not a Tandem ID, MAPI_E_NOT_FOUND when
  * it belongs to another Tandem store. */
