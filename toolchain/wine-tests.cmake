@@ -23,12 +23,13 @@ function(tandem_cmocka_test name)
 endfunction()
 
 # tandem_wine_test(NAME SOURCES src...): a conformance test that uses only the public MAPI
-# API: it links mapi32 (Wine's, which forwards to the registered minimapi) and nothing of ours.
+# API: it links mapi32 (Wine's, which forwards to the registered minimapi) and nothing of ours
+# but mapi32compat, the client-side name shim for mapi32's utility functions.
 function(tandem_wine_test name)
   cmake_parse_arguments(T "" "" "SOURCES" ${ARGN})
   add_executable(${name} ${T_SOURCES} ${CMAKE_SOURCE_DIR}/wine-tests/wtest.c
                          ${CMAKE_SOURCE_DIR}/wine-tests/wtmapi.c)
-  target_link_libraries(${name} PRIVATE mapi32 ole32 uuid)
+  target_link_libraries(${name} PRIVATE mapi32compat mapi32 ole32 uuid)
   target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR}/wine-tests)
   add_dependencies(${name} minimapi tandem32)
   add_test(NAME ${name} COMMAND ${name} WORKING_DIRECTORY ${CMAKE_BINARY_DIR})
