@@ -393,7 +393,7 @@ static void test_profile_sections(void **state)
 static void test_logon(void **state)
 {
     static const ULONG scols[] = {PR_ENTRYID, PR_DEFAULT_STORE, PR_DISPLAY_NAME_A, PR_OBJECT_TYPE,
-                                  PR_RESOURCE_FLAGS};
+                                  PR_RESOURCE_FLAGS, PR_INSTANCE_KEY};
     static const ULONG tcols[] = {PR_RESOURCE_TYPE, PR_STATUS_CODE};
     IProfAdmin *admin;
     IMsgServiceAdmin *svc = new_profile(&admin, "logon");
@@ -420,7 +420,7 @@ static void test_logon(void **state)
     assert_int_equal(MAPILogonEx(0, NULL, NULL, MAPI_EXTENDED | MAPI_USE_DEFAULT | MAPI_NO_MAIL, &session), S_OK);
 
     assert_int_equal(session->lpVtbl->GetMsgStoresTable(session, 0, &table), S_OK);
-    rows = all_rows(table, 5, scols);
+    rows = all_rows(table, 6, scols);
     assert_int_equal(rows->cRows, 1);
     assert_int_equal(rows->aRow[0].lpProps[0].ulPropTag, PR_ENTRYID);
     assert_true(rows->aRow[0].lpProps[1].Value.b);
@@ -442,6 +442,20 @@ static void test_logon(void **state)
                                                       (ENTRYID *)rows->aRow[0].lpProps[0].Value.bin.lpb,
                                                       0, &result), S_OK);
     assert_true(result);
+    /* A provider's own section: only with MAPI_FORCE_ACCESS (imapisession-openprofilesection.md). */
+    {
+        IProfSect *sect = NULL;
+        MAPIUID *store_section = (MAPIUID *)rows->aRow[0].lpProps[5].Value.bin.lpb;
+        assert_int_equal(rows->aRow[0].lpProps[5].Value.bin.cb, sizeof(MAPIUID));
+        assert_int_equal(session->lpVtbl->OpenProfileSection(session, store_section, NULL, 0, &sect),
+                         MAPI_E_NO_ACCESS);
+        check_error_text(session, MAPI_E_NO_ACCESS, "MAPI_FORCE_ACCESS");
+        assert_int_equal(session->lpVtbl->OpenProfileSection(session, store_section, NULL,
+                                                             MAPI_FORCE_ACCESS, &sect), S_OK);
+        sect->lpVtbl->Release(sect);
+        assert_int_equal(session->lpVtbl->OpenProfileSection(session, NULL, NULL, 0, &sect),
+                         MAPI_E_INVALID_PARAMETER);
+    }
     FreeProws(rows);
     assert_int_equal(session->lpVtbl->OpenMsgStore(session, 0, 0, NULL, NULL, 0, &mdb), MAPI_E_INVALID_PARAMETER);
     {

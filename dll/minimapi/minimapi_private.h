@@ -255,6 +255,16 @@ HRESULT mm_profsect_create(const WCHAR *profile, const MAPIUID *uid, ULONG flags
  * MAPI_MODIFY -> created. */
 HRESULT mm_profsect_open(const WCHAR *profile, const MAPIUID *uid, const IID *iid, ULONG flags,
                          IUnknown *parent, IProfSect **out);
+/* The same with the access rules of who asks, flags checked, MAPIERROR texts into err. */
+typedef enum mm_section_caller
+{
+    MM_SECTION_SESSION,     /* IMAPISession: provider sections need MAPI_FORCE_ACCESS */
+    MM_SECTION_ADMIN,       /* a client's admin object: provider sections read-only unless forced */
+    MM_SECTION_PROVIDER,    /* a provider or service entry: any section */
+} mm_section_caller;
+HRESULT mm_profsect_open_for(mm_section_caller caller, const WCHAR *profile, const MAPIUID *uid,
+                             const IID *iid, ULONG flags, IUnknown *parent, mc_last_error *err,
+                             IProfSect **out);
 HRESULT mm_diag_create(IUnknown *owner, IUnknown **out);
 HRESULT mm_session_create(const WCHAR *profile, ULONG flags, IMAPISession **out);
 

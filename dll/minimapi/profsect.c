@@ -385,3 +385,32 @@ HRESULT mm_profsect_open(const WCHAR *profile, const MAPIUID *uid, const IID *ii
     }
     return mm_profsect_create(profile, uid, flags, parent, out);
 }
+
+HRESULT mm_profsect_open_for(mm_section_caller caller, const WCHAR *profile, const MAPIUID *uid,
+                             const IID *iid, ULONG flags, IUnknown *parent, mc_last_error *err,
+                             IProfSect **out)
+{
+    mc_propbag *b = NULL;
+    BOOL provider_section = FALSE;
+    HRESULT hr;
+
+    *out = NULL;
+    if (flags & ~(MAPI_DEFERRED_ERRORS | MAPI_MODIFY | MAPI_FORCE_ACCESS)) return MAPI_E_UNKNOWN_FLAGS;
+    if (caller != MM_SECTION_PROVIDER && !(flags & MAPI_FORCE_ACCESS)
+        && SUCCEEDED(mm_section_load(profile, uid, &b)))
+    {
+        provider_section = mm_bag_is_provider(b, uid);
+        mc_propbag_free(b);
+    }
+    /* imapisession-openprofilesection.md: a session's client opens providers' own sections only
+     * with MAPI_FORCE_ACCESS. iprovideradmin-openprofilesection.md: through the admin objects a
+     * client may read them but not write them unless it forces access. */
+    if (provider_section && (caller == MM_SECTION_SESSION || (flags & MAPI_MODIFY)))
+        return mc_last_error_set(err, MAPI_E_NO_ACCESS,
+                                 L"a provider's profile section opens %lsonly with MAPI_FORCE_ACCESS",
+                                 caller == MM_SECTION_SESSION ? L"" : L"read/write ");
+    hr = mm_profsect_open(profile, uid, iid, flags, parent, out);
+    if (hr == MAPI_E_NOT_FOUND)
+        mc_last_error_set(err, hr, L"no such profile section in profile %ls", profile);
+    return hr;
+}

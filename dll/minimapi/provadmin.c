@@ -122,28 +122,19 @@ static HRESULT STDMETHODCALLTYPE provadmin_OpenProfileSection(IProviderAdmin *if
                                                               LPPROFSECT *out)
 {
     provadmin *This = impl_from_IProviderAdmin(iface);
-    HRESULT hr;
 
     MC_TRACE(MM_CH, "(%p, %p, %#lx)\n", This, uid, flags);
     if (!out) return MAPI_E_INVALID_PARAMETER;
     *out = NULL;
-    if (flags & ~(MAPI_DEFERRED_ERRORS | MAPI_MODIFY | MAPI_FORCE_ACCESS)) return MAPI_E_UNKNOWN_FLAGS;
     if (!uid)
     {
         /* NULL is for the service's entry point only: its own service section. */
         if (This->parent) return MAPI_E_INVALID_PARAMETER;
         uid = &This->service;
     }
-    /* Clients get no read/write access to provider sections unless they force it; the
-     * service's entry point configures its own providers. */
-    if (This->parent && (flags & MAPI_MODIFY) && !(flags & MAPI_FORCE_ACCESS)
-        && own_provider(This, uid))
-        return mc_last_error_set(&This->err, MAPI_E_NO_ACCESS,
-                                 L"a provider's section opens read/write only with MAPI_FORCE_ACCESS");
-    hr = mm_profsect_open(This->profile, uid, iid, flags, (IUnknown *)iface, out);
-    if (hr == MAPI_E_NOT_FOUND)
-        mc_last_error_set(&This->err, hr, L"no such profile section in profile %ls", This->profile);
-    return hr;
+    /* The service's entry point configures its own providers; a client is a client. */
+    return mm_profsect_open_for(This->parent ? MM_SECTION_ADMIN : MM_SECTION_PROVIDER,
+                                This->profile, uid, iid, flags, (IUnknown *)iface, &This->err, out);
 }
 
 static const IProviderAdminVtbl provadmin_vtbl =

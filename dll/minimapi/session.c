@@ -628,28 +628,13 @@ static HRESULT STDMETHODCALLTYPE session_OpenProfileSection(IMAPISession *iface,
                                                             LPPROFSECT *out)
 {
     mm_session *This = impl_from_IMAPISession(iface);
-    mc_propbag *b = NULL;
-    HRESULT hr;
 
     MC_TRACE(MM_CH, "(%p, %p, %#lx)\n", This, uid, flags);
     if (!out) return MAPI_E_INVALID_PARAMETER;
     *out = NULL;
     if (!uid) return MAPI_E_INVALID_PARAMETER;
-    if (flags & ~(MAPI_DEFERRED_ERRORS | MAPI_MODIFY | MAPI_FORCE_ACCESS)) return MAPI_E_UNKNOWN_FLAGS;
-    /* imapisession-openprofilesection.md: providers' own sections need MAPI_FORCE_ACCESS. */
-    if (!(flags & MAPI_FORCE_ACCESS) && SUCCEEDED(mm_section_load(This->profile, uid, &b))
-        && mm_bag_is_provider(b, uid))
-    {
-        hr = mc_last_error_set(&This->err, MAPI_E_NO_ACCESS,
-                               L"a provider's profile section opens only with MAPI_FORCE_ACCESS");
-        goto done;
-    }
-    hr = mm_profsect_open(This->profile, uid, iid, flags, (IUnknown *)iface, out);
-    if (hr == MAPI_E_NOT_FOUND)
-        mc_last_error_set(&This->err, hr, L"no such profile section in profile %ls", This->profile);
-done:
-    if (b) mc_propbag_free(b);
-    return hr;
+    return mm_profsect_open_for(MM_SECTION_SESSION, This->profile, uid, iid, flags,
+                                (IUnknown *)iface, &This->err, out);
 }
 
 static HRESULT STDMETHODCALLTYPE session_GetStatusTable(IMAPISession *iface, ULONG flags,

@@ -245,17 +245,13 @@ static HRESULT STDMETHODCALLTYPE support_OpenProfileSection(IMAPISupport *iface,
                                                             ULONG flags, LPPROFSECT *out)
 {
     mm_support *This = impl_from_IMAPISupport(iface);
-    HRESULT hr;
 
     MC_TRACE(MM_CH, "(%p, %p, %#lx)\n", This, uid, flags);
     if (!out) return MAPI_E_INVALID_PARAMETER;
     *out = NULL;
-    if (flags & ~(MAPI_DEFERRED_ERRORS | MAPI_MODIFY | MAPI_FORCE_ACCESS)) return MAPI_E_UNKNOWN_FLAGS;
-    hr = mm_profsect_open(This->profile, uid ? uid : &This->section, NULL, flags,
-                          (IUnknown *)iface, out);
-    if (hr == MAPI_E_NOT_FOUND)
-        mc_last_error_set(&This->err, hr, L"no such profile section in profile %ls", This->profile);
-    return hr;
+    /* NULL: the caller's own section (imapisupport-openprofilesection.md). */
+    return mm_profsect_open_for(MM_SECTION_PROVIDER, This->profile, uid ? uid : &This->section,
+                                NULL, flags, (IUnknown *)iface, &This->err, out);
 }
 
 static HRESULT STDMETHODCALLTYPE support_RegisterPreprocessor(IMAPISupport *iface, LPMAPIUID muid,
