@@ -20,6 +20,9 @@ static const char test_inf[] =
     "WRONGDLL=Service whose DLL lacks the entry point\r\n"
     "BROKEN=Service with a missing provider section\r\n"
     "\r\n"
+    "[Default Services]\r\n"
+    "NOENTRYPOINT=Default service\r\n"
+    "\r\n"
     "[NOENTRYPOINT]\r\n"
     "Providers=GHOST_MS, GHOST_XP\r\n"
     "PR_RESOURCE_FLAGS=SERVICE_SINGLE_COPY\r\n"
@@ -100,6 +103,8 @@ static SRowSet *all_rows(IMAPITable *table, ULONG n, const ULONG *tags)
     return rows;
 }
 
+static BOOL find_service(IMsgServiceAdmin *svc, const char *name, MAPIUID *uid);
+
 static void test_profiles(void **state)
 {
     static const ULONG cols[] = {PR_DISPLAY_NAME_A, PR_DEFAULT_PROFILE};
@@ -152,6 +157,31 @@ static void test_profiles(void **state)
 
     assert_int_equal(admin->lpVtbl->DeleteProfile(admin, (LPTSTR)"nope", 0), MAPI_E_NOT_FOUND);
     check_error_text(admin, MAPI_E_NOT_FOUND, "nope");
+
+    /* MAPI_DEFAULT_SERVICES: the services of [Default Services] are in the new profile. */
+    assert_int_equal(admin->lpVtbl->CreateProfile(admin, (LPTSTR)"defaults", NULL, 0,
+                                                  MAPI_DEFAULT_SERVICES), S_OK);
+    assert_int_equal(admin->lpVtbl->AdminServices(admin, (LPTSTR)"defaults", NULL, 0, 0, &svc), S_OK);
+    {
+        MAPIUID uid;
+        assert_true(find_service(svc, "NOENTRYPOINT", &uid));
+    }
+    svc->lpVtbl->Release(svc);
+    assert_int_equal(admin->lpVtbl->DeleteProfile(admin, (LPTSTR)"defaults", 0), S_OK);
+
+    /* IMiniMapiDiagnostics from the profile administration object. */
+    {
+        typedef HRESULT (STDMETHODCALLTYPE *get_counters_fn)(IUnknown *, ULONG *, ULONG *, ULONG *);
+        IUnknown *diag = NULL;
+        ULONG blocks, objects, provider_objects;
+        assert_int_equal(admin->lpVtbl->QueryInterface(admin, &IID_IMiniMapiDiagnostics, (void **)&diag), S_OK);
+        assert_int_equal(((get_counters_fn)((void **)diag->lpVtbl)[3])(diag, &blocks, &objects,
+                                                                       &provider_objects), S_OK);
+        assert_int_equal(blocks, 0);
+        assert_int_equal(objects, 0);
+        assert_int_equal(provider_objects, 0);
+        diag->lpVtbl->Release(diag);
+    }
     assert_int_equal(admin->lpVtbl->DeleteProfile(admin, (LPTSTR)"one", 0), S_OK);
     assert_int_equal(admin->lpVtbl->DeleteProfile(admin, (LPTSTR)L"two \x00e9", MAPI_UNICODE), S_OK);
     assert_int_equal(admin->lpVtbl->DeleteProfile(admin, (LPTSTR)"four", 0), S_OK);
