@@ -12,10 +12,8 @@ jobs=$(nproc)
 configure_build() {   # configure_build ARCH [extra cmake args]
   local arch=$1; shift
   local dir=$top/build/$arch
-  if [ ! -f "$dir/CMakeCache.txt" ]; then
-    cmake -S "$top" -B "$dir" -DCMAKE_TOOLCHAIN_FILE="$top/toolchain/mingw-$arch.cmake" \
-          -DTANDEM_CACHE="$cache" "$@" >/dev/null
-  fi
+  cmake -S "$top" -B "$dir" -DCMAKE_TOOLCHAIN_FILE="$top/toolchain/mingw-$arch.cmake" \
+        -DTANDEM_CACHE="$cache" "$@" >/dev/null
   cmake --build "$dir" -j"$jobs" -- --no-print-directory
 }
 
@@ -28,9 +26,9 @@ case "${1:-}" in
     # The i686 build must compile and link without warnings (-Werror); its tests cannot run
     # here (Debian 12's Wine has no 32-bit side): they are built, not run.
     configure_build i686
-    configure_build x86_64
+    configure_build x86_64 -DTANDEM_I686_BIN="$top/build/i686/bin"
     cd build/x86_64
-    TANDEM_I686_BIN="$top/build/i686/bin" ctest --output-on-failure -j"$jobs"
+    ctest --output-on-failure -j"$jobs"
     ;;
   demo)
     configure_build x86_64
