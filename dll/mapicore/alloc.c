@@ -4,6 +4,7 @@
  * MAPI handed to the provider (allocating-and-freeing-memory-in-mapi.md), never mixed.
  */
 #include "mapicore.h"
+#include <assert.h>
 
 /* Each DLL that links mapicore gets its own counter (see mapicore.h). */
 LONG mc_live_objects = 0;
@@ -156,4 +157,75 @@ void mc_free_rows(const mc_alloc *a, SRowSet *rows)
     for (i = 0; i < rows->cRows; i++)
         a->free_buffer(rows->aRow[i].lpProps);
     a->free_buffer(rows);
+}
+
+/* ---- internal chained blocks ------------------------------------------------------------------ */
+
+/* MAPI's allocation model (one root, AllocateMore children, one FreeBuffer) on the process heap,
+ * for internal copies built by the same code that builds caller memory (mc_notifications_dup in
+ * the notification engine). A header before each block links a root to its children. */
+typedef struct heap_block
+{
+    struct heap_block *next;    /* root: first child; child: next sibling */
+    ULONG is_root;
+    ULONGLONG pad;              /* keeps the payload 16-byte aligned */
+} heap_block;
+
+static SCODE WINAPI heap_AllocateBuffer(ULONG size, LPVOID *out)
+{
+    heap_block *b;
+
+    if (!out)
+        return MAPI_E_INVALID_PARAMETER;
+    if (!(b = mc_calloc(1, sizeof(*b) + size)))
+    {
+        *out = NULL;
+        return MAPI_E_NOT_ENOUGH_MEMORY;
+    }
+    b->is_root = TRUE;
+    *out = b + 1;
+    return S_OK;
+}
+
+static SCODE WINAPI heap_AllocateMore(ULONG size, LPVOID parent, LPVOID *out)
+{
+    heap_block *root, *b;
+
+    if (!out || !parent)
+        return MAPI_E_INVALID_PARAMETER;
+    root = (heap_block *)parent - 1;
+    assert(root->is_root);
+    if (!(b = mc_calloc(1, sizeof(*b) + size)))
+    {
+        *out = NULL;
+        return MAPI_E_NOT_ENOUGH_MEMORY;
+    }
+    b->next = root->next;
+    root->next = b;
+    *out = b + 1;
+    return S_OK;
+}
+
+static ULONG WINAPI heap_FreeBuffer(LPVOID p)
+{
+    heap_block *root, *c, *next;
+
+    if (!p)
+        return 0;
+    root = (heap_block *)p - 1;
+    assert(root->is_root);
+    for (c = root->next; c; c = next)
+    {
+        next = c->next;
+        mc_free(c);
+    }
+    mc_free(root);
+    return 0;
+}
+
+static const mc_alloc heap_alloc = { heap_AllocateBuffer, heap_AllocateMore, heap_FreeBuffer };
+
+const mc_alloc *mc_heap_alloc(void)
+{
+    return &heap_alloc;
 }

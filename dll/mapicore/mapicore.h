@@ -42,6 +42,10 @@ char  *mc_strdup(const char *s);
 /* Allocate `size` bytes as a child of `parent` (parent NULL -> a new root block). */
 HRESULT mc_alloc_more(const mc_alloc *a, void *parent, ULONG size, void **out);
 
+/* MAPI's block model (root + AllocateMore children, one FreeBuffer) on the process heap: for
+ * internal copies made by code that otherwise builds caller memory. Never hand these out. */
+const mc_alloc *mc_heap_alloc(void);
+
 /* ---- strings ------------------------------------------------------------------------------ */
 
 /* UTF-16 <-> code-page strings (CP_ACP for PT_STRING8). Results are internal memory. */
@@ -174,15 +178,116 @@ void mc_free_rows(const mc_alloc *a, SRowSet *rows);    /* each row then the set
 #define RES_ANNOTATION ((ULONG) 0x0000000C)
 #endif
 
-/* Validate a restriction tree (types known, no NULL sub-restrictions, depth bounded). */
+/* Restrictions nest at most this deep (the top level is 1); deeper trees are
+ * MAPI_E_TOO_COMPLEX (imapitable-restrict.md). */
+#define MC_RES_MAX_DEPTH 64
+
+/* Validate a restriction tree: restriction types, relational operators, fuzzy levels and
+ * property types known (else MAPI_E_TOO_COMPLEX), no NULL sub-restriction or value the
+ * evaluator would follow (else MAPI_E_INVALID_PARAMETER), depth <= MC_RES_MAX_DEPTH. */
 HRESULT mc_restriction_validate(const SRestriction *r);
 /* Evaluate against one row. Sub-restrictions (RES_SUBRESTRICTION) are false here. */
 BOOL    mc_restriction_match(const SRestriction *r, ULONG n, const SPropValue *row);
 
+/* ---- notifications ------------------------------------------------------------------------- */
+
+/* Deep copy of n notifications of any event type (notification.md and the *_NOTIFICATION pages:
+ * entry IDs, MAPIERROR, message class, tag arrays, property values, rows, extended data) into
+ * one root block with AllocateMore children, like ScCopyNotifications. */
+HRESULT mc_notifications_dup(const mc_alloc *a, ULONG n, const NOTIFICATION *src,
+                             NOTIFICATION **out);
+
+/* Where an object sends its notifications: MAPI's engine through IMAPISupport (tandem32),
+ * minimapi's engine, or mapicore's own (mc_notify_engine below). The three calls have the
+ * meaning of IMAPISupport::Subscribe/Unsubscribe/Notify (imapisupport-subscribe.md,
+ * imapisupport-notify.md): subscribe keeps a reference on the sink until unsubscribe; notify
+ * copies the structures before it returns and delivers them asynchronously (the caller may
+ * hold its own locks while calling notify, so notify must not call sinks synchronously).
+ * addref/release (may be NULL) manage a reference on ctx for each holder of a copy. */
+typedef struct mc_notifier
+{
+    HRESULT (*subscribe)(void *ctx, const NOTIFKEY *key, ULONG mask, IMAPIAdviseSink *sink,
+                         ULONG *conn);
+    HRESULT (*unsubscribe)(void *ctx, ULONG conn);
+    HRESULT (*notify)(void *ctx, const NOTIFKEY *key, ULONG n, NOTIFICATION *notifs);
+    void *ctx;
+    void (*addref)(void *ctx);
+    void (*release)(void *ctx);
+} mc_notifier;
+
+/* A notifier over IMAPISupport::Subscribe/Unsubscribe/Notify. It holds a reference on `sup`
+ * (give it back with mc_notifier_clear). Connection numbers: low 32 bits (DECISIONS.md 1). */
+HRESULT mc_notifier_from_support(IMAPISupport *sup, mc_notifier *out);
+void    mc_notifier_clear(mc_notifier *n);      /* release(ctx) if set; zeroes *n */
+
+/* mapicore's own notification engine: one worker thread per engine and a FIFO queue, so
+ * notifications are delivered in the order they were sent, free-threaded (on the worker, in the
+ * manner of MAPI_MULTITHREAD_NOTIFICATIONS), after the call that raised them returned. notify
+ * deep-copies what it is given. A sink subscribed with NOTIFY_SYNC, or a notify called with
+ * NOTIFY_SYNC in *flags (internal use only, never for client sinks), is called on the notifying
+ * thread before notify returns; a synchronous sink returning CALLBACK_DISCONTINUE stops the
+ * synchronous deliveries of that call and sets NOTIFY_CANCELED in *flags.
+ * unsubscribe returns only when no delivery to that connection is running (unless called from
+ * inside that delivery), then releases the sink. destroy drops what is still queued, waits for
+ * the worker (or, called from the worker itself, lets it finish on its own) and releases every
+ * sink. Connection numbers are non-zero and never reused by one engine. */
+typedef struct mc_notify_engine mc_notify_engine;
+
+HRESULT mc_notify_engine_create(mc_notify_engine **out);
+void    mc_notify_engine_destroy(mc_notify_engine *e);
+HRESULT mc_notify_engine_subscribe(mc_notify_engine *e, const NOTIFKEY *key, ULONG mask,
+                                   ULONG flags, IMAPIAdviseSink *sink, ULONG *conn);
+HRESULT mc_notify_engine_unsubscribe(mc_notify_engine *e, ULONG conn);
+/* flags may be NULL; in: NOTIFY_SYNC; out: NOTIFY_CANCELED. Subscriptions match by key bytes
+ * and by (ulEventType & mask); each sink gets the matching notifications of one call together. */
+HRESULT mc_notify_engine_notify(mc_notify_engine *e, const NOTIFKEY *key, ULONG n,
+                                const NOTIFICATION *notifs, ULONG *flags);
+/* Wait until the queue is empty and no delivery runs (tests, orderly shutdown). Must not be
+ * called from a sink. S_OK, or MAPI_E_TIMEOUT after `timeout_ms` (INFINITE allowed). */
+HRESULT mc_notify_engine_wait_idle(mc_notify_engine *e, DWORD timeout_ms);
+/* A notifier over the engine (no reference is kept: the engine outlives its users). */
+void    mc_notify_engine_notifier(mc_notify_engine *e, mc_notifier *out);
+
 /* ---- in-memory tables (ITableData model) -------------------------------------------------- */
 
+/* ssortorder.md and pidtaginstancenum (MS-OXPROPS); MinGW's headers lack them. */
+#ifndef TABLE_SORT_CATEG_MAX
+#define TABLE_SORT_CATEG_MAX ((ULONG) 0x00000004)
+#define TABLE_SORT_CATEG_MIN ((ULONG) 0x00000008)
+#endif
+#ifndef PR_INSTANCE_NUM
+#define PR_INSTANCE_NUM PROP_TAG(PT_LONG, 0x674E)
+#endif
+
 /* Table data: rows identified by the value of `index_tag` (unique per row), kept in insertion
- * order. Views (IMAPITable) see changes at once and get table notifications. Thread-safe. */
+ * order. Views (IMAPITable) see changes at once and get table notifications. Thread-safe.
+ *
+ * What a view does (spi-digest.md §4.9):
+ * - Sorting: any number of columns, ascending or descending, missing values last; strings in
+ *   the linguistic case-insensitive order of mc_prop_compare (as LCMapStringW sort keys); ties
+ *   keep insertion order. An MV column without MV_INSTANCE sorts as an ordered tuple.
+ * - Categories: the first cCategories sort columns (at most 16) make heading rows with
+ *   PR_ROW_TYPE, PR_DEPTH, PR_INSTANCE_KEY, PR_CONTENT_COUNT (leaf rows below),
+ *   PR_CONTENT_UNREAD (those without MSGFLAG_READ in PR_MESSAGE_FLAGS) and their category
+ *   values; leaf rows get PR_ROW_TYPE TBL_LEAF_ROW and PR_DEPTH = number of categories.
+ *   Categories at depth < cExpanded start expanded. A TABLE_SORT_CATEG_MAX/MIN entry right
+ *   after a category column orders that column's categories by the maximum/minimum of its
+ *   column over their leaf rows, ascending unless a later sort key on the same column is
+ *   descending. Empty categories disappear (TBL_EMPTY_CATEGORY is never shown).
+ *   TABLE_SORT_COMBINE is MAPI_E_TOO_COMPLEX.
+ * - MV_INSTANCE: one column (in SetColumns and/or SortTable, the same property) may carry
+ *   MVI_FLAG; the view then has one row per value, each with its own PR_INSTANCE_KEY and with
+ *   PR_INSTANCE_NUM = the value's index (0 for a row without values, which appears once); the
+ *   column comes back single-valued (PROP_TAG(base type, id)); restrictions and sorts on it
+ *   see that one value. A second MV_INSTANCE column is MAPI_E_TOO_COMPLEX.
+ * - Notifications: TABLE_ROW_ADDED/MODIFIED/DELETED (propIndex/propPrior are PR_INSTANCE_KEY,
+ *   propPrior PR_NULL for the first row), headings appearing, changing and disappearing with
+ *   their categories, TABLE_CHANGED when a category moves (its aggregate changed),
+ *   TABLE_RELOAD for mc_table_delete_all, TABLE_SORT_DONE / TABLE_RESTRICT_DONE /
+ *   TABLE_SETCOL_DONE after SortTable / Restrict / SetColumns with TBL_ASYNC (done at once).
+ *   Nothing for rows restricted out or collapsed. Delivered through the table's notifier
+ *   (mc_table_set_notifier) or, without one, through an engine of the table's own
+ *   (mc_notify_engine); always after the change returned. */
 typedef struct mc_table mc_table;
 
 HRESULT mc_table_new(const mc_alloc *a, ULONG index_tag, const SPropTagArray *default_columns,
@@ -202,6 +307,12 @@ ULONG   mc_table_row_count(mc_table *t);
  * object that opened it can drop a reference it kept for the view. */
 HRESULT mc_table_open_view(mc_table *t, void (*on_release)(void *ctx), void *ctx,
                            IMAPITable **out);
+/* Send the views' notifications through `n` (copied; addref'ed if it has addref; NULL = the
+ * table's own engine). Each view subscribes under a NOTIFKEY of its own. MAPI_E_BUSY while a
+ * view has an Advise in force. */
+HRESULT mc_table_set_notifier(mc_table *t, const mc_notifier *n);
+/* Tests: wait until the table's own engine (if it has one) delivered everything queued. */
+HRESULT mc_table_wait_notifications(mc_table *t, DWORD timeout_ms);
 
 /* ---- object counting (for DllCanUnloadNow and leak checks) -------------------------------- */
 
