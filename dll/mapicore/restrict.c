@@ -14,7 +14,7 @@
  */
 #include "mapicore.h"
 
-#define MC_RES_MAX_DEPTH 64
+
 
 static ULONG plain_type(ULONG tag)
 {

@@ -1,48 +1,105 @@
 /*
  * table.c - the in-memory table: table data in the ITableData model (itabledata-hrmodifyrow.md,
  * itabledata-hrdeleterow.md, itabledata-hrgetview.md) and its IMAPITable views
- * (imapitableiunknown.md and the imapitable-*.md pages; spi-digest.md §4.9).
+ * (imapitableiunknown.md and the imapitable-*.md pages, sorting-and-categorization.md,
+ * working-with-multivalued-columns.md, table_notification.md; spi-digest.md §4.9).
  *
  * Invariants, all under mc_table.lock (one lock for the data and every view, so a change and
  * the views' reaction to it are one step):
- * - table rows are kept in insertion order, each identified by its index value and by an
- *   instance key (4 bytes, a counter never reused within the mc_table);
- * - each view keeps `list`: exactly the rows matching its restriction, in its sort order (ties
- *   in insertion order), kept up to date as rows change, so positions are plain indexes;
- * - 0 <= cursor <= list count; a bookmark names a row by instance key, or "the end", or - when
- *   its row left the view - a position plus a flag that makes its next use return
+ * - table rows are kept in insertion order (`seq` ascending) and found by index value through a
+ *   hash; each has an instance key (4 bytes from a counter never reused within the mc_table);
+ * - a view shows entries (ventry): one per matching row, or one per value of its MV_INSTANCE
+ *   column, plus one heading per category in a categorized view. `all` holds every entry of a
+ *   categorized view in order; `list` the visible ones (no collapsed rows) in the same order;
+ *   uncategorized views have only `list`. Both are sorted by view_cmp, a total order (ties
+ *   broken by insertion order then instance number), so an entry is found or placed by binary
+ *   search and a position is a plain index;
+ * - string sort keys come from LCMapStringW(LCMAP_SORTKEY) everywhere a view orders rows, so
+ *   the bulk sort and the binary searches of later changes agree exactly;
+ * - 0 <= cursor <= list count; a bookmark names an entry, or "the end", or - when its entry
+ *   left the list - a position plus a flag that makes its next use return
  *   MAPI_W_POSITION_CHANGED.
- * Notifications are built under the lock and delivered after it is released.
+ * Notifications are built under the lock and handed to the view's notifier under the lock too
+ * (the notifier only queues), so their order is the order of the changes.
  */
 #include "mapicore.h"
 #include <mapiguid.h>
+#include <assert.h>
 
 #define MAX_BOOKMARKS 1024
 #define FIRST_BOOKMARK 3            /* above BOOKMARK_BEGINNING/CURRENT/END */
+#define NO_INST (~0u)               /* an entry that is not one value of an MV_INSTANCE column */
 
-typedef struct mc_row
+typedef struct mc_row mc_row;
+typedef struct category category;
+
+typedef struct ventry
+{
+    mc_row *row;            /* NULL for a category heading */
+    category *cat;          /* heading: its category; leaf of a categorized view: its category */
+    ULONG inst;             /* index of the value of the MV_INSTANCE column, or NO_INST */
+    BYTE key[4];            /* instance key */
+} ventry;
+
+struct mc_row
 {
     ULONG n;                /* values, including a generated PR_INSTANCE_KEY when `own_key` */
     SPropValue *props;      /* internal copies */
     BOOL own_key;           /* the last value is our generated PR_INSTANCE_KEY (payload: key) */
     BYTE key[4];
     ULONGLONG seq;          /* insertion order; kept when the row is modified */
-} mc_row;
+    ventry self;            /* the entry every plain (not expanded, not categorized) view uses */
+    mc_row *hnext;          /* index hash chain */
+    ULONG hash;
+};
+
+/* One level of categorization: a category column, and optionally the TABLE_SORT_CATEG_MAX/MIN
+ * column whose aggregate over a category's leaf rows orders the categories of that level. */
+typedef struct level
+{
+    ULONG tag, order;
+    ULONG agg_tag;          /* 0: none */
+    ULONG agg_kind;         /* TABLE_SORT_CATEG_MAX or TABLE_SORT_CATEG_MIN */
+    ULONG agg_order;        /* direction of the aggregate order */
+} level;
+
+struct category
+{
+    ventry head;            /* the heading row */
+    category *parent;
+    ULONG depth;
+    BOOL has_value;
+    SPropValue value;       /* internal copy, single-valued */
+    BOOL has_agg;
+    SPropValue agg;         /* internal copy */
+    ULONG count, unread;    /* leaf rows below (PR_CONTENT_COUNT, PR_CONTENT_UNREAD) */
+    BOOL expanded;
+    category **kids;        /* sub-categories in order (not at the last level) */
+    ULONG n_kids, cap_kids;
+    ULONG id;               /* creation order: the last tie-break */
+    ULONG first_leaf, n_leaves;     /* during view_rebuild only: its run of sorted leaves */
+};
 
 typedef struct bookmark
 {
     ULONG id;
-    BYTE instance[4];
+    ventry *entry;          /* valid while !at_end && !moved */
+    BYTE key[4];
     BOOL at_end;            /* bookmark taken after the last row */
-    BOOL moved;             /* its row left the view: `pos` is where it was */
+    BOOL moved;             /* its entry left the view: `pos` is where it was */
     ULONG pos;
 } bookmark;
 
 typedef struct advise
 {
     ULONG connection;
-    IMAPIAdviseSink *sink;
 } advise;
+
+typedef struct entry_array
+{
+    ventry **a;
+    ULONG n, cap;
+} entry_array;
 
 typedef struct table_view table_view;
 
@@ -53,11 +110,18 @@ struct mc_table
     mc_alloc alloc;
     ULONG index_tag;
     SPropTagArray *default_columns;     /* internal; NULL = every column present */
-    mc_row **rows;
+    SPropTagArray *known_columns;       /* internal: every tag a row had (cap_known slots) */
+    ULONG cap_known;
+    mc_row **rows;                      /* insertion order */
     ULONG n_rows, cap_rows;
+    mc_row **hash;                      /* index value -> row */
+    ULONG hash_size;
     ULONG next_instance;
     ULONGLONG next_seq;
     table_view *views;
+    ULONG next_view_id;
+    mc_notifier notifier;               /* notifier.notify NULL: use own_engine */
+    mc_notify_engine *own_engine;       /* created at the first Advise without a notifier */
 };
 
 struct table_view
@@ -69,22 +133,36 @@ struct table_view
     void *ctx;
     mc_last_error last_error;
     table_view *next;               /* in table->views */
+    ULONG id;
 
     SPropTagArray *columns;         /* internal; NULL = every column present */
     SSortOrderSet *sort;            /* internal; NULL = insertion order */
     SRestriction *restriction;      /* internal deep copy; NULL = all rows */
+    ULONG mvi_tag;                  /* the MV_INSTANCE column (with MVI_FLAG), 0 = none */
 
-    mc_row **list;
-    ULONG count, cap;
+    /* from `sort`: category levels and the leaf sort keys */
+    level *levels;
+    ULONG n_levels;
+    ULONG n_expanded;
+    SSortOrder *keys;
+    ULONG n_keys;
+
+    entry_array list;               /* visible entries */
+    entry_array all;                /* categorized views: every entry */
     ULONG cursor;
+    category **top;                 /* categorized views: top-level categories in order */
+    ULONG n_top, cap_top;
+    ULONG next_cat_id;
 
     bookmark *bookmarks;
     ULONG n_bookmarks;
     ULONG next_bookmark;
 
+    SizedNOTIFKEY(16, key);         /* this view's NOTIFKEY */
     advise *advises;
     ULONG n_advises;
-    ULONG next_connection;
+    NOTIFICATION **pending;         /* events of the change in progress (mc_heap_alloc roots) */
+    ULONG n_pending, cap_pending;
 };
 
 static inline table_view *impl_from_IMAPITable(IMAPITable *iface)
@@ -210,19 +288,19 @@ static HRESULT res_copy(SRestriction *dst, const SRestriction *src)
 
 /* ---- rows ---------------------------------------------------------------------------------- */
 
-static void row_free_values(mc_row *row)
+static void free_values(ULONG n, SPropValue *props, BOOL own_key)
 {
-    ULONG i, n = row->own_key ? row->n - 1 : row->n;
+    ULONG i, m = own_key ? n - 1 : n;
 
-    for (i = 0; i < n; i++)
-        mc_prop_free_internal(&row->props[i]);
-    mc_free(row->props);
-    row->props = NULL;
-    row->n = 0;
+    for (i = 0; props && i < m; i++)
+        mc_prop_free_internal(&props[i]);
+    mc_free(props);
 }
 
-/* Replace a row's values with copies of `props`, keeping its instance key. */
-static HRESULT row_set_values(mc_row *row, ULONG n, const SPropValue *props)
+/* Copies of `props` (PR_NULL dropped) plus, unless the row brings its own, PR_INSTANCE_KEY
+ * pointing at `key`. */
+static HRESULT make_values(ULONG n, const SPropValue *props, BYTE *key, SPropValue **out,
+                           ULONG *count, BOOL *own_key)
 {
     SPropValue *values;
     ULONG i, m = 0;
@@ -240,99 +318,399 @@ static HRESULT row_set_values(mc_row *row, ULONG n, const SPropValue *props)
     }
     if (hr != S_OK)
     {
-        while (m--)
-            mc_prop_free_internal(&values[m]);
-        mc_free(values);
+        free_values(m, values, FALSE);
         return hr;
     }
     if (!has_key)
     {
         /* The row carries no instance key of its own: expose the generated one. */
         values[m].ulPropTag = PR_INSTANCE_KEY;
-        values[m].Value.bin.cb = sizeof(row->key);
-        values[m].Value.bin.lpb = row->key;
+        values[m].Value.bin.cb = 4;
+        values[m].Value.bin.lpb = key;
         m++;
     }
-    row_free_values(row);
-    row->props = values;
-    row->n = m;
-    row->own_key = !has_key;
+    *out = values;
+    *count = m;
+    *own_key = !has_key;
     return S_OK;
 }
 
-static const SPropValue *row_instance_key(const mc_row *row)
+static void row_free(mc_row *row)
 {
-    return mc_props_find(row->n, row->props, PR_INSTANCE_KEY);
+    free_values(row->n, row->props, row->own_key);
+    mc_free(row);
 }
 
-static BOOL row_has_instance(const mc_row *row, const BYTE instance[4])
+/* Hash of an index value: its type and bytes (index values compare exactly). */
+static ULONG value_hash(const SPropValue *v)
 {
-    return memcmp(row->key, instance, 4) == 0;
-}
+    const BYTE *p = NULL;
+    ULONG cb = 0, h = 2166136261u, i;
 
-static LONG table_find_row(mc_table *t, const SPropValue *index)
-{
-    ULONG i;
-
-    for (i = 0; i < t->n_rows; i++)
+    switch (PROP_TYPE(v->ulPropTag))
     {
-        const SPropValue *v = mc_props_find(t->rows[i]->n, t->rows[i]->props, t->index_tag);
-        if (v && mc_prop_equal(v, index))
-            return i;
+    case PT_I2:      p = (const BYTE *)&v->Value.i; cb = sizeof(v->Value.i); break;
+    case PT_LONG:    case PT_ERROR: case PT_R4: p = (const BYTE *)&v->Value.l; cb = 4; break;
+    case PT_BOOLEAN: p = (const BYTE *)&v->Value.b; cb = sizeof(v->Value.b); break;
+    case PT_DOUBLE:  case PT_APPTIME: case PT_CURRENCY: case PT_I8: case PT_SYSTIME:
+        p = (const BYTE *)&v->Value.li; cb = 8; break;
+    case PT_CLSID:   p = (const BYTE *)v->Value.lpguid; cb = v->Value.lpguid ? sizeof(GUID) : 0; break;
+    case PT_BINARY:  p = v->Value.bin.lpb; cb = v->Value.bin.lpb ? v->Value.bin.cb : 0; break;
+    case PT_STRING8: p = (const BYTE *)v->Value.lpszA; cb = p ? lstrlenA(v->Value.lpszA) : 0; break;
+    case PT_UNICODE: p = (const BYTE *)v->Value.lpszW; cb = p ? lstrlenW(v->Value.lpszW) * sizeof(WCHAR) : 0; break;
     }
-    return -1;
+    for (i = 0; i < cb; i++)
+        h = (h ^ p[i]) * 16777619u;
+    return h ^ PROP_TYPE(v->ulPropTag);
 }
 
-/* ---- view order and membership ------------------------------------------------------------ */
-
-static int view_compare(const table_view *v, const mc_row *a, const mc_row *b)
+static const SPropValue *row_index(const mc_table *t, const mc_row *row)
 {
-    ULONG i;
+    return mc_props_find(row->n, row->props, t->index_tag);
+}
 
-    for (i = 0; v->sort && i < v->sort->cSorts; i++)
+static mc_row *table_find_row(mc_table *t, const SPropValue *index)
+{
+    ULONG h = value_hash(index);
+    mc_row *row;
+
+    if (!t->hash_size)
+        return NULL;
+    for (row = t->hash[h & (t->hash_size - 1)]; row; row = row->hnext)
     {
-        ULONG tag = v->sort->aSort[i].ulPropTag;
-        const SPropValue *va = mc_props_find(a->n, a->props, tag);
-        const SPropValue *vb = mc_props_find(b->n, b->props, tag);
-        int r;
-
-        /* A missing value sorts before every present one (ascending). */
-        if (!va || !vb)
-            r = (va != NULL) - (vb != NULL);
-        else
-            r = mc_prop_compare(va, vb);
-        if (v->sort->aSort[i].ulOrder == TABLE_SORT_DESCEND)
-            r = -r;
-        if (r)
-            return r;
+        const SPropValue *v;
+        if (row->hash == h && (v = row_index(t, row)) && mc_prop_equal(v, index))
+            return row;
     }
-    return a->seq < b->seq ? -1 : a->seq > b->seq ? 1 : 0;
+    return NULL;
 }
 
-static BOOL view_matches(const table_view *v, const mc_row *row)
-{
-    return !v->restriction || mc_restriction_match(v->restriction, row->n, row->props);
-}
-
-static LONG view_index_of(const table_view *v, const mc_row *row)
+static HRESULT hash_add(mc_table *t, mc_row *row)
 {
     ULONG i;
 
-    for (i = 0; i < v->count; i++)
-        if (v->list[i] == row)
-            return i;
-    return -1;
+    if (t->n_rows + 1 > t->hash_size / 2 * 1 + t->hash_size / 4)
+    {
+        ULONG size = t->hash_size ? t->hash_size * 2 : 64;
+        mc_row **h = mc_calloc(size, sizeof(*h));
+        if (!h)
+            return MAPI_E_NOT_ENOUGH_MEMORY;
+        for (i = 0; i < t->hash_size; i++)
+            while (t->hash[i])
+            {
+                mc_row *r = t->hash[i];
+                t->hash[i] = r->hnext;
+                r->hnext = h[r->hash & (size - 1)];
+                h[r->hash & (size - 1)] = r;
+            }
+        mc_free(t->hash);
+        t->hash = h;
+        t->hash_size = size;
+    }
+    row->hnext = t->hash[row->hash & (t->hash_size - 1)];
+    t->hash[row->hash & (t->hash_size - 1)] = row;
+    return S_OK;
 }
 
-/* Where `row` goes in the view's order: after every row that sorts before it. */
-static ULONG view_insert_pos(const table_view *v, const mc_row *row)
+static void hash_remove(mc_table *t, mc_row *row)
 {
-    ULONG lo = 0, hi = v->count;
+    mc_row **link;
+
+    for (link = &t->hash[row->hash & (t->hash_size - 1)]; *link; link = &(*link)->hnext)
+        if (*link == row)
+        {
+            *link = row->hnext;
+            return;
+        }
+}
+
+/* Position of a row in t->rows (which is ordered by seq). */
+static LONG table_row_pos(const mc_table *t, const mc_row *row)
+{
+    ULONG lo = 0, hi = t->n_rows;
 
     while (lo < hi)
     {
-        ULONG mid = (lo + hi) / 2;
-        if (view_compare(v, v->list[mid], row) < 0)
+        ULONG mid = lo + (hi - lo) / 2;
+        if (t->rows[mid]->seq < row->seq)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < t->n_rows && t->rows[lo] == row ? (LONG)lo : -1;
+}
+
+/* Remember every tag a row has, for QueryColumns(TBL_ALL_COLUMNS) and views with no columns. */
+static HRESULT note_columns(mc_table *t, const mc_row *row, ULONG *cap)
+{
+    ULONG i;
+
+    for (i = 0; i < row->n; i++)
+    {
+        ULONG tag = row->props[i].ulPropTag;
+        SPropTagArray *k = t->known_columns;
+        if (PROP_TYPE(tag) == PT_ERROR || (k && mc_tags_contain(k, tag)))
+            continue;
+        if (!k || k->cValues == *cap)
+        {
+            ULONG n = *cap ? *cap * 2 : 16;
+            if (!(k = mc_realloc(k, CbNewSPropTagArray(n))))
+                return MAPI_E_NOT_ENOUGH_MEMORY;
+            if (!t->known_columns)
+                k->cValues = 0;
+            t->known_columns = k;
+            *cap = n;
+        }
+        k->aulPropTag[k->cValues++] = tag;
+    }
+    return S_OK;
+}
+
+/* ---- values of entries ---------------------------------------------------------------------- */
+
+static ULONG elem_size(ULONG base)
+{
+    switch (base)
+    {
+    case PT_I2:       return sizeof(short);
+    case PT_LONG:     case PT_R4: return 4;
+    case PT_DOUBLE:   case PT_CURRENCY: case PT_APPTIME: case PT_SYSTIME: case PT_I8: return 8;
+    case PT_CLSID:    return sizeof(GUID);
+    case PT_STRING8:  case PT_UNICODE: return sizeof(void *);
+    case PT_BINARY:   return sizeof(SBinary);
+    }
+    return 0;
+}
+
+static ULONG mv_count(const SPropValue *mv)
+{
+    return mv->Value.MVl.lpl ? mv->Value.MVl.cValues : 0;
+}
+
+/* Element i of an MV value as a single value (pointers into the MV value). */
+static void mv_element(const SPropValue *mv, ULONG i, SPropValue *out)
+{
+    ULONG base = PROP_TYPE(mv->ulPropTag) & ~(ULONG)MVI_FLAG;
+    const BYTE *p = (const BYTE *)mv->Value.MVl.lpl + (SIZE_T)i * elem_size(base);
+
+    memset(out, 0, sizeof(*out));
+    out->ulPropTag = PROP_TAG(base, PROP_ID(mv->ulPropTag));
+    switch (base)
+    {
+    case PT_I2:       out->Value.i = *(const short *)p; break;
+    case PT_LONG:     out->Value.l = *(const LONG *)p; break;
+    case PT_R4:       out->Value.flt = *(const float *)p; break;
+    case PT_DOUBLE:   case PT_APPTIME: out->Value.dbl = *(const double *)p; break;
+    case PT_CURRENCY: case PT_I8: case PT_SYSTIME: memcpy(&out->Value.li, p, 8); break;
+    case PT_CLSID:    out->Value.lpguid = (GUID *)p; break;
+    case PT_STRING8:  case PT_UNICODE: out->Value.lpszA = *(char *const *)p; break;
+    case PT_BINARY:   out->Value.bin = *(const SBinary *)p; break;
+    }
+}
+
+/* A row value that counts: PT_ERROR values stand for missing ones. */
+static const SPropValue *row_value(const mc_row *row, ULONG tag)
+{
+    const SPropValue *p = mc_props_find(row->n, row->props, tag);
+    return p && PROP_TYPE(p->ulPropTag) == PT_ERROR ? NULL : p;
+}
+
+/* The MV value an expanded view spreads over its entries, for a row (NULL if none). */
+static const SPropValue *row_mv(const table_view *v, const mc_row *row)
+{
+    const SPropValue *p;
+
+    if (!v->mvi_tag || !(p = row_value(row, v->mvi_tag)) || !(PROP_TYPE(p->ulPropTag) & MV_FLAG))
+        return NULL;
+    return p;
+}
+
+static BOOL is_mvi_column(const table_view *v, ULONG tag)
+{
+    return v->mvi_tag && (PROP_TYPE(tag) & MV_INSTANCE) && PROP_ID(tag) == PROP_ID(v->mvi_tag);
+}
+
+/* The value an entry has for `tag`, as a view orders and groups it: an expanded column gives
+ * the entry's own value (in *tmp), a heading only its categories' values. NULL when missing. */
+static const SPropValue *entry_value(const table_view *v, const ventry *e, ULONG tag, SPropValue *tmp)
+{
+    const SPropValue *p;
+
+    if (!e->row)
+    {
+        const category *c;
+        for (c = e->cat; c; c = c->parent)
+            if (v->levels[c->depth].tag == tag)
+                return c->has_value ? &c->value : NULL;
+        return NULL;
+    }
+    if (is_mvi_column(v, tag))
+    {
+        if (e->inst == NO_INST || !(p = row_mv(v, e->row)) || e->inst >= mv_count(p))
+            return NULL;
+        mv_element(p, e->inst, tmp);
+        return tmp;
+    }
+    return row_value(e->row, tag);
+}
+
+/* ---- order ------------------------------------------------------------------------------------ */
+
+static BOOL is_single_string(const SPropValue *p)
+{
+    ULONG type = PROP_TYPE(p->ulPropTag) & ~(ULONG)MV_INSTANCE;
+    return type == PT_UNICODE || type == PT_STRING8;
+}
+
+/* LCMapStringW sort key of a single string value: the bytes a view orders strings by
+ * (case-insensitive, linguistic, like mc_prop_compare). Returns the length written (with the
+ * terminating zero), or the length needed when it does not fit. */
+static ULONG string_sortkey(const SPropValue *p, BYTE *buf, ULONG cb)
+{
+    WCHAR small[256], *w = small;
+    const WCHAR *s;
+    int n;
+
+    if ((PROP_TYPE(p->ulPropTag) & ~(ULONG)MV_INSTANCE) == PT_UNICODE)
+        s = p->Value.lpszW ? p->Value.lpszW : L"";
+    else
+    {
+        const char *a = p->Value.lpszA ? p->Value.lpszA : "";
+        n = MultiByteToWideChar(CP_ACP, 0, a, -1, NULL, 0);
+        if (n > (int)ARRAYSIZE(small) && !(w = mc_malloc(n * sizeof(WCHAR))))
+            return 0;
+        MultiByteToWideChar(CP_ACP, 0, a, -1, w, n > 0 ? n : 0);
+        s = w;
+    }
+    n = LCMapStringW(LOCALE_INVARIANT, LCMAP_SORTKEY | NORM_IGNORECASE, s, -1, (WCHAR *)buf, cb);
+    if (n <= 0)
+        n = LCMapStringW(LOCALE_INVARIANT, LCMAP_SORTKEY | NORM_IGNORECASE, s, -1, NULL, 0);
+    if (w != small)
+        mc_free(w);
+    return n > 0 ? (ULONG)n : 0;
+}
+
+static int bytes_cmp(const BYTE *a, ULONG na, const BYTE *b, ULONG nb)
+{
+    int r = memcmp(a, b, na < nb ? na : nb);
+    return r ? r : na < nb ? -1 : na > nb ? 1 : 0;
+}
+
+/* The order of two present values in a view. */
+static int value_cmp(const SPropValue *a, const SPropValue *b)
+{
+    BYTE ka[512], kb[512], *pa = ka, *pb = kb;
+    ULONG na, nb;
+    int r;
+
+    if (!is_single_string(a) || !is_single_string(b))
+        return mc_prop_compare(a, b);
+    na = string_sortkey(a, ka, sizeof(ka));
+    if (na > sizeof(ka) && (pa = mc_malloc(na)))
+        string_sortkey(a, pa, na);
+    nb = string_sortkey(b, kb, sizeof(kb));
+    if (nb > sizeof(kb) && (pb = mc_malloc(nb)))
+        string_sortkey(b, pb, nb);
+    if (!pa || !pb)
+        r = mc_prop_compare(a, b);      /* out of memory: close enough, never a crash */
+    else
+        r = bytes_cmp(pa, na, pb, nb);
+    if (pa != ka)
+        mc_free(pa);
+    if (pb != kb)
+        mc_free(pb);
+    return r;
+}
+
+/* Missing values sort last whatever the direction (ssortorder.md). */
+static int ordered_cmp(const SPropValue *a, const SPropValue *b, ULONG order)
+{
+    int r;
+
+    if (!a || !b)
+        return a ? -1 : b ? 1 : 0;
+    r = value_cmp(a, b);
+    return order == TABLE_SORT_DESCEND ? -r : r;
+}
+
+#define CMP3(x, y) ((x) < (y) ? -1 : (x) > (y) ? 1 : 0)
+
+static int leaf_cmp(const table_view *v, const ventry *a, const ventry *b)
+{
+    ULONG i;
+    int r;
+
+    for (i = 0; i < v->n_keys; i++)
+    {
+        SPropValue ta, tb;
+        const SPropValue *va = entry_value(v, a, v->keys[i].ulPropTag, &ta);
+        const SPropValue *vb = entry_value(v, b, v->keys[i].ulPropTag, &tb);
+        if ((r = ordered_cmp(va, vb, v->keys[i].ulOrder)))
+            return r;
+    }
+    if (a->row->seq != b->row->seq)
+        return CMP3(a->row->seq, b->row->seq);
+    return CMP3(a->inst + 1, b->inst + 1);     /* NO_INST (no value) first */
+}
+
+/* Two categories with the same parent. */
+static int cat_cmp(const table_view *v, const category *x, const category *y)
+{
+    const level *l = &v->levels[x->depth];
+    int r;
+
+    if (l->agg_tag && (r = ordered_cmp(x->has_agg ? &x->agg : NULL, y->has_agg ? &y->agg : NULL,
+                                       l->agg_order)))
+        return r;
+    if ((r = ordered_cmp(x->has_value ? &x->value : NULL, y->has_value ? &y->value : NULL, l->order)))
+        return r;
+    return CMP3(x->id, y->id);
+}
+
+#define MC_MAX_CATEGORIES 16
+
+static ULONG entry_path(const ventry *e, const category **path)
+{
+    const category *c = e->cat;
+    ULONG depth = c->depth;
+
+    for (; c; c = c->parent)
+        path[c->depth] = c;
+    return depth;
+}
+
+/* The view's total order. */
+static int view_cmp(const table_view *v, const ventry *a, const ventry *b)
+{
+    const category *pa[MC_MAX_CATEGORIES], *pb[MC_MAX_CATEGORIES];
+    ULONG da, db, l;
+
+    if (a == b)
+        return 0;
+    if (!v->n_levels)
+        return leaf_cmp(v, a, b);
+    da = entry_path(a, pa);
+    db = entry_path(b, pb);
+    for (l = 0; l <= da && l <= db; l++)
+        if (pa[l] != pb[l])
+            return cat_cmp(v, pa[l], pb[l]);
+    /* Same categories down to the shallower one: a heading comes before what it heads. */
+    if (!a->row && da <= db)
+        return -1;
+    if (!b->row && db <= da)
+        return 1;
+    return leaf_cmp(v, a, b);
+}
+
+/* Binary search: the first index whose entry does not sort before `e`. */
+static ULONG array_lower_bound(const table_view *v, const entry_array *arr, const ventry *e)
+{
+    ULONG lo = 0, hi = arr->n;
+
+    while (lo < hi)
+    {
+        ULONG mid = lo + (hi - lo) / 2;
+        if (view_cmp(v, arr->a[mid], e) < 0)
             lo = mid + 1;
         else
             hi = mid;
@@ -340,117 +718,584 @@ static ULONG view_insert_pos(const table_view *v, const mc_row *row)
     return lo;
 }
 
-static HRESULT view_insert(table_view *v, mc_row *row, ULONG *at)
+static LONG array_find(const table_view *v, const entry_array *arr, const ventry *e)
 {
-    ULONG pos, i;
+    ULONG pos = array_lower_bound(v, arr, e);
+    return pos < arr->n && arr->a[pos] == e ? (LONG)pos : -1;
+}
 
-    if (v->count == v->cap)
+/* ---- bulk sort --------------------------------------------------------------------------------- */
+
+/* Sorting a whole view: each entry's sort values are taken out once, strings as sort keys (kept
+ * in an arena), then a stable merge sort compares those. Same order as view_cmp's leaf part. */
+typedef struct sort_slot
+{
+    SPropValue val;
+    const BYTE *sk;
+    ULONG sklen;
+    BOOL present;
+} sort_slot;
+
+typedef struct arena_chunk
+{
+    struct arena_chunk *next;
+    ULONG used, size;
+    BYTE data[1];
+} arena_chunk;
+
+typedef struct sort_ctx
+{
+    const SSortOrder *cols;
+    ULONG ncols;
+    sort_slot *slots;
+    ventry **entries;
+    arena_chunk *arena;
+    BOOL failed;
+} sort_ctx;
+
+static BYTE *arena_alloc(sort_ctx *c, ULONG size)
+{
+    arena_chunk *ch = c->arena;
+
+    if (!ch || ch->size - ch->used < size)
     {
-        ULONG cap = v->cap ? v->cap * 2 : 16;
-        mc_row **n = mc_realloc(v->list, cap * sizeof(*n));
-        if (!n)
-            return MAPI_E_NOT_ENOUGH_MEMORY;
-        v->list = n;
-        v->cap = cap;
+        ULONG cs = size > 1u << 20 ? size : 1u << 20;
+        if (!(ch = mc_malloc(FIELD_OFFSET(arena_chunk, data[cs]))))
+            return NULL;
+        ch->next = c->arena;
+        ch->used = 0;
+        ch->size = cs;
+        c->arena = ch;
     }
-    pos = view_insert_pos(v, row);
-    memmove(&v->list[pos + 1], &v->list[pos], (v->count - pos) * sizeof(*v->list));
-    v->list[pos] = row;
-    v->count++;
-    if (pos < v->cursor)
-        v->cursor++;
-    for (i = 0; i < v->n_bookmarks; i++)
-        if (v->bookmarks[i].moved && v->bookmarks[i].pos >= pos && v->bookmarks[i].pos < v->count)
-            v->bookmarks[i].pos++;
-    if (at)
-        *at = pos;
+    ch->used += size;
+    return ch->data + ch->used - size;
+}
+
+static void sort_fill(const table_view *v, sort_ctx *c, ULONG i)
+{
+    ULONG k;
+
+    for (k = 0; k < c->ncols; k++)
+    {
+        sort_slot *s = &c->slots[(SIZE_T)i * c->ncols + k];
+        SPropValue tmp;
+        const SPropValue *p = entry_value(v, c->entries[i], c->cols[k].ulPropTag, &tmp);
+        BYTE buf[512];
+        ULONG n;
+
+        s->present = p != NULL;
+        if (!p)
+            continue;
+        s->val = *p;
+        if (!is_single_string(p))
+            continue;
+        n = string_sortkey(p, buf, sizeof(buf));
+        if (!n || !(s->sk = arena_alloc(c, n)))
+        {
+            c->failed = TRUE;
+            continue;
+        }
+        if (n <= sizeof(buf))
+            memcpy((BYTE *)s->sk, buf, n);
+        else
+            string_sortkey(p, (BYTE *)s->sk, n);
+        s->sklen = n;
+    }
+}
+
+static int slot_cmp(const sort_ctx *c, ULONG i, ULONG j)
+{
+    const sort_slot *a = &c->slots[(SIZE_T)i * c->ncols], *b = &c->slots[(SIZE_T)j * c->ncols];
+    const ventry *ea = c->entries[i], *eb = c->entries[j];
+    ULONG k;
+    int r;
+
+    for (k = 0; k < c->ncols; k++)
+    {
+        if (!a[k].present || !b[k].present)
+            r = a[k].present ? -1 : b[k].present ? 1 : 0;
+        else
+        {
+            r = a[k].sk && b[k].sk ? bytes_cmp(a[k].sk, a[k].sklen, b[k].sk, b[k].sklen)
+                                   : mc_prop_compare(&a[k].val, &b[k].val);
+            if (c->cols[k].ulOrder == TABLE_SORT_DESCEND)
+                r = -r;
+        }
+        if (r)
+            return r;
+    }
+    if (ea->row->seq != eb->row->seq)
+        return CMP3(ea->row->seq, eb->row->seq);
+    return CMP3(ea->inst + 1, eb->inst + 1);
+}
+
+static void merge_sort(const sort_ctx *c, ULONG *idx, ULONG *tmp, ULONG n)
+{
+    ULONG width, i;
+
+    /* bottom-up, runs of 1, 2, 4... between idx and tmp */
+    for (width = 1; width < n; width *= 2)
+    {
+        for (i = 0; i < n; i += 2 * width)
+        {
+            ULONG lo = i, mid = i + width < n ? i + width : n, hi = i + 2 * width < n ? i + 2 * width : n;
+            ULONG a = lo, b = mid, o = lo;
+            while (a < mid && b < hi)
+                tmp[o++] = slot_cmp(c, idx[b], idx[a]) < 0 ? idx[b++] : idx[a++];
+            while (a < mid)
+                tmp[o++] = idx[a++];
+            while (b < hi)
+                tmp[o++] = idx[b++];
+        }
+        memcpy(idx, tmp, n * sizeof(*idx));
+    }
+}
+
+/* Sort entries by `cols` (then insertion order and instance). */
+static HRESULT sort_entries(const table_view *v, ventry **entries, ULONG n, const SSortOrder *cols,
+                            ULONG ncols)
+{
+    sort_ctx c;
+    ULONG *idx = NULL, *tmp = NULL, i;
+    ventry **sorted = NULL;
+    HRESULT hr = MAPI_E_NOT_ENOUGH_MEMORY;
+
+    memset(&c, 0, sizeof(c));
+    c.cols = cols;
+    c.ncols = ncols;
+    c.entries = entries;
+    if (n < 2)
+        return S_OK;
+    if (!(idx = mc_malloc(n * sizeof(*idx))) || !(tmp = mc_malloc(n * sizeof(*tmp)))
+        || !(sorted = mc_malloc(n * sizeof(*sorted)))
+        || (ncols && !(c.slots = mc_calloc((SIZE_T)n * ncols, sizeof(sort_slot)))))
+        goto done;
+    for (i = 0; i < n; i++)
+    {
+        idx[i] = i;
+        sort_fill(v, &c, i);
+    }
+    if (c.failed)
+        goto done;
+    merge_sort(&c, idx, tmp, n);
+    for (i = 0; i < n; i++)
+        sorted[i] = entries[idx[i]];
+    memcpy(entries, sorted, n * sizeof(*entries));
+    hr = S_OK;
+done:
+    while (c.arena)
+    {
+        arena_chunk *next = c.arena->next;
+        mc_free(c.arena);
+        c.arena = next;
+    }
+    mc_free(c.slots);
+    mc_free(idx);
+    mc_free(tmp);
+    mc_free(sorted);
+    return hr;
+}
+/* ---- entry arrays --------------------------------------------------------------------------- */
+
+static HRESULT array_reserve(entry_array *arr, ULONG extra)
+{
+    ULONG cap;
+    ventry **a;
+
+    if (arr->n + extra <= arr->cap)
+        return S_OK;
+    cap = arr->cap ? arr->cap : 16;
+    while (cap < arr->n + extra)
+        cap *= 2;
+    if (!(a = mc_realloc(arr->a, cap * sizeof(*a))))
+        return MAPI_E_NOT_ENOUGH_MEMORY;
+    arr->a = a;
+    arr->cap = cap;
     return S_OK;
 }
 
-/* Take the row at `pos` out of the view. `leaving`: it leaves for good (deleted or filtered
- * out), so bookmarks on it become "moved"; otherwise it is being re-placed. */
-static void view_remove(table_view *v, ULONG pos, BOOL leaving)
+static HRESULT array_insert(entry_array *arr, ULONG pos, ventry **es, ULONG count)
 {
-    mc_row *row = v->list[pos];
-    ULONG i;
+    HRESULT hr;
 
-    memmove(&v->list[pos], &v->list[pos + 1], (v->count - pos - 1) * sizeof(*v->list));
-    v->count--;
-    if (pos < v->cursor)
-        v->cursor--;
-    for (i = 0; leaving && i < v->n_bookmarks; i++)
-    {
-        bookmark *bk = &v->bookmarks[i];
-        if (!bk->moved && !bk->at_end && row_has_instance(row, bk->instance))
-        {
-            bk->moved = TRUE;
-            bk->pos = pos;
-        }
-        else if (bk->moved && bk->pos > pos)
-            bk->pos--;
-    }
+    if ((hr = array_reserve(arr, count)) != S_OK)
+        return hr;
+    memmove(&arr->a[pos + count], &arr->a[pos], (arr->n - pos) * sizeof(*arr->a));
+    memcpy(&arr->a[pos], es, count * sizeof(*es));
+    arr->n += count;
+    return S_OK;
 }
 
-static HRESULT view_rebuild(table_view *v)
+static void array_remove(entry_array *arr, ULONG pos, ULONG count)
 {
-    mc_table *t = v->table;
-    HRESULT hr = S_OK;
+    memmove(&arr->a[pos], &arr->a[pos + count], (arr->n - pos - count) * sizeof(*arr->a));
+    arr->n -= count;
+}
+
+/* The visible list, keeping the cursor and bookmarks on their rows. An entry coming back with
+ * the instance key of a bookmark that lost its entry (a modified row being re-placed) takes the
+ * bookmark back. */
+static HRESULT list_insert(table_view *v, ULONG pos, ventry **es, ULONG count)
+{
+    HRESULT hr;
+    ULONG i, j;
+
+    if ((hr = array_insert(&v->list, pos, es, count)) != S_OK)
+        return hr;
+    if (pos < v->cursor)
+        v->cursor += count;
+    for (i = 0; i < v->n_bookmarks; i++)
+    {
+        bookmark *b = &v->bookmarks[i];
+        if (!b->moved)
+            continue;
+        for (j = 0; j < count; j++)
+            if (!memcmp(b->key, es[j]->key, 4))
+            {
+                b->moved = FALSE;
+                b->entry = es[j];
+                break;
+            }
+        if (b->moved && b->pos >= pos)
+            b->pos += count;
+    }
+    return S_OK;
+}
+
+static void list_remove(table_view *v, ULONG pos, ULONG count)
+{
+    ULONG i, j;
+
+    for (i = 0; i < v->n_bookmarks; i++)
+    {
+        bookmark *b = &v->bookmarks[i];
+        if (b->moved)
+        {
+            if (b->pos > pos)
+                b->pos -= min(count, b->pos - pos);
+            continue;
+        }
+        if (b->at_end)
+            continue;
+        for (j = 0; j < count; j++)
+            if (b->entry == v->list.a[pos + j])
+            {
+                b->moved = TRUE;
+                b->pos = pos;
+                b->entry = NULL;
+                break;
+            }
+    }
+    if (v->cursor > pos)
+        v->cursor -= min(count, v->cursor - pos);
+    array_remove(&v->list, pos, count);
+}
+
+/* ---- categories ------------------------------------------------------------------------------- */
+
+static BOOL cat_open(const category *c)
+{
+    for (; c; c = c->parent)
+        if (!c->expanded)
+            return FALSE;
+    return TRUE;
+}
+
+static BOOL entry_visible(const ventry *e)
+{
+    if (!e->cat)
+        return TRUE;
+    return e->row ? cat_open(e->cat) : cat_open(e->cat->parent);
+}
+
+static BOOL entry_under(const ventry *e, const category *c)
+{
+    const category *x;
+
+    for (x = e->cat; x; x = x->parent)
+        if (x == c)
+            return TRUE;
+    return FALSE;
+}
+
+static BOOL is_unread(const mc_row *row)
+{
+    const SPropValue *f = row_value(row, PR_MESSAGE_FLAGS);
+    return !f || PROP_TYPE(f->ulPropTag) != PT_LONG || !(f->Value.l & MSGFLAG_READ);
+}
+
+static void entry_free(ventry *e)
+{
+    if (e && e->row && e != &e->row->self)
+        mc_free(e);
+}
+
+static void cat_free(category *c)
+{
     ULONG i;
 
-    v->count = 0;
-    v->cursor = 0;
-    v->n_bookmarks = 0;     /* Restrict and SortTable discard every bookmark */
-    for (i = 0; i < t->n_rows && hr == S_OK; i++)
-        if (view_matches(v, t->rows[i]))
-            hr = view_insert(v, t->rows[i], NULL);
+    for (i = 0; i < c->n_kids; i++)
+        cat_free(c->kids[i]);
+    mc_free(c->kids);
+    if (c->has_value)
+        mc_prop_free_internal(&c->value);
+    if (c->has_agg)
+        mc_prop_free_internal(&c->agg);
+    mc_free(c);
+}
+
+static void new_key(mc_table *t, BYTE key[4])
+{
+    memcpy(key, &t->next_instance, 4);
+    t->next_instance++;
+}
+
+static category ***siblings(table_view *v, category *parent, ULONG **n, ULONG **cap)
+{
+    if (parent)
+    {
+        *n = &parent->n_kids;
+        *cap = &parent->cap_kids;
+        return &parent->kids;
+    }
+    *n = &v->n_top;
+    *cap = &v->cap_top;
+    return &v->top;
+}
+
+static ULONG sibling_pos(table_view *v, category *parent, const category *c)
+{
+    ULONG *n, *cap, lo = 0, hi;
+    category **kids = *siblings(v, parent, &n, &cap);
+
+    hi = *n;
+    while (lo < hi)
+    {
+        ULONG mid = lo + (hi - lo) / 2;
+        if (cat_cmp(v, kids[mid], c) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static HRESULT sibling_insert(table_view *v, category *parent, category *c)
+{
+    ULONG *n, *cap, pos = sibling_pos(v, parent, c);
+    category ***kids = siblings(v, parent, &n, &cap);
+
+    if (*n == *cap)
+    {
+        ULONG nc = *cap ? *cap * 2 : 8;
+        category **k = mc_realloc(*kids, nc * sizeof(*k));
+        if (!k)
+            return MAPI_E_NOT_ENOUGH_MEMORY;
+        *kids = k;
+        *cap = nc;
+    }
+    memmove(&(*kids)[pos + 1], &(*kids)[pos], (*n - pos) * sizeof(**kids));
+    (*kids)[pos] = c;
+    (*n)++;
+    return S_OK;
+}
+
+static void sibling_remove(table_view *v, category *c)
+{
+    ULONG *n, *cap, i;
+    category **kids = *siblings(v, c->parent, &n, &cap);
+
+    for (i = 0; i < *n; i++)
+        if (kids[i] == c)
+        {
+            memmove(&kids[i], &kids[i + 1], (*n - i - 1) * sizeof(*kids));
+            (*n)--;
+            return;
+        }
+}
+
+/* The category of `parent`'s level holding `val` (NULL = missing value), or NULL. */
+static category *cat_lookup(table_view *v, category *parent, ULONG depth, const SPropValue *val)
+{
+    ULONG *n, *cap, i;
+    category **kids = *siblings(v, parent, &n, &cap);
+    const level *l = &v->levels[depth];
+
+    if (!l->agg_tag)
+    {
+        /* siblings are in value order */
+        ULONG lo = 0, hi = *n;
+        while (lo < hi)
+        {
+            ULONG mid = lo + (hi - lo) / 2;
+            int r = ordered_cmp(kids[mid]->has_value ? &kids[mid]->value : NULL, val, l->order);
+            if (r == 0)
+                return kids[mid];
+            if (r < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        return NULL;
+    }
+    for (i = 0; i < *n; i++)
+        if (!ordered_cmp(kids[i]->has_value ? &kids[i]->value : NULL, val, TABLE_SORT_ASCEND))
+            return kids[i];
+    return NULL;
+}
+
+static HRESULT set_value(BOOL *has, SPropValue *dst, const SPropValue *src)
+{
+    HRESULT hr = S_OK;
+
+    if (*has)
+        mc_prop_free_internal(dst);
+    *has = FALSE;
+    if (src && (hr = mc_prop_copy(NULL, NULL, dst, src)) == S_OK)
+        *has = TRUE;
     return hr;
 }
 
-/* ---- caller rows ---------------------------------------------------------------------------- */
-
-/* Columns of a view with no SetColumns and no default set: every column some row has. */
-static HRESULT all_columns(mc_table *t, const SPropTagArray *first, SPropTagArray **out)
+static category *cat_new(table_view *v, category *parent, ULONG depth, const SPropValue *val)
 {
-    SPropTagArray *tags;
-    ULONG max = first ? first->cValues : 0, i, j;
+    category *c = mc_calloc(1, sizeof(*c));
 
-    for (i = 0; i < t->n_rows; i++)
-        max += t->rows[i]->n;
-    if (!(tags = mc_malloc(CbNewSPropTagArray(max + 1))))
-        return MAPI_E_NOT_ENOUGH_MEMORY;
-    tags->cValues = 0;
-    for (i = 0; first && i < first->cValues; i++)
-        if (!mc_tags_contain(tags, first->aulPropTag[i]))
-            tags->aulPropTag[tags->cValues++] = first->aulPropTag[i];
-    for (i = 0; i < t->n_rows; i++)
-        for (j = 0; j < t->rows[i]->n; j++)
-        {
-            ULONG tag = t->rows[i]->props[j].ulPropTag;
-            if (PROP_TYPE(tag) != PT_ERROR && !mc_tags_contain(tags, tag))
-                tags->aulPropTag[tags->cValues++] = tag;
-        }
-    *out = tags;
-    return S_OK;
+    if (!c)
+        return NULL;
+    c->head.cat = c;
+    c->head.inst = NO_INST;
+    new_key(v->table, c->head.key);
+    c->parent = parent;
+    c->depth = depth;
+    c->expanded = depth < v->n_expanded;
+    c->id = v->next_cat_id++;
+    if (set_value(&c->has_value, &c->value, val) != S_OK)
+    {
+        mc_free(c);
+        return NULL;
+    }
+    return c;
 }
 
-/* One row in the given columns: a new AllocateBuffer block (parent NULL) or a child. */
-static HRESULT build_row(mc_table *t, const SPropTagArray *cols, const mc_row *row, void *parent,
-                         SRow *out)
+/* ---- notifications ----------------------------------------------------------------------------- */
+
+static void entry_key_value(const ventry *e, SPropValue *out)
 {
-    SPropValue *values = NULL;
+    const SPropValue *own;
+
+    if (e->row && e->inst == NO_INST && !e->row->own_key
+        && (own = mc_props_find(e->row->n, e->row->props, PR_INSTANCE_KEY)))
+    {
+        *out = *own;        /* the row brought its own instance key */
+        return;
+    }
+    memset(out, 0, sizeof(*out));
+    out->ulPropTag = PR_INSTANCE_KEY;
+    out->Value.bin.cb = 4;
+    out->Value.bin.lpb = (BYTE *)e->key;
+}
+
+/* Values a view computes for an entry, first in the arrays it evaluates (they override the
+ * row's): PR_INSTANCE_KEY, PR_INSTANCE_NUM (expanded views), PR_ROW_TYPE and PR_DEPTH
+ * (categorized views), and for a heading PR_CONTENT_COUNT, PR_CONTENT_UNREAD and its
+ * categories' values. `c` needs 6 + MC_MAX_CATEGORIES slots. */
+static ULONG entry_computed(const table_view *v, const ventry *e, SPropValue *c)
+{
+    ULONG n = 0;
+
+    entry_key_value(e, &c[n++]);
+    if (v->mvi_tag && e->row)
+    {
+        c[n].ulPropTag = PR_INSTANCE_NUM;
+        c[n++].Value.l = e->inst == NO_INST ? 0 : e->inst;
+    }
+    if (!v->n_levels)
+        return n;
+    c[n].ulPropTag = PR_ROW_TYPE;
+    c[n++].Value.l = e->row ? TBL_LEAF_ROW : !e->cat->count ? TBL_EMPTY_CATEGORY
+                   : e->cat->expanded ? TBL_EXPANDED_CATEGORY : TBL_COLLAPSED_CATEGORY;
+    c[n].ulPropTag = PR_DEPTH;
+    c[n++].Value.l = e->row ? v->n_levels : e->cat->depth;
+    if (!e->row)
+    {
+        const category *x;
+        c[n].ulPropTag = PR_CONTENT_COUNT;
+        c[n++].Value.l = e->cat->count;
+        c[n].ulPropTag = PR_CONTENT_UNREAD;
+        c[n++].Value.l = e->cat->unread;
+        for (x = e->cat; x; x = x->parent)
+            if (x->has_value)
+                c[n++] = x->value;
+    }
+    return n;
+}
+
+/* The values an entry shows, for restrictions: computed ones first, then the row's with the
+ * expanded column narrowed to the entry's value. Returns `buf`, or a heap array in *heap. */
+static const SPropValue *entry_props(const table_view *v, const ventry *e, SPropValue *buf,
+                                     ULONG cap, ULONG *n, SPropValue **heap)
+{
+    ULONG nc, i, total = 6 + MC_MAX_CATEGORIES + (e->row ? e->row->n : 0);
+    SPropValue *out = buf;
+    const SPropValue *mv = e->row && e->inst != NO_INST ? row_mv(v, e->row) : NULL;
+
+    *heap = NULL;
+    if (total > cap && !(out = *heap = mc_malloc(total * sizeof(SPropValue))))
+    {
+        *n = 0;
+        return NULL;
+    }
+    nc = entry_computed(v, e, out);
+    for (i = 0; e->row && i < e->row->n; i++)
+    {
+        out[nc] = e->row->props[i];
+        if (mv && &e->row->props[i] == mv)
+        {
+            /* one element, still multivalued: "any value" is "this value" */
+            out[nc].Value.MVl.cValues = 1;
+            out[nc].Value.MVl.lpl = (LONG *)((BYTE *)mv->Value.MVl.lpl
+                + (SIZE_T)e->inst * elem_size(PROP_TYPE(mv->ulPropTag) & ~(ULONG)MVI_FLAG));
+        }
+        nc++;
+    }
+    *n = nc;
+    return out;
+}
+
+static BOOL entry_match(const table_view *v, const SRestriction *r, const ventry *e)
+{
+    SPropValue buf[64], *heap;
+    const SPropValue *props;
+    ULONG n;
+    BOOL m;
+
+    if (e->row && e->inst == NO_INST && !v->n_levels && !v->mvi_tag)
+        return mc_restriction_match(r, e->row->n, e->row->props);    /* the common case */
+    if (!(props = entry_props(v, e, buf, ARRAYSIZE(buf), &n, &heap)))
+        return FALSE;
+    m = mc_restriction_match(r, n, props);
+    mc_free(heap);
+    return m;
+}
+
+/* One row in the given columns: a new block of `a` (parent NULL) or a child of `parent`. */
+static HRESULT build_row(const mc_alloc *a, const table_view *v, const SPropTagArray *cols,
+                         const ventry *e, void *parent, SRow *out)
+{
+    SPropValue *values = NULL, computed[6 + MC_MAX_CATEGORIES];
+    ULONG i, nc = entry_computed(v, e, computed);
     HRESULT hr;
-    ULONG i;
 
     out->ulAdrEntryPad = 0;
     out->cValues = 0;
     out->lpProps = NULL;
-    if ((hr = mc_alloc_more(&t->alloc, parent, cols->cValues * sizeof(SPropValue) + 1,
-                            (void **)&values)) != S_OK)
+    if ((hr = mc_alloc_more(a, parent, cols->cValues * sizeof(SPropValue) + 1, (void **)&values)) != S_OK)
         return hr;
     for (i = 0; i < cols->cValues; i++)
     {
-        ULONG tag = cols->aulPropTag[i];
-        const SPropValue *v;
+        ULONG tag = cols->aulPropTag[i], wanted;
+        const SPropValue *p;
+        SPropValue tmp;
 
         memset(&values[i], 0, sizeof(values[i]));
         if (tag == PR_NULL)
@@ -458,21 +1303,32 @@ static HRESULT build_row(mc_table *t, const SPropTagArray *cols, const mc_row *r
             values[i].ulPropTag = PR_NULL;      /* a reserved empty slot */
             continue;
         }
-        v = mc_props_find(row->n, row->props, tag);
-        if (!v || (PROP_TYPE(v->ulPropTag) == PT_ERROR && PROP_TYPE(tag) != PT_UNSPECIFIED))
+        if (is_mvi_column(v, tag))
+        {
+            /* one value per row, returned single-valued (working-with-multivalued-columns.md) */
+            p = entry_value(v, e, tag, &tmp);
+            wanted = PROP_TYPE(tag) & ~(ULONG)MVI_FLAG;
+        }
+        else
+        {
+            if (!(p = mc_props_find(nc, computed, tag)) && e->row)
+                p = mc_props_find(e->row->n, e->row->props, tag);
+            if (p && PROP_TYPE(p->ulPropTag) == PT_ERROR && PROP_TYPE(tag) != PT_UNSPECIFIED)
+                p = NULL;
+            wanted = PROP_TYPE(tag);
+        }
+        if (!p)
         {
             values[i].ulPropTag = CHANGE_PROP_TYPE(tag, PT_ERROR);
             values[i].Value.err = MAPI_E_NOT_FOUND;
             continue;
         }
-        /* FIXME (issue 4): MV_INSTANCE columns return the whole MV value, one row per table
-         * row, instead of one row per value. */
-        hr = mc_prop_convert(&t->alloc, parent ? parent : values, &values[i], v,
-                             PROP_TYPE(tag) == PT_UNSPECIFIED ? PROP_TYPE(v->ulPropTag) : PROP_TYPE(tag));
+        hr = mc_prop_convert(a, parent ? parent : values, &values[i], p,
+                             wanted == PT_UNSPECIFIED ? PROP_TYPE(p->ulPropTag) : wanted);
         if (hr != S_OK)
         {
             if (!parent)
-                t->alloc.free_buffer(values);
+                a->free_buffer(values);
             return hr;
         }
     }
@@ -481,105 +1337,766 @@ static HRESULT build_row(mc_table *t, const SPropTagArray *cols, const mc_row *r
     return S_OK;
 }
 
-/* ---- notifications --------------------------------------------------------------------------- */
-
-typedef struct pending
+/* Queue one table event of view `v` (sent by view_flush_events). `e` NULL for events about the
+ * whole table; `pos` is the entry's position in the list (for propPrior) when it is there. */
+static void queue_event(table_view *v, ULONG event, const ventry *e, ULONG pos)
 {
-    ULONG count, cap;
-    struct { IMAPIAdviseSink *sink; NOTIFICATION *notif; } *items;
-    ULONG n_blocks;
-    NOTIFICATION **blocks;      /* one per view and event, freed after delivery */
-} pending;
-
-static HRESULT pending_add_block(pending *p, NOTIFICATION *n)
-{
-    NOTIFICATION **b = mc_realloc(p->blocks, (p->n_blocks + 1) * sizeof(*b));
-    if (!b)
-        return MAPI_E_NOT_ENOUGH_MEMORY;
-    p->blocks = b;
-    p->blocks[p->n_blocks++] = n;
-    return S_OK;
-}
-
-/* Queue one table event of view `v` for each of its sinks. `row` NULL for TABLE_RELOAD;
- * `pos` is the row's position in the view (for propPrior) when it is present there. */
-static void view_queue_event(table_view *v, ULONG event, const mc_row *row, ULONG pos, pending *p)
-{
+    const mc_alloc *a = mc_heap_alloc();
     mc_table *t = v->table;
-    SPropTagArray *cols = v->columns, *all = NULL;
+    const SPropTagArray *cols = v->columns ? v->columns : t->known_columns;
     NOTIFICATION *n = NULL;
-    ULONG i;
+    SPropValue key;
 
     if (!v->n_advises)
         return;
-    if (mc_alloc_more(&t->alloc, NULL, sizeof(*n), (void **)&n) != S_OK)
-        return;     /* no memory: the event is lost, as MAPI's own engine would lose it */
+    if (v->n_pending == v->cap_pending)
+    {
+        ULONG cap = v->cap_pending ? v->cap_pending * 2 : 8;
+        NOTIFICATION **p = mc_realloc(v->pending, cap * sizeof(*p));
+        if (!p)
+            return;     /* no memory: the event is lost, as MAPI's own engine would lose it */
+        v->pending = p;
+        v->cap_pending = cap;
+    }
+    if (mc_alloc_more(a, NULL, sizeof(*n), (void **)&n) != S_OK)
+        return;
     memset(n, 0, sizeof(*n));
     n->ulEventType = fnevTableModified;
     n->info.tab.ulTableEvent = event;
     n->info.tab.hResult = S_OK;
     n->info.tab.propIndex.ulPropTag = PR_NULL;
     n->info.tab.propPrior.ulPropTag = PR_NULL;   /* PR_NULL, never 0 (table_notification.md) */
-    if (row)
+    if (e)
     {
-        const SPropValue *key = row_instance_key(row);
-        if (key && mc_prop_copy(&t->alloc, n, &n->info.tab.propIndex, key) != S_OK)
-            goto fail;
-        if (event != TABLE_ROW_DELETED && pos > 0
-            && (key = row_instance_key(v->list[pos - 1]))
-            && mc_prop_copy(&t->alloc, n, &n->info.tab.propPrior, key) != S_OK)
+        entry_key_value(e, &key);
+        if (mc_prop_copy(a, n, &n->info.tab.propIndex, &key) != S_OK)
             goto fail;
         if (event != TABLE_ROW_DELETED)
         {
-            if (!cols && all_columns(t, t->default_columns, &all) != S_OK)
-                goto fail;
-            if (build_row(t, cols ? cols : all, row, n, &n->info.tab.row) != S_OK)
+            if (pos > 0)
+            {
+                entry_key_value(v->list.a[pos - 1], &key);
+                if (mc_prop_copy(a, n, &n->info.tab.propPrior, &key) != S_OK)
+                    goto fail;
+            }
+            if (cols && build_row(a, v, cols, e, n, &n->info.tab.row) != S_OK)
                 goto fail;
         }
     }
-    if (pending_add_block(p, n) != S_OK)
-        goto fail;
-    for (i = 0; i < v->n_advises; i++)
-    {
-        if (p->count == p->cap)
-        {
-            ULONG cap = p->cap ? p->cap * 2 : 8;
-            void *items = mc_realloc(p->items, cap * sizeof(*p->items));
-            if (!items)
-                break;
-            p->items = items;
-            p->cap = cap;
-        }
-        v->advises[i].sink->lpVtbl->AddRef(v->advises[i].sink);
-        p->items[p->count].sink = v->advises[i].sink;
-        p->items[p->count].notif = n;
-        p->count++;
-    }
-    mc_free(all);
+    v->pending[v->n_pending++] = n;
     return;
 fail:
-    mc_free(all);
-    t->alloc.free_buffer(n);
+    a->free_buffer(n);
 }
 
-/* Deliver queued events, outside the table lock so a sink may call back into the table.
- * Synchronous for now: issue 4 moves delivery to minimapi's notification thread, which is
- * what MAPI documents (client notifications are asynchronous). */
-static void pending_deliver(mc_table *t, pending *p)
+static HRESULT ensure_engine(mc_table *t)
+{
+    if (t->notifier.notify || t->own_engine)
+        return S_OK;
+    return mc_notify_engine_create(&t->own_engine);
+}
+
+static void current_notifier(mc_table *t, mc_notifier *n)
+{
+    if (t->notifier.notify)
+        *n = t->notifier;
+    else
+        mc_notify_engine_notifier(t->own_engine, n);
+}
+
+/* Hand the view's queued events to the notifier, in order, as one batch (lock held: the
+ * notifier only queues, so the order of batches is the order of changes). */
+static void view_flush_events(table_view *v)
+{
+    NOTIFICATION *batch;
+    mc_notifier n;
+    ULONG i;
+
+    if (!v->n_pending)
+        return;
+    if (v->n_advises && (v->table->notifier.notify || v->table->own_engine)
+        && (batch = mc_malloc(v->n_pending * sizeof(*batch))))
+    {
+        for (i = 0; i < v->n_pending; i++)
+            batch[i] = *v->pending[i];
+        current_notifier(v->table, &n);
+        n.notify(n.ctx, (const NOTIFKEY *)&v->key, v->n_pending, batch);
+        mc_free(batch);
+    }
+    for (i = 0; i < v->n_pending; i++)
+        mc_heap_alloc()->free_buffer(v->pending[i]);
+    v->n_pending = 0;
+}
+
+static void queue_heading_modified(table_view *v, category *c)
+{
+    LONG pos;
+
+    if (!v->n_advises || !entry_visible(&c->head) || (pos = array_find(v, &v->list, &c->head)) < 0)
+        return;
+    queue_event(v, TABLE_ROW_MODIFIED, &c->head, pos);
+}
+/* ---- categorized changes ------------------------------------------------------------------------ */
+
+/* The entries of a category's block in an array (heading first), from its heading's index. */
+static ULONG block_end(const entry_array *arr, ULONG head, const category *c)
+{
+    ULONG j = head + 1;
+
+    while (j < arr->n && entry_under(arr->a[j], c))
+        j++;
+    return j;
+}
+
+/* Move a category (with everything under it) to where `agg` puts it among its siblings. The
+ * client is told TABLE_CHANGED: many rows move at once (table_notification.md). */
+static HRESULT cat_reposition(table_view *v, category *c, const SPropValue *agg)
+{
+    ventry **all_block = NULL, **list_block = NULL;
+    ULONG all_n = 0, list_n = 0, pos;
+    LONG head, lhead = -1;
+    HRESULT hr = S_OK;
+
+    if ((head = array_find(v, &v->all, &c->head)) < 0)
+        return E_UNEXPECTED;
+    all_n = block_end(&v->all, head, c) - head;
+    if (entry_visible(&c->head) && (lhead = array_find(v, &v->list, &c->head)) >= 0)
+        list_n = block_end(&v->list, lhead, c) - lhead;
+    if (!(all_block = mc_malloc(all_n * sizeof(ventry *)))
+        || (list_n && !(list_block = mc_malloc(list_n * sizeof(ventry *)))))
+    {
+        mc_free(all_block);
+        return MAPI_E_NOT_ENOUGH_MEMORY;
+    }
+    memcpy(all_block, &v->all.a[head], all_n * sizeof(ventry *));
+    array_remove(&v->all, head, all_n);
+    if (list_n)
+    {
+        memcpy(list_block, &v->list.a[lhead], list_n * sizeof(ventry *));
+        list_remove(v, lhead, list_n);
+    }
+    sibling_remove(v, c);
+    set_value(&c->has_agg, &c->agg, agg);
+    if (sibling_insert(v, c->parent, c) != S_OK)
+        hr = MAPI_E_NOT_ENOUGH_MEMORY;
+    pos = array_lower_bound(v, &v->all, &c->head);
+    if (array_insert(&v->all, pos, all_block, all_n) != S_OK)
+        hr = MAPI_E_NOT_ENOUGH_MEMORY;
+    if (list_n)
+    {
+        pos = array_lower_bound(v, &v->list, &c->head);
+        if (list_insert(v, pos, list_block, list_n) != S_OK)
+            hr = MAPI_E_NOT_ENOUGH_MEMORY;
+        queue_event(v, TABLE_CHANGED, NULL, 0);
+    }
+    mc_free(all_block);
+    mc_free(list_block);
+    return hr;
+}
+
+/* Does `val` beat a category's aggregate? */
+static BOOL agg_beats(const level *l, const category *c, const SPropValue *val)
+{
+    int r;
+
+    if (!val)
+        return FALSE;
+    if (!c->has_agg)
+        return TRUE;
+    r = value_cmp(val, &c->agg);
+    return l->agg_kind == TABLE_SORT_CATEG_MAX ? r > 0 : r < 0;
+}
+
+/* The aggregate of a category's leaves, recomputed (*out NULL when none has a value). */
+static void cat_aggregate(table_view *v, category *c, SPropValue *tmp, const SPropValue **out)
+{
+    const level *l = &v->levels[c->depth];
+    LONG head = array_find(v, &v->all, &c->head);
+    ULONG j, end;
+
+    *out = NULL;
+    if (head < 0)
+        return;
+    end = block_end(&v->all, head, c);
+    for (j = head + 1; j < end; j++)
+    {
+        SPropValue t;
+        const SPropValue *val;
+        int r;
+        if (!v->all.a[j]->row || !(val = entry_value(v, v->all.a[j], l->agg_tag, &t)))
+            continue;
+        if (*out && (r = value_cmp(val, *out), l->agg_kind == TABLE_SORT_CATEG_MAX ? r <= 0 : r >= 0))
+            continue;
+        *tmp = *val;
+        *out = tmp;
+    }
+}
+
+/* Add a leaf to a categorized view: find or make its categories (headings appear with
+ * TABLE_ROW_ADDED), move categories whose aggregate it changes, count it, place it. */
+static HRESULT cat_insert_leaf(table_view *v, ventry *e, BOOL *announce)
+{
+    category *parent = NULL, *c = NULL, *created[MC_MAX_CATEGORIES];
+    BOOL unread = is_unread(e->row);
+    ULONG l, n_created = 0, pos;
+    HRESULT hr;
+
+    for (l = 0; l < v->n_levels; l++)
+    {
+        const level *lv = &v->levels[l];
+        SPropValue t1, t2;
+        const SPropValue *val = entry_value(v, e, lv->tag, &t1);
+        const SPropValue *agg = lv->agg_tag ? entry_value(v, e, lv->agg_tag, &t2) : NULL;
+
+        if ((c = cat_lookup(v, parent, l, val)))
+        {
+            if (lv->agg_tag && agg_beats(lv, c, agg) && (hr = cat_reposition(v, c, agg)) != S_OK)
+                return hr;
+        }
+        else
+        {
+            if (!(c = cat_new(v, parent, l, val)))
+                return MAPI_E_NOT_ENOUGH_MEMORY;
+            if (lv->agg_tag)
+                set_value(&c->has_agg, &c->agg, agg);
+            if ((hr = sibling_insert(v, parent, c)) != S_OK)
+            {
+                cat_free(c);
+                return hr;
+            }
+            created[n_created++] = c;
+            /* counted below before its heading is announced */
+        }
+        parent = c;
+    }
+    e->cat = c;
+    for (; c; c = c->parent)
+    {
+        c->count++;
+        if (unread)
+            c->unread++;
+    }
+    /* New headings, top-down, then the leaf, then the headings whose counts changed. */
+    for (l = 0; l < n_created; l++)
+    {
+        ventry *h = &created[l]->head;
+        pos = array_lower_bound(v, &v->all, h);
+        if ((hr = array_insert(&v->all, pos, &h, 1)) != S_OK)
+            return hr;
+        if (entry_visible(h))
+        {
+            pos = array_lower_bound(v, &v->list, h);
+            if ((hr = list_insert(v, pos, &h, 1)) != S_OK)
+                return hr;
+            queue_event(v, TABLE_ROW_ADDED, h, pos);
+        }
+    }
+    pos = array_lower_bound(v, &v->all, e);
+    if ((hr = array_insert(&v->all, pos, &e, 1)) != S_OK)
+        return hr;
+    if (entry_visible(e))
+    {
+        pos = array_lower_bound(v, &v->list, e);
+        if ((hr = list_insert(v, pos, &e, 1)) != S_OK)
+            return hr;
+        *announce = TRUE;
+    }
+    for (c = e->cat; c; c = c->parent)
+    {
+        BOOL is_new = FALSE;
+        for (l = 0; l < n_created; l++)
+            is_new |= created[l] == c;
+        if (!is_new)
+            queue_heading_modified(v, c);
+    }
+    return S_OK;
+}
+
+/* A leaf has left a categorized view's arrays: uncount it; empty categories go (their headings
+ * with TABLE_ROW_DELETED), the others are re-announced, aggregates recomputed where the leaf
+ * held them (`agg_hit`, bit per level). */
+static void cat_remove_leaf(table_view *v, category *c, BOOL unread, ULONG agg_hit)
+{
+    while (c)
+    {
+        category *parent = c->parent;
+        c->count--;
+        if (unread)
+            c->unread--;
+        if (!c->count)
+        {
+            LONG pos = array_find(v, &v->all, &c->head);
+            if (pos >= 0)
+                array_remove(&v->all, pos, 1);
+            if ((pos = array_find(v, &v->list, &c->head)) >= 0)
+            {
+                queue_event(v, TABLE_ROW_DELETED, &c->head, pos);
+                list_remove(v, pos, 1);
+            }
+            sibling_remove(v, c);
+            assert(!c->n_kids);
+            cat_free(c);
+        }
+        else
+        {
+            const level *l = &v->levels[c->depth];
+            if (l->agg_tag && (agg_hit & (1u << c->depth)))
+            {
+                SPropValue tmp;
+                const SPropValue *agg;
+                cat_aggregate(v, c, &tmp, &agg);
+                if (!agg != !c->has_agg || (agg && value_cmp(agg, &c->agg)))
+                    cat_reposition(v, c, agg);
+            }
+            queue_heading_modified(v, c);
+        }
+        c = parent;
+    }
+}
+
+/* ---- a row's entries in a view -------------------------------------------------------------- */
+
+typedef struct removed
+{
+    ventry *e;
+    BOOL visible;           /* it was in the list */
+    BOOL continued;         /* its instance key is back (TABLE_ROW_MODIFIED, not DELETED) */
+    BOOL unread;            /* as the old values said */
+    ULONG agg_hit;          /* levels whose aggregate was this leaf's value */
+    const SPropValue *mv;   /* the old MV value of an expanded entry (old values stay alive) */
+} removed;
+
+typedef struct removed_set
+{
+    removed *items;
+    ULONG n, cap;
+} removed_set;
+
+/* Take a row's entries out of a view's arrays (values are still the old ones). No events yet:
+ * view_put_row and view_finish_row decide between MODIFIED and DELETED. */
+static HRESULT view_take_row(table_view *v, mc_row *row, removed_set *out)
+{
+    const SPropValue *mv = row_mv(v, row);
+    ULONG k = mv ? mv_count(mv) : 0, i;
+
+    for (i = 0; i < (k ? k : 1); i++)
+    {
+        ventry probe, *e;
+        LONG pos;
+
+        if (!v->mvi_tag && !v->n_levels)
+            e = &row->self;
+        else
+        {
+            memset(&probe, 0, sizeof(probe));
+            probe.row = row;
+            probe.inst = k ? i : NO_INST;
+            if (v->n_levels)
+            {
+                category *c = NULL;
+                ULONG l;
+                for (l = 0; l < v->n_levels; l++)
+                {
+                    SPropValue t;
+                    if (!(c = cat_lookup(v, c, l, entry_value(v, &probe, v->levels[l].tag, &t))))
+                        break;
+                }
+                if (!c)
+                    continue;
+                probe.cat = c;
+            }
+            e = &probe;
+        }
+        if ((pos = array_find(v, v->n_levels ? &v->all : &v->list, e)) < 0)
+            continue;
+        e = (v->n_levels ? v->all.a : v->list.a)[pos];
+        if (out->n == out->cap)
+        {
+            ULONG cap = out->cap ? out->cap * 2 : 8;
+            removed *r = mc_realloc(out->items, cap * sizeof(*r));
+            if (!r)
+                return MAPI_E_NOT_ENOUGH_MEMORY;
+            out->items = r;
+            out->cap = cap;
+        }
+        memset(&out->items[out->n], 0, sizeof(removed));
+        out->items[out->n].e = e;
+        out->items[out->n].mv = mv;
+        out->items[out->n].unread = is_unread(row);
+        if (v->n_levels)
+        {
+            category *c;
+            array_remove(&v->all, pos, 1);
+            for (c = e->cat; c; c = c->parent)
+            {
+                const level *l = &v->levels[c->depth];
+                SPropValue t;
+                const SPropValue *val;
+                if (l->agg_tag && c->has_agg && (val = entry_value(v, e, l->agg_tag, &t))
+                    && !value_cmp(val, &c->agg))
+                    out->items[out->n].agg_hit |= 1u << c->depth;
+            }
+            pos = entry_visible(e) ? array_find(v, &v->list, e) : -1;
+        }
+        if (pos >= 0)
+        {
+            list_remove(v, pos, 1);
+            out->items[out->n].visible = TRUE;
+        }
+        out->n++;
+    }
+    return S_OK;
+}
+
+/* An old entry with this instance key, not yet claimed; claimed now. */
+static removed *claim_removed(removed_set *old, const BYTE key[4])
 {
     ULONG i;
 
-    for (i = 0; i < p->count; i++)
-    {
-        p->items[i].sink->lpVtbl->OnNotify(p->items[i].sink, 1, p->items[i].notif);
-        p->items[i].sink->lpVtbl->Release(p->items[i].sink);
-    }
-    for (i = 0; i < p->n_blocks; i++)
-        t->alloc.free_buffer(p->blocks[i]);
-    mc_free(p->items);
-    mc_free(p->blocks);
+    for (i = 0; old && i < old->n; i++)
+        if (!old->items[i].continued && !memcmp(old->items[i].e->key, key, 4))
+        {
+            old->items[i].continued = TRUE;
+            return &old->items[i];
+        }
+    return NULL;
 }
 
+/* The instance key a new entry gets: the row's own when it is not expanded; else the key of an
+ * old entry of the row with an equal value (a modified row keeps its instance keys), claimed,
+ * or a new one. Returns the claimed old entry, if any. */
+static removed *pick_key(table_view *v, mc_row *row, const SPropValue *mv, ULONG inst,
+                         removed_set *old, BYTE key[4])
+{
+    SPropValue now, was;
+    ULONG i;
+
+    if (inst == NO_INST)
+    {
+        memcpy(key, row->key, 4);
+        return claim_removed(old, key);
+    }
+    mv_element(mv, inst, &now);
+    for (i = 0; old && i < old->n; i++)
+    {
+        removed *r = &old->items[i];
+        if (r->continued || r->e->row != row || r->e->inst == NO_INST || !r->mv
+            || r->e->inst >= mv_count(r->mv))
+            continue;
+        mv_element(r->mv, r->e->inst, &was);
+        if (mc_prop_equal(&now, &was))
+        {
+            memcpy(key, r->e->key, 4);
+            r->continued = TRUE;
+            return r;
+        }
+    }
+    new_key(v->table, key);
+    return NULL;
+}
+
+/* Put a row's (new) entries into a view; events ADDED, or MODIFIED for entries that were
+ * visible before (`old`, from view_take_row), or DELETED for those that now are hidden. */
+static HRESULT view_put_row(table_view *v, mc_row *row, removed_set *old)
+{
+    const SPropValue *mv = v->mvi_tag ? row_mv(v, row) : NULL;
+    ULONG k = mv ? mv_count(mv) : 0, i;
+    HRESULT hr = S_OK;
+
+    for (i = 0; i < (k ? k : 1) && hr == S_OK; i++)
+    {
+        ventry *e, probe;
+        BOOL announce = FALSE;
+        removed *was;
+        ULONG pos;
+
+        if (!v->mvi_tag && !v->n_levels)
+            e = &row->self;
+        else
+        {
+            memset(&probe, 0, sizeof(probe));
+            e = &probe;
+            e->row = row;
+            e->inst = k ? i : NO_INST;
+        }
+        was = pick_key(v, row, mv, e->inst, old, e->key);
+        if (v->restriction && !entry_match(v, v->restriction, e))
+        {
+            if (was && was->visible)
+                queue_event(v, TABLE_ROW_DELETED, was->e, 0);
+            continue;
+        }
+        if (e == &probe)
+        {
+            if (!(e = mc_malloc(sizeof(*e))))
+                return MAPI_E_NOT_ENOUGH_MEMORY;
+            *e = probe;
+        }
+        if (v->n_levels)
+            hr = cat_insert_leaf(v, e, &announce);
+        else
+        {
+            pos = array_lower_bound(v, &v->list, e);
+            hr = list_insert(v, pos, &e, 1);
+            announce = TRUE;
+        }
+        if (hr != S_OK)
+        {
+            entry_free(e);
+            break;
+        }
+        if (announce)
+        {
+            LONG at = array_find(v, &v->list, e);
+            queue_event(v, was && was->visible ? TABLE_ROW_MODIFIED : TABLE_ROW_ADDED, e, at < 0 ? 0 : at);
+        }
+        else if (was && was->visible)
+            queue_event(v, TABLE_ROW_DELETED, was->e, 0);   /* now in a collapsed category */
+    }
+    return hr;
+}
+
+/* Finish what view_take_row started: DELETED for rows that went for good, category counts. */
+static void view_finish_row(table_view *v, removed_set *old)
+{
+    ULONG i;
+
+    for (i = 0; i < old->n; i++)
+    {
+        removed *r = &old->items[i];
+        if (r->visible && !r->continued)
+            queue_event(v, TABLE_ROW_DELETED, r->e, 0);
+        if (v->n_levels)
+            cat_remove_leaf(v, r->e->cat, r->unread, r->agg_hit);
+        entry_free(r->e);
+    }
+    old->n = 0;
+}
+
+/* ---- building a view -------------------------------------------------------------------------- */
+
+static void view_clear(table_view *v)
+{
+    ULONG i;
+
+    if (v->n_levels)
+    {
+        for (i = 0; i < v->all.n; i++)
+            if (v->all.a[i]->row)
+                entry_free(v->all.a[i]);
+    }
+    else
+        for (i = 0; i < v->list.n; i++)
+            entry_free(v->list.a[i]);
+    for (i = 0; i < v->n_top; i++)
+        cat_free(v->top[i]);
+    v->n_top = 0;
+    v->list.n = 0;
+    v->all.n = 0;
+    v->cursor = 0;
+    v->n_bookmarks = 0;     /* Restrict and SortTable discard every bookmark */
+}
+
+static void sort_categories(table_view *v, category **c, ULONG n)
+{
+    ULONG i, j;
+
+    /* insertion sort into place by cat_cmp (siblings are few, or already nearly in order) */
+    for (i = 1; i < n; i++)
+    {
+        category *x = c[i];
+        ULONG lo = 0, hi = i;
+        while (lo < hi)
+        {
+            ULONG mid = lo + (hi - lo) / 2;
+            if (cat_cmp(v, c[mid], x) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (j = i; j > lo; j--)
+            c[j] = c[j - 1];
+        c[lo] = x;
+    }
+    for (i = 0; i < n; i++)
+        if (c[i]->n_kids)
+            sort_categories(v, c[i]->kids, c[i]->n_kids);
+}
+
+static HRESULT emit_category(table_view *v, category *c, ventry **leaves)
+{
+    ventry *h = &c->head;
+    HRESULT hr;
+    ULONG i;
+
+    if ((hr = array_insert(&v->all, v->all.n, &h, 1)) != S_OK)
+        return hr;
+    if (c->depth + 1 == v->n_levels)
+        return array_insert(&v->all, v->all.n, &leaves[c->first_leaf], c->n_leaves);
+    for (i = 0; i < c->n_kids && hr == S_OK; i++)
+        hr = emit_category(v, c->kids[i], leaves);
+    return hr;
+}
+
+/* Group sorted leaves into categories, then lay out `all` and the visible `list`. */
+static HRESULT view_categorize(table_view *v, ventry **leaves, ULONG n)
+{
+    category *path[MC_MAX_CATEGORIES] = {0};
+    HRESULT hr = S_OK;
+    ULONG i, l;
+    BOOL any_agg = FALSE;
+
+    for (l = 0; l < v->n_levels; l++)
+        any_agg |= v->levels[l].agg_tag != 0;
+    for (i = 0; i < n && hr == S_OK; i++)
+    {
+        ventry *e = leaves[i];
+        BOOL unread = is_unread(e->row), fresh = FALSE;
+        for (l = 0; l < v->n_levels && hr == S_OK; l++)
+        {
+            const level *lv = &v->levels[l];
+            SPropValue t;
+            const SPropValue *val = entry_value(v, e, lv->tag, &t);
+            category *c = path[l];
+            if (fresh || !c || ordered_cmp(c->has_value ? &c->value : NULL, val, TABLE_SORT_ASCEND))
+            {
+                ULONG *cnt, *cap;
+                category ***kids;
+                if (!(c = cat_new(v, l ? path[l - 1] : NULL, l, val)))
+                {
+                    hr = MAPI_E_NOT_ENOUGH_MEMORY;
+                    break;
+                }
+                kids = siblings(v, c->parent, &cnt, &cap);
+                if (*cnt == *cap)
+                {
+                    ULONG nc = *cap ? *cap * 2 : 8;
+                    category **k = mc_realloc(*kids, nc * sizeof(*k));
+                    if (!k)
+                    {
+                        cat_free(c);
+                        hr = MAPI_E_NOT_ENOUGH_MEMORY;
+                        break;
+                    }
+                    *kids = k;
+                    *cap = nc;
+                }
+                (*kids)[(*cnt)++] = c;
+                c->first_leaf = i;
+                path[l] = c;
+                fresh = TRUE;   /* every deeper level starts anew */
+            }
+            c->count++;
+            c->n_leaves++;
+            if (unread)
+                c->unread++;
+            if (lv->agg_tag)
+            {
+                SPropValue t2;
+                const SPropValue *agg = entry_value(v, e, lv->agg_tag, &t2);
+                if (agg_beats(lv, c, agg))
+                    set_value(&c->has_agg, &c->agg, agg);
+            }
+            e->cat = c;
+        }
+    }
+    if (hr != S_OK)
+        return hr;
+    if (any_agg)
+        sort_categories(v, v->top, v->n_top);
+    for (i = 0; i < v->n_top && hr == S_OK; i++)
+        hr = emit_category(v, v->top[i], leaves);
+    if (hr == S_OK)
+        hr = array_reserve(&v->list, v->all.n);
+    for (i = 0; hr == S_OK && i < v->all.n; i++)
+        if (entry_visible(v->all.a[i]))
+            v->list.a[v->list.n++] = v->all.a[i];
+    return hr;
+}
+
+static HRESULT view_rebuild(table_view *v)
+{
+    mc_table *t = v->table;
+    SSortOrder *cols = NULL;
+    entry_array leaves = {0};
+    HRESULT hr = S_OK;
+    ULONG i, j, ncols;
+
+    view_clear(v);
+    if (!v->mvi_tag && !v->n_levels)
+    {
+        /* plain view: the rows' own entries */
+        if ((hr = array_reserve(&v->list, t->n_rows)) != S_OK)
+            return hr;
+        for (i = 0; i < t->n_rows; i++)
+            if (!v->restriction || entry_match(v, v->restriction, &t->rows[i]->self))
+                v->list.a[v->list.n++] = &t->rows[i]->self;
+        return sort_entries(v, v->list.a, v->list.n, v->keys, v->n_keys);
+    }
+    for (i = 0; i < t->n_rows && hr == S_OK; i++)
+    {
+        mc_row *row = t->rows[i];
+        const SPropValue *mv = row_mv(v, row);
+        ULONG k = mv ? mv_count(mv) : 0;
+        for (j = 0; j < (k ? k : 1) && hr == S_OK; j++)
+        {
+            ventry *e = mc_calloc(1, sizeof(*e));
+            if (!e)
+            {
+                hr = MAPI_E_NOT_ENOUGH_MEMORY;
+                break;
+            }
+            e->row = row;
+            e->inst = k ? j : NO_INST;
+            if (k)
+                new_key(t, e->key);
+            else
+                memcpy(e->key, row->key, 4);
+            if (v->restriction && !entry_match(v, v->restriction, e))
+                entry_free(e);
+            else if ((hr = array_insert(&leaves, leaves.n, &e, 1)) != S_OK)
+                entry_free(e);
+        }
+    }
+    ncols = v->n_levels + v->n_keys;
+    if (hr == S_OK && ncols && !(cols = mc_malloc(ncols * sizeof(*cols))))
+        hr = MAPI_E_NOT_ENOUGH_MEMORY;
+    if (hr == S_OK)
+    {
+        for (i = 0; i < v->n_levels; i++)
+        {
+            cols[i].ulPropTag = v->levels[i].tag;
+            cols[i].ulOrder = v->levels[i].order;
+        }
+        for (i = 0; i < v->n_keys; i++)
+            cols[v->n_levels + i] = v->keys[i];
+        hr = sort_entries(v, leaves.a, leaves.n, cols, ncols);
+    }
+    if (hr == S_OK && v->n_levels)
+        hr = view_categorize(v, leaves.a, leaves.n);
+    else if (hr == S_OK)
+    {
+        mc_free(v->list.a);
+        v->list = leaves;
+        leaves.a = NULL;
+    }
+    if (hr != S_OK && !v->n_levels)
+        for (i = 0; i < leaves.n; i++)
+            entry_free(leaves.a[i]);
+    if (hr != S_OK && v->n_levels)
+    {
+        /* entries already laid out are freed by view_clear; the rest here */
+        for (i = 0; i < leaves.n; i++)
+            entry_free(leaves.a[i]);
+        for (i = 0; i < v->n_top; i++)
+            cat_free(v->top[i]);
+        v->n_top = 0;
+        v->all.n = v->list.n = 0;
+    }
+    mc_free(leaves.a);
+    mc_free(cols);
+    return hr;
+}
 /* ---- table data --------------------------------------------------------------------------- */
 
 HRESULT mc_table_new(const mc_alloc *a, ULONG index_tag, const SPropTagArray *default_columns,
@@ -626,25 +2143,73 @@ void mc_table_release(mc_table *t)
     if (!t || InterlockedDecrement(&t->ref))
         return;
     for (i = 0; i < t->n_rows; i++)
-    {
-        row_free_values(t->rows[i]);
-        mc_free(t->rows[i]);
-    }
+        row_free(t->rows[i]);
     mc_free(t->rows);
+    mc_free(t->hash);
     mc_free(t->default_columns);
+    mc_free(t->known_columns);
+    mc_notifier_clear(&t->notifier);
+    mc_notify_engine_destroy(t->own_engine);
     DeleteCriticalSection(&t->lock);
     mc_free(t);
 }
 
+HRESULT mc_table_set_notifier(mc_table *t, const mc_notifier *n)
+{
+    HRESULT hr = S_OK;
+    table_view *v;
+
+    if (!t || (n && (!n->subscribe || !n->unsubscribe || !n->notify)))
+        return MAPI_E_INVALID_PARAMETER;
+    EnterCriticalSection(&t->lock);
+    for (v = t->views; v; v = v->next)
+        if (v->n_advises)
+            hr = MAPI_E_BUSY;       /* subscriptions live in the current notifier */
+    if (hr == S_OK)
+    {
+        mc_notifier_clear(&t->notifier);
+        if (n)
+        {
+            t->notifier = *n;
+            if (n->addref && n->ctx)
+                n->addref(n->ctx);
+        }
+    }
+    LeaveCriticalSection(&t->lock);
+    return hr;
+}
+
+HRESULT mc_table_wait_notifications(mc_table *t, DWORD timeout_ms)
+{
+    mc_notify_engine *e;
+
+    if (!t)
+        return MAPI_E_INVALID_PARAMETER;
+    EnterCriticalSection(&t->lock);
+    e = t->own_engine;
+    LeaveCriticalSection(&t->lock);
+    return e ? mc_notify_engine_wait_idle(e, timeout_ms) : S_OK;
+}
+
+static void flush_all(mc_table *t)
+{
+    table_view *v;
+
+    for (v = t->views; v; v = v->next)
+        view_flush_events(v);
+}
+
 HRESULT mc_table_modify_row(mc_table *t, ULONG n, const SPropValue *props)
 {
-    pending p = {0};
     const SPropValue *index;
+    SPropValue *values = NULL, *old_values = NULL;
+    ULONG count = 0, old_count = 0;
+    BOOL own_key = FALSE, old_own = FALSE;
+    removed_set *taken = NULL;
     table_view *v;
-    mc_row *row = NULL;
-    BOOL added = FALSE;
+    mc_row *row;
     HRESULT hr = S_OK;
-    LONG at;
+    ULONG i, n_views = 0;
 
     if (!t || !n || !props)
         return MAPI_E_INVALID_PARAMETER;
@@ -652,11 +2217,37 @@ HRESULT mc_table_modify_row(mc_table *t, ULONG n, const SPropValue *props)
         return MAPI_E_INVALID_PARAMETER;    /* itabledata-hrmodifyrow.md: index column required */
 
     EnterCriticalSection(&t->lock);
-    if ((at = table_find_row(t, index)) >= 0)
+    if ((row = table_find_row(t, index)))
     {
-        row = t->rows[at];
-        if ((hr = row_set_values(row, n, props)) != S_OK)
+        if ((hr = make_values(n, props, row->key, &values, &count, &own_key)) != S_OK)
             goto done;
+        for (v = t->views; v; v = v->next)
+            n_views++;
+        if (n_views && !(taken = mc_calloc(n_views, sizeof(*taken))))
+        {
+            free_values(count, values, own_key);
+            hr = MAPI_E_NOT_ENOUGH_MEMORY;
+            goto done;
+        }
+        /* Out of every view with the old values, then in with the new ones: positions,
+         * categories and instance keys follow; the old values live until the end. */
+        for (v = t->views, i = 0; v; v = v->next, i++)
+            view_take_row(v, row, &taken[i]);
+        old_values = row->props;
+        old_count = row->n;
+        old_own = row->own_key;
+        row->props = values;
+        row->n = count;
+        row->own_key = own_key;
+        note_columns(t, row, &t->cap_known);
+        for (v = t->views, i = 0; v; v = v->next, i++)
+        {
+            view_put_row(v, row, &taken[i]);
+            view_finish_row(v, &taken[i]);
+            mc_free(taken[i].items);
+        }
+        mc_free(taken);
+        free_values(old_count, old_values, old_own);
     }
     else
     {
@@ -678,43 +2269,36 @@ HRESULT mc_table_modify_row(mc_table *t, ULONG n, const SPropValue *props)
             goto done;
         }
         memcpy(row->key, &t->next_instance, sizeof(row->key));
-        if ((hr = row_set_values(row, n, props)) != S_OK)
+        if ((hr = make_values(n, props, row->key, &row->props, &row->n, &row->own_key)) != S_OK)
         {
             mc_free(row);
             goto done;
         }
+        row->hash = value_hash(row_index(t, row));
+        if ((hr = hash_add(t, row)) != S_OK)
+        {
+            row_free(row);
+            goto done;
+        }
         t->next_instance++;
         row->seq = t->next_seq++;
+        row->self.row = row;
+        row->self.inst = NO_INST;
+        memcpy(row->self.key, row->key, 4);
         t->rows[t->n_rows++] = row;     /* new rows go to the end (itabledata-hrmodifyrow.md) */
-        added = TRUE;
+        note_columns(t, row, &t->cap_known);
+        for (v = t->views; v; v = v->next)
+            view_put_row(v, row, NULL);
     }
-
-    for (v = t->views; v; v = v->next)
-    {
-        LONG was = added ? -1 : view_index_of(v, row);
-        BOOL now = view_matches(v, row);
-        ULONG pos;
-
-        if (was >= 0)
-            view_remove(v, was, !now);
-        if (now)
-        {
-            if (view_insert(v, row, &pos) != S_OK)
-                continue;
-            view_queue_event(v, was >= 0 ? TABLE_ROW_MODIFIED : TABLE_ROW_ADDED, row, pos, &p);
-        }
-        else if (was >= 0)
-            view_queue_event(v, TABLE_ROW_DELETED, row, 0, &p);
-    }
+    flush_all(t);
 done:
     LeaveCriticalSection(&t->lock);
-    pending_deliver(t, &p);
     return hr;
 }
 
 HRESULT mc_table_delete_row(mc_table *t, const SPropValue *index)
 {
-    pending p = {0};
+    removed_set taken = {0};
     table_view *v;
     mc_row *row;
     HRESULT hr = S_OK;
@@ -723,33 +2307,32 @@ HRESULT mc_table_delete_row(mc_table *t, const SPropValue *index)
     if (!t || !index)
         return MAPI_E_INVALID_PARAMETER;
     EnterCriticalSection(&t->lock);
-    if ((at = table_find_row(t, index)) < 0)
+    if (!(row = table_find_row(t, index)))
     {
         hr = MAPI_E_NOT_FOUND;
         goto done;
     }
-    row = t->rows[at];
     for (v = t->views; v; v = v->next)
     {
-        LONG pos = view_index_of(v, row);
-        if (pos < 0)
-            continue;       /* restricted out: no notification (imapitable-restrict.md) */
-        view_queue_event(v, TABLE_ROW_DELETED, row, pos, &p);
-        view_remove(v, pos, TRUE);
+        /* restricted out: nothing to take, no notification (imapitable-restrict.md) */
+        view_take_row(v, row, &taken);
+        view_finish_row(v, &taken);
     }
+    mc_free(taken.items);
+    flush_all(t);
+    hash_remove(t, row);
+    at = table_row_pos(t, row);
+    assert(at >= 0);
     memmove(&t->rows[at], &t->rows[at + 1], (t->n_rows - at - 1) * sizeof(*t->rows));
     t->n_rows--;
-    row_free_values(row);
-    mc_free(row);
+    row_free(row);
 done:
     LeaveCriticalSection(&t->lock);
-    pending_deliver(t, &p);
     return hr;
 }
 
 HRESULT mc_table_delete_all(mc_table *t)
 {
-    pending p = {0};
     table_view *v;
     ULONG i;
 
@@ -758,23 +2341,23 @@ HRESULT mc_table_delete_all(mc_table *t)
     EnterCriticalSection(&t->lock);
     for (v = t->views; v; v = v->next)
     {
-        v->count = 0;
-        v->cursor = 0;
+        ULONG n_bk = v->n_bookmarks;
+        view_clear(v);
+        v->n_bookmarks = n_bk;
         for (i = 0; i < v->n_bookmarks; i++)
         {
             v->bookmarks[i].moved = !v->bookmarks[i].at_end;
+            v->bookmarks[i].entry = NULL;
             v->bookmarks[i].pos = 0;
         }
-        view_queue_event(v, TABLE_RELOAD, NULL, 0, &p);
+        queue_event(v, TABLE_RELOAD, NULL, 0);
     }
+    flush_all(t);
     for (i = 0; i < t->n_rows; i++)
-    {
-        row_free_values(t->rows[i]);
-        mc_free(t->rows[i]);
-    }
+        row_free(t->rows[i]);
     t->n_rows = 0;
+    memset(t->hash, 0, t->hash_size * sizeof(*t->hash));
     LeaveCriticalSection(&t->lock);
-    pending_deliver(t, &p);
     return S_OK;
 }
 
@@ -791,11 +2374,14 @@ ULONG mc_table_row_count(mc_table *t)
 }
 
 static const IMAPITableVtbl table_view_vtbl;
+static LONG view_serial;
 
 HRESULT mc_table_open_view(mc_table *t, void (*on_release)(void *ctx), void *ctx,
                            IMAPITable **out)
 {
     table_view *v;
+    ULONGLONG serial;
+    DWORD pid = GetCurrentProcessId();
     HRESULT hr;
 
     if (!t || !out)
@@ -809,7 +2395,12 @@ HRESULT mc_table_open_view(mc_table *t, void (*on_release)(void *ctx), void *ctx
     v->on_release = on_release;
     v->ctx = ctx;
     v->next_bookmark = FIRST_BOOKMARK;
-    v->next_connection = 1;
+    /* A NOTIFKEY of its own: "mctv", the process, a serial number never reused. */
+    serial = (ULONGLONG)InterlockedIncrement(&view_serial);
+    v->key.cb = 16;
+    memcpy(v->key.ab, "mctv", 4);
+    memcpy(v->key.ab + 4, &pid, 4);
+    memcpy(v->key.ab + 8, &serial, 8);
     mc_last_error_init(&v->last_error);
     if (t->default_columns
         && !(v->columns = mc_malloc(CbSPropTagArray(t->default_columns))))
@@ -832,7 +2423,8 @@ HRESULT mc_table_open_view(mc_table *t, void (*on_release)(void *ctx), void *ctx
     LeaveCriticalSection(&t->lock);
     if (hr != S_OK)
     {
-        mc_free(v->list);
+        view_clear(v);
+        mc_free(v->list.a);
         mc_free(v->columns);
         mc_last_error_destroy(&v->last_error);
         mc_free(v);
@@ -840,11 +2432,10 @@ HRESULT mc_table_open_view(mc_table *t, void (*on_release)(void *ctx), void *ctx
         return hr;
     }
     mc_object_created();
-    MC_TRACE("table", "view %p over table %p, %lu rows", v, t, (unsigned long)v->count);
+    MC_TRACE("table", "view %p over table %p, %lu rows", v, t, (unsigned long)v->list.n);
     *out = &v->IMAPITable_iface;
     return S_OK;
 }
-
 /* ---- IMAPITable ------------------------------------------------------------------------------ */
 
 static HRESULT WINAPI view_QueryInterface(IMAPITable *iface, REFIID riid, void **obj)
@@ -875,6 +2466,7 @@ static ULONG WINAPI view_Release(IMAPITable *iface)
     mc_table *t = v->table;
     table_view **link;
     LONG ref = InterlockedDecrement(&v->ref);
+    mc_notifier n;
     ULONG i;
 
     if (ref)
@@ -886,12 +2478,21 @@ static ULONG WINAPI view_Release(IMAPITable *iface)
             *link = v->next;
             break;
         }
+    if (v->n_advises)
+        current_notifier(t, &n);
+    view_clear(v);
     LeaveCriticalSection(&t->lock);
+    /* Our subscriptions end with us (outside the lock: unsubscribe may wait for a delivery). */
     for (i = 0; i < v->n_advises; i++)
-        v->advises[i].sink->lpVtbl->Release(v->advises[i].sink);
+        n.unsubscribe(n.ctx, v->advises[i].connection);
     mc_free(v->advises);
+    mc_free(v->pending);
     mc_free(v->bookmarks);
-    mc_free(v->list);
+    mc_free(v->list.a);
+    mc_free(v->all.a);
+    mc_free(v->top);
+    mc_free(v->levels);
+    mc_free(v->keys);
     mc_free(v->columns);
     mc_free(v->sort);
     if (v->restriction)
@@ -921,53 +2522,64 @@ static HRESULT WINAPI view_Advise(IMAPITable *iface, ULONG mask, LPMAPIADVISESIN
                                   ULONG *connection)
 {
     table_view *v = impl_from_IMAPITable(iface);
-    HRESULT hr = S_OK;
+    mc_table *t = v->table;
+    HRESULT hr;
+    mc_notifier n;
     advise *a;
+    ULONG conn = 0;
 
     MC_TRACE("table", "%p %#lx %p", v, (unsigned long)mask, sink);
     if (!sink || !connection)
         return MAPI_E_INVALID_PARAMETER;
     if (mask != fnevTableModified)      /* the only event a table has (imapitable-advise.md) */
         return MAPI_E_INVALID_PARAMETER;
-    EnterCriticalSection(&v->table->lock);
+    EnterCriticalSection(&t->lock);
+    if ((hr = ensure_engine(t)) != S_OK)
+        goto done;
     if (!(a = mc_realloc(v->advises, (v->n_advises + 1) * sizeof(*a))))
     {
         hr = MAPI_E_NOT_ENOUGH_MEMORY;
         goto done;
     }
     v->advises = a;
-    sink->lpVtbl->AddRef(sink);
-    a[v->n_advises].sink = sink;
-    a[v->n_advises].connection = v->next_connection++;
+    current_notifier(t, &n);
+    /* The notifier keeps the sink until Unadvise (spi-digest.md §4.10). */
+    if ((hr = n.subscribe(n.ctx, (const NOTIFKEY *)&v->key, fnevTableModified, sink, &conn)) != S_OK)
+        goto done;
+    a[v->n_advises++].connection = conn;
     /* Only the low 32 bits of a connection number are ours to write (DECISIONS.md 1). */
-    *connection = a[v->n_advises].connection;
-    v->n_advises++;
+    *connection = conn;
 done:
-    LeaveCriticalSection(&v->table->lock);
+    LeaveCriticalSection(&t->lock);
     return hr;
 }
 
 static HRESULT WINAPI view_Unadvise(IMAPITable *iface, ULONG connection)
 {
     table_view *v = impl_from_IMAPITable(iface);
-    IMAPIAdviseSink *sink = NULL;
+    mc_table *t = v->table;
+    BOOL found = FALSE;
+    mc_notifier n;
     ULONG i;
 
     MC_TRACE("table", "%p %lu", v, (unsigned long)connection);
-    EnterCriticalSection(&v->table->lock);
+    EnterCriticalSection(&t->lock);
     for (i = 0; i < v->n_advises; i++)
         if (v->advises[i].connection == (ULONG)connection)
         {
-            sink = v->advises[i].sink;
             memmove(&v->advises[i], &v->advises[i + 1], (v->n_advises - i - 1) * sizeof(advise));
             v->n_advises--;
+            found = TRUE;
             break;
         }
-    LeaveCriticalSection(&v->table->lock);
-    if (!sink)
+    if (found)
+        current_notifier(t, &n);
+    LeaveCriticalSection(&t->lock);
+    if (!found)
         return MAPI_E_NOT_FOUND;
-    sink->lpVtbl->Release(sink);
-    return S_OK;
+    /* Outside the lock: unsubscribe waits for a delivery to this sink in progress, and that
+     * sink may be calling into this table. */
+    return n.unsubscribe(n.ctx, connection);
 }
 
 static HRESULT WINAPI view_GetStatus(IMAPITable *iface, ULONG *status, ULONG *type)
@@ -981,25 +2593,102 @@ static HRESULT WINAPI view_GetStatus(IMAPITable *iface, ULONG *status, ULONG *ty
     return S_OK;
 }
 
+/* The MV_INSTANCE column of a column set and a sort order together: at most one property
+ * (working-with-multivalued-columns.md allows MAPI_E_TOO_COMPLEX for more). */
+static HRESULT find_mvi(const SPropTagArray *cols, const SSortOrderSet *sort, ULONG *mvi)
+{
+    ULONG i, n = (cols ? cols->cValues : 0) + (sort ? sort->cSorts : 0);
+
+    *mvi = 0;
+    for (i = 0; i < n; i++)
+    {
+        ULONG tag = cols && i < cols->cValues ? cols->aulPropTag[i]
+                                              : sort->aSort[i - (cols ? cols->cValues : 0)].ulPropTag;
+        if (!(PROP_TYPE(tag) & MV_INSTANCE))
+            continue;
+        if (*mvi && *mvi != tag)
+            return MAPI_E_TOO_COMPLEX;
+        *mvi = tag;
+    }
+    return S_OK;
+}
+
+/* A column tag: a known type; MV_INSTANCE only with MV_FLAG; never PT_ERROR. */
+static BOOL column_tag_valid(ULONG tag)
+{
+    ULONG type = PROP_TYPE(tag);
+
+    if (tag == PR_NULL)
+        return TRUE;
+    if ((type & MV_INSTANCE) && !(type & MV_FLAG))
+        return FALSE;
+    type &= ~(ULONG)MV_INSTANCE;
+    return type == PT_UNSPECIFIED || (mc_prop_type_valid(type) && type != PT_ERROR && type != PT_NULL);
+}
+
 static HRESULT WINAPI view_SetColumns(IMAPITable *iface, LPSPropTagArray tags, ULONG flags)
 {
     table_view *v = impl_from_IMAPITable(iface);
-    SPropTagArray *copy;
+    SPropTagArray *copy, *old;
+    HRESULT hr = S_OK;
+    ULONG i, mvi;
 
     MC_TRACE("table", "%p %p %#lx", v, tags, (unsigned long)flags);
     if (!tags || !tags->cValues)
         return MAPI_E_INVALID_PARAMETER;
     if (flags & ~(TBL_ASYNC | TBL_BATCH))
         return MAPI_E_UNKNOWN_FLAGS;
+    for (i = 0; i < tags->cValues; i++)
+        if (!column_tag_valid(tags->aulPropTag[i]))
+            return mc_last_error_set(&v->last_error, MAPI_E_INVALID_PARAMETER,
+                                     L"SetColumns: column %lu has tag %#lx", (unsigned long)i,
+                                     (unsigned long)tags->aulPropTag[i]);
     /* TBL_ASYNC/TBL_BATCH: done at once, which the flags allow. Columns no row has are not an
      * error here; they come back as PT_ERROR (imapitable-setcolumns.md). */
     if (!(copy = mc_malloc(CbSPropTagArray(tags))))
         return MAPI_E_NOT_ENOUGH_MEMORY;
     memcpy(copy, tags, CbSPropTagArray(tags));
     EnterCriticalSection(&v->table->lock);
-    mc_free(v->columns);
+    if ((hr = find_mvi(copy, v->sort, &mvi)) != S_OK)
+    {
+        LeaveCriticalSection(&v->table->lock);
+        mc_free(copy);
+        return mc_last_error_set(&v->last_error, hr, L"SetColumns: one MV_INSTANCE column at most");
+    }
+    old = v->columns;
     v->columns = copy;
+    if (mvi != v->mvi_tag)
+    {
+        /* a different expansion: a different set of rows */
+        v->mvi_tag = mvi;
+        hr = view_rebuild(v);
+    }
+    if (flags & TBL_ASYNC)
+        queue_event(v, TABLE_SETCOL_DONE, NULL, 0);
+    view_flush_events(v);
     LeaveCriticalSection(&v->table->lock);
+    mc_free(old);
+    return hr;
+}
+
+/* Every column available: the default set, then whatever the rows carry (caller holds the
+ * lock; internal memory). */
+static HRESULT available_columns(mc_table *t, SPropTagArray **out)
+{
+    ULONG nd = t->default_columns ? t->default_columns->cValues : 0;
+    ULONG nk = t->known_columns ? t->known_columns->cValues : 0, i;
+    SPropTagArray *tags;
+
+    if (!(tags = mc_malloc(CbNewSPropTagArray(nd + nk + 1))))
+        return MAPI_E_NOT_ENOUGH_MEMORY;
+    tags->cValues = 0;
+    for (i = 0; i < nd; i++)
+        if (!mc_tags_contain(tags, t->default_columns->aulPropTag[i]))
+            tags->aulPropTag[tags->cValues++] = t->default_columns->aulPropTag[i];
+    for (i = 0; i < nk; i++)
+        if (!mc_tags_contain(tags, t->known_columns->aulPropTag[i]))
+            tags->aulPropTag[tags->cValues++] = t->known_columns->aulPropTag[i];
+    *out = tags;
     return S_OK;
 }
 
@@ -1008,7 +2697,6 @@ static HRESULT WINAPI view_QueryColumns(IMAPITable *iface, ULONG flags, LPSPropT
     table_view *v = impl_from_IMAPITable(iface);
     mc_table *t = v->table;
     SPropTagArray *all = NULL;
-    const SPropTagArray *cols;
     HRESULT hr;
 
     MC_TRACE("table", "%p %#lx", v, (unsigned long)flags);
@@ -1019,15 +2707,11 @@ static HRESULT WINAPI view_QueryColumns(IMAPITable *iface, ULONG flags, LPSPropT
     EnterCriticalSection(&t->lock);
     if ((flags & TBL_ALL_COLUMNS) || !v->columns)
     {
-        /* Every column available: the default set, then whatever the rows carry. */
-        if ((hr = all_columns(t, t->default_columns, &all)) != S_OK)
-            goto done;
-        cols = all;
+        if ((hr = available_columns(t, &all)) == S_OK)
+            hr = mc_tags_dup(&t->alloc, all, out);
     }
     else
-        cols = v->columns;
-    hr = mc_tags_dup(&t->alloc, cols, out);
-done:
+        hr = mc_tags_dup(&t->alloc, v->columns, out);
     LeaveCriticalSection(&t->lock);
     mc_free(all);
     return hr;
@@ -1043,7 +2727,7 @@ static HRESULT WINAPI view_GetRowCount(IMAPITable *iface, ULONG flags, ULONG *co
     if (flags)
         return MAPI_E_UNKNOWN_FLAGS;
     EnterCriticalSection(&v->table->lock);
-    *count = v->count;
+    *count = v->list.n;
     LeaveCriticalSection(&v->table->lock);
     return S_OK;
 }
@@ -1060,43 +2744,44 @@ static bookmark *find_bookmark(table_view *v, ULONG id)
 
 /* The position a bookmark stands for (caller holds the lock). A bookmark whose row left the
  * view stands for the row that followed it, once: MAPI_W_POSITION_CHANGED, and from then on it
- * names that row (imapitable-seekrow.md, notes to implementers). */
+ * names that row (imapitable-seekrow.md, notes to implementers). Unknown or freed bookmarks,
+ * and bookmarks of another view, are MAPI_E_INVALID_BOOKMARK. */
 static HRESULT resolve_bookmark(table_view *v, BOOKMARK bk, ULONG *pos)
 {
     ULONG id = (ULONG)bk;       /* only the low 32 bits count (DECISIONS.md 1) */
     bookmark *b;
-    ULONG i;
+    LONG at;
 
     switch (id)
     {
     case BOOKMARK_BEGINNING: *pos = 0; return S_OK;
     case BOOKMARK_CURRENT:   *pos = v->cursor; return S_OK;
-    case BOOKMARK_END:       *pos = v->count; return S_OK;
+    case BOOKMARK_END:       *pos = v->list.n; return S_OK;
     }
     if (!(b = find_bookmark(v, id)))
         return MAPI_E_INVALID_BOOKMARK;
     if (b->at_end)
     {
-        *pos = v->count;
+        *pos = v->list.n;
         return S_OK;
     }
     if (b->moved)
     {
-        *pos = b->pos < v->count ? b->pos : v->count;
+        *pos = b->pos < v->list.n ? b->pos : v->list.n;
         b->moved = FALSE;
-        if (*pos < v->count)
-            memcpy(b->instance, v->list[*pos]->key, 4);
+        if (*pos < v->list.n)
+        {
+            b->entry = v->list.a[*pos];
+            memcpy(b->key, b->entry->key, 4);
+        }
         else
             b->at_end = TRUE;
         return MAPI_W_POSITION_CHANGED;
     }
-    for (i = 0; i < v->count; i++)
-        if (row_has_instance(v->list[i], b->instance))
-        {
-            *pos = i;
-            return S_OK;
-        }
-    return MAPI_E_INVALID_BOOKMARK;     /* not reached: rows leaving mark the bookmark moved */
+    if ((at = array_find(v, &v->list, b->entry)) < 0)
+        return MAPI_E_INVALID_BOOKMARK;     /* not reached: rows leaving mark the bookmark moved */
+    *pos = at;
+    return S_OK;
 }
 
 static HRESULT WINAPI view_SeekRow(IMAPITable *iface, BOOKMARK origin, LONG rows, LONG *sought)
@@ -1113,8 +2798,8 @@ static HRESULT WINAPI view_SeekRow(IMAPITable *iface, BOOKMARK origin, LONG rows
     target = (LONGLONG)start + rows;
     if (target < 0)
         target = 0;
-    if (target > v->count)
-        target = v->count;
+    if (target > v->list.n)
+        target = v->list.n;
     v->cursor = (ULONG)target;
     if (sought)
         *sought = (LONG)(target - start);
@@ -1132,9 +2817,9 @@ static HRESULT WINAPI view_SeekRowApprox(IMAPITable *iface, ULONG numerator, ULO
         return MAPI_E_INVALID_PARAMETER;
     EnterCriticalSection(&v->table->lock);
     if (numerator >= denominator)
-        v->cursor = v->count;       /* numerator == denominator: after the last row */
+        v->cursor = v->list.n;      /* numerator == denominator: after the last row */
     else
-        v->cursor = (ULONG)((ULONGLONG)numerator * v->count / denominator);
+        v->cursor = (ULONG)((ULONGLONG)numerator * v->list.n / denominator);
     LeaveCriticalSection(&v->table->lock);
     return S_OK;
 }
@@ -1150,7 +2835,7 @@ static HRESULT WINAPI view_QueryPosition(IMAPITable *iface, ULONG *row, ULONG *n
     EnterCriticalSection(&v->table->lock);
     *row = v->cursor;
     *numerator = v->cursor;
-    *denominator = v->count ? v->count : 1;
+    *denominator = v->list.n ? v->list.n : 1;
     LeaveCriticalSection(&v->table->lock);
     return S_OK;
 }
@@ -1176,10 +2861,10 @@ static HRESULT WINAPI view_FindRow(IMAPITable *iface, LPSRestriction res, BOOKMA
      * The cursor ends on the row found, so QueryRows reads it next. */
     if (!(flags & DIR_BACKWARD))
     {
-        for (i = start; i < v->count; i++)
-            if (mc_restriction_match(res, v->list[i]->n, v->list[i]->props))
+        for (i = start; i < v->list.n; i++)
+            if (entry_match(v, res, v->list.a[i]))
                 break;
-        if (i < v->count)
+        if (i < v->list.n)
         {
             v->cursor = i;
             found = S_OK;
@@ -1188,7 +2873,7 @@ static HRESULT WINAPI view_FindRow(IMAPITable *iface, LPSRestriction res, BOOKMA
     else
     {
         for (i = start; i > 0; i--)
-            if (mc_restriction_match(res, v->list[i - 1]->n, v->list[i - 1]->props))
+            if (entry_match(v, res, v->list.a[i - 1]))
                 break;
         if (i > 0)
         {
@@ -1203,10 +2888,58 @@ done:
     return hr;
 }
 
+/* Replace the view's sort, restriction and expansion and rebuild it; on failure the previous
+ * ones are back (imapitable-sorttable.md: "the sort order that was in effect ... stays"). */
+static HRESULT view_reconfigure(table_view *v, SSortOrderSet *sort, level *levels, ULONG n_levels,
+                                ULONG n_expanded, SSortOrder *keys, ULONG n_keys, SRestriction *res,
+                                ULONG mvi)
+{
+    SSortOrderSet *old_sort = v->sort;
+    level *old_levels = v->levels;
+    SSortOrder *old_keys = v->keys;
+    SRestriction *old_res = v->restriction;
+    ULONG old_nl = v->n_levels, old_ne = v->n_expanded, old_nk = v->n_keys, old_mvi = v->mvi_tag;
+    HRESULT hr;
+
+    v->sort = sort;
+    v->levels = levels;
+    v->n_levels = n_levels;
+    v->n_expanded = n_expanded;
+    v->keys = keys;
+    v->n_keys = n_keys;
+    v->restriction = res;
+    v->mvi_tag = mvi;
+    if ((hr = view_rebuild(v)) != S_OK)
+    {
+        v->sort = old_sort;
+        v->levels = old_levels;
+        v->n_levels = old_nl;
+        v->n_expanded = old_ne;
+        v->keys = old_keys;
+        v->n_keys = old_nk;
+        v->restriction = old_res;
+        v->mvi_tag = old_mvi;
+        view_rebuild(v);
+        return hr;
+    }
+    if (old_sort != sort)
+    {
+        mc_free(old_sort);
+        mc_free(old_levels);
+        mc_free(old_keys);
+    }
+    if (old_res != res && old_res)
+    {
+        res_free(old_res);
+        mc_free(old_res);
+    }
+    return S_OK;
+}
+
 static HRESULT WINAPI view_Restrict(IMAPITable *iface, LPSRestriction res, ULONG flags)
 {
     table_view *v = impl_from_IMAPITable(iface);
-    SRestriction *copy = NULL, *old;
+    SRestriction *copy = NULL;
     HRESULT hr;
 
     MC_TRACE("table", "%p %p %#lx", v, res, (unsigned long)flags);
@@ -1226,14 +2959,16 @@ static HRESULT WINAPI view_Restrict(IMAPITable *iface, LPSRestriction res, ULONG
         }
     }
     EnterCriticalSection(&v->table->lock);
-    old = v->restriction;
-    v->restriction = copy;
-    hr = view_rebuild(v);
+    hr = view_reconfigure(v, v->sort, v->levels, v->n_levels, v->n_expanded, v->keys, v->n_keys,
+                          copy, v->mvi_tag);
+    if (hr == S_OK && (flags & TBL_ASYNC))
+        queue_event(v, TABLE_RESTRICT_DONE, NULL, 0);   /* done already, still announced */
+    view_flush_events(v);
     LeaveCriticalSection(&v->table->lock);
-    if (old)
+    if (hr != S_OK && copy)
     {
-        res_free(old);
-        mc_free(old);
+        res_free(copy);
+        mc_free(copy);
     }
     return hr;
 }
@@ -1262,8 +2997,11 @@ static HRESULT WINAPI view_CreateBookmark(IMAPITable *iface, BOOKMARK *position)
     b = &v->bookmarks[v->n_bookmarks++];
     memset(b, 0, sizeof(*b));
     b->id = v->next_bookmark++;
-    if (v->cursor < v->count)
-        memcpy(b->instance, v->list[v->cursor]->key, 4);
+    if (v->cursor < v->list.n)
+    {
+        b->entry = v->list.a[v->cursor];
+        memcpy(b->key, b->entry->key, 4);
+    }
     else
         b->at_end = TRUE;
     /* Only the low 32 bits are ours to write (DECISIONS.md 1). */
@@ -1296,12 +3034,85 @@ static HRESULT WINAPI view_FreeBookmark(IMAPITable *iface, BOOKMARK position)
     return hr;
 }
 
+/* A sort key column: a type that orders (not PT_ERROR, PT_NULL, PT_UNSPECIFIED, PT_OBJECT);
+ * MV_INSTANCE only with MV_FLAG. An MV column without MV_INSTANCE sorts as a tuple. */
+static BOOL sort_tag_valid(ULONG tag)
+{
+    ULONG type = PROP_TYPE(tag);
+
+    if ((type & MV_INSTANCE) && !(type & MV_FLAG))
+        return FALSE;
+    type &= ~(ULONG)MV_INSTANCE;
+    return mc_prop_type_valid(type) && type != PT_ERROR && type != PT_NULL
+           && type != PT_UNSPECIFIED && type != PT_OBJECT;
+}
+
+/* Split a sort order set into category levels and leaf keys. The first cCategories entries
+ * are category columns, except TABLE_SORT_CATEG_MAX/MIN entries: such an entry belongs to the
+ * category column before it and orders that level's categories by the maximum/minimum of its
+ * column over their leaf rows (ssortorder.md) - ascending, unless a later leaf key on the same
+ * column gives the direction (so {topic, time CATEG_MAX, time DESCEND} puts the conversation
+ * with the newest message first). */
+static HRESULT parse_sort(const SSortOrderSet *sort, level **levels, ULONG *n_levels,
+                          SSortOrder **keys, ULONG *n_keys)
+{
+    ULONG i, j;
+
+    *levels = NULL;
+    *keys = NULL;
+    *n_levels = *n_keys = 0;
+    if (sort->cSorts && (!(*levels = mc_calloc(sort->cSorts, sizeof(level)))
+                         || !(*keys = mc_calloc(sort->cSorts, sizeof(SSortOrder)))))
+        goto oom;
+    for (i = 0; i < sort->cSorts; i++)
+    {
+        const SSortOrder *s = &sort->aSort[i];
+        if (s->ulOrder == TABLE_SORT_CATEG_MAX || s->ulOrder == TABLE_SORT_CATEG_MIN)
+        {
+            level *l;
+            if (!*n_levels || i == 0 || *n_keys)
+                goto bad;   /* needs a category column right before it */
+            l = &(*levels)[*n_levels - 1];
+            if (l->agg_tag || l->tag != sort->aSort[i - 1].ulPropTag)
+                goto bad;
+            l->agg_tag = s->ulPropTag;
+            l->agg_kind = s->ulOrder;
+            l->agg_order = TABLE_SORT_ASCEND;
+            for (j = i + 1; j < sort->cSorts; j++)
+                if (sort->aSort[j].ulPropTag == s->ulPropTag
+                    && (sort->aSort[j].ulOrder == TABLE_SORT_ASCEND || sort->aSort[j].ulOrder == TABLE_SORT_DESCEND))
+                {
+                    l->agg_order = sort->aSort[j].ulOrder;
+                    break;
+                }
+        }
+        else if (i < sort->cCategories)
+        {
+            (*levels)[*n_levels].tag = s->ulPropTag;
+            (*levels)[(*n_levels)++].order = s->ulOrder;
+        }
+        else
+            (*keys)[(*n_keys)++] = *s;
+    }
+    return S_OK;
+bad:
+    mc_free(*levels);
+    mc_free(*keys);
+    return MAPI_E_TOO_COMPLEX;
+oom:
+    mc_free(*levels);
+    mc_free(*keys);
+    return MAPI_E_NOT_ENOUGH_MEMORY;
+}
+
 static HRESULT WINAPI view_SortTable(IMAPITable *iface, LPSSortOrderSet sort, ULONG flags)
 {
     table_view *v = impl_from_IMAPITable(iface);
-    SSortOrderSet *copy = NULL, *old;
+    SSortOrderSet *copy = NULL;
+    level *levels = NULL;
+    SSortOrder *keys = NULL;
+    ULONG i, n_levels, n_keys, mvi;
     HRESULT hr;
-    ULONG i;
 
     MC_TRACE("table", "%p %p %#lx", v, sort, (unsigned long)flags);
     if (!sort)
@@ -1310,36 +3121,48 @@ static HRESULT WINAPI view_SortTable(IMAPITable *iface, LPSSortOrderSet sort, UL
         return MAPI_E_UNKNOWN_FLAGS;
     if (sort->cCategories > sort->cSorts || sort->cExpanded > sort->cCategories)
         return MAPI_E_INVALID_PARAMETER;
-    if (sort->cCategories)
-    {
-        /* Categorized views need header rows and expand/collapse state: issue 4. */
-        MC_FIXME("categorized sort (%lu categories) not supported yet", (unsigned long)sort->cCategories);
+    if (sort->cCategories > MC_MAX_CATEGORIES)
         return mc_last_error_set(&v->last_error, MAPI_E_TOO_COMPLEX,
-                                 L"SortTable: categorized sorts are not supported yet");
-    }
+                                 L"SortTable: at most %u categories", MC_MAX_CATEGORIES);
     for (i = 0; i < sort->cSorts; i++)
     {
-        ULONG type = PROP_TYPE(sort->aSort[i].ulPropTag);
-        if (sort->aSort[i].ulOrder != TABLE_SORT_ASCEND && sort->aSort[i].ulOrder != TABLE_SORT_DESCEND)
+        ULONG order = sort->aSort[i].ulOrder;
+        if (order != TABLE_SORT_ASCEND && order != TABLE_SORT_DESCEND && order != TABLE_SORT_COMBINE
+            && order != TABLE_SORT_CATEG_MAX && order != TABLE_SORT_CATEG_MIN)
             return MAPI_E_INVALID_PARAMETER;
-        if (!mc_prop_type_valid(type) || type == PT_OBJECT)
-            return MAPI_E_TOO_COMPLEX;
-        if (type & MV_INSTANCE)
-        {
-            MC_FIXME("sort on an MV_INSTANCE column not supported yet");
-            return MAPI_E_TOO_COMPLEX;      /* needs one row per value: issue 4 */
-        }
+        if (order == TABLE_SORT_COMBINE)
+            return mc_last_error_set(&v->last_error, MAPI_E_TOO_COMPLEX,
+                                     L"SortTable: TABLE_SORT_COMBINE is not supported");
+        if (!sort_tag_valid(sort->aSort[i].ulPropTag))
+            return mc_last_error_set(&v->last_error, MAPI_E_TOO_COMPLEX,
+                                     L"SortTable: cannot sort on tag %#lx",
+                                     (unsigned long)sort->aSort[i].ulPropTag);
     }
-    if (sort->cSorts && !(copy = mc_malloc(CbSSortOrderSet(sort))))
+    if ((hr = parse_sort(sort, &levels, &n_levels, &keys, &n_keys)) != S_OK)
+        return mc_last_error_set(&v->last_error, hr, L"SortTable: misplaced TABLE_SORT_CATEG_MAX/MIN");
+    if (!(copy = mc_malloc(CbSSortOrderSet(sort))))
+    {
+        mc_free(levels);
+        mc_free(keys);
         return MAPI_E_NOT_ENOUGH_MEMORY;
-    if (copy)
-        memcpy(copy, sort, CbSSortOrderSet(sort));
+    }
+    memcpy(copy, sort, CbSSortOrderSet(sort));
     EnterCriticalSection(&v->table->lock);
-    old = v->sort;
-    v->sort = copy;
-    hr = view_rebuild(v);
+    if ((hr = find_mvi(v->columns, copy, &mvi)) != S_OK)
+        mc_last_error_set(&v->last_error, hr, L"SortTable: one MV_INSTANCE column at most");
+    else
+        hr = view_reconfigure(v, copy, levels, n_levels, min(sort->cExpanded, n_levels), keys,
+                              n_keys, v->restriction, mvi);
+    if (hr == S_OK && (flags & TBL_ASYNC))
+        queue_event(v, TABLE_SORT_DONE, NULL, 0);   /* done already, still announced */
+    view_flush_events(v);
     LeaveCriticalSection(&v->table->lock);
-    mc_free(old);
+    if (hr != S_OK)
+    {
+        mc_free(copy);
+        mc_free(levels);
+        mc_free(keys);
+    }
     return hr;
 }
 
@@ -1368,14 +3191,44 @@ static HRESULT WINAPI view_QuerySortOrder(IMAPITable *iface, LPSSortOrderSet *ou
     return hr;
 }
 
-static HRESULT WINAPI view_QueryRows(IMAPITable *iface, LONG count, ULONG flags, LPSRowSet *out)
+/* Rows [start, start + n) of the list as a caller SRowSet (caller holds the lock). */
+static HRESULT make_rowset(table_view *v, ventry **entries, ULONG n, SRowSet **out)
 {
-    table_view *v = impl_from_IMAPITable(iface);
     mc_table *t = v->table;
     SPropTagArray *all = NULL;
     const SPropTagArray *cols;
     SRowSet *set = NULL;
-    ULONG start, n, i;
+    HRESULT hr;
+    ULONG i;
+
+    *out = NULL;
+    if (!v->columns && (hr = available_columns(t, &all)) != S_OK)
+        return hr;
+    cols = v->columns ? v->columns : all;
+    if ((hr = mc_alloc_more(&t->alloc, NULL, CbNewSRowSet(n), (void **)&set)) != S_OK)
+        goto done;
+    set->cRows = 0;
+    for (i = 0; i < n; i++)
+    {
+        /* Each row its own block (managing-memory-for-adrlist-and-srowset-structures.md). */
+        if ((hr = build_row(&t->alloc, v, cols, entries[i], NULL, &set->aRow[i])) != S_OK)
+            goto done;
+        set->cRows++;
+    }
+    *out = set;
+    set = NULL;
+done:
+    if (set)
+        mc_free_rows(&t->alloc, set);
+    mc_free(all);
+    return hr;
+}
+
+static HRESULT WINAPI view_QueryRows(IMAPITable *iface, LONG count, ULONG flags, LPSRowSet *out)
+{
+    table_view *v = impl_from_IMAPITable(iface);
+    mc_table *t = v->table;
+    ULONG start, n;
     HRESULT hr;
 
     MC_TRACE("table", "%p %ld %#lx", v, (long)count, (unsigned long)flags);
@@ -1388,7 +3241,7 @@ static HRESULT WINAPI view_QueryRows(IMAPITable *iface, LONG count, ULONG flags,
     if (count > 0)
     {
         start = v->cursor;
-        n = v->count - start < (ULONG)count ? v->count - start : (ULONG)count;
+        n = v->list.n - start < (ULONG)count ? v->list.n - start : (ULONG)count;
     }
     else
     {
@@ -1399,30 +3252,14 @@ static HRESULT WINAPI view_QueryRows(IMAPITable *iface, LONG count, ULONG flags,
         start = v->cursor < back ? 0 : v->cursor - back;
         n = v->cursor - start;
     }
-    if (!v->columns && (hr = all_columns(t, t->default_columns, &all)) != S_OK)
-        goto done;
-    cols = v->columns ? v->columns : all;
-    if ((hr = mc_alloc_more(&t->alloc, NULL, CbNewSRowSet(n), (void **)&set)) != S_OK)
-        goto done;
-    set->cRows = 0;
-    for (i = 0; i < n; i++)
+    if ((hr = make_rowset(v, v->list.a + start, n, out)) == S_OK)
     {
-        /* Each row its own block (managing-memory-for-adrlist-and-srowset-structures.md). */
-        if ((hr = build_row(t, cols, v->list[start + i], NULL, &set->aRow[i])) != S_OK)
-            goto done;
-        set->cRows++;
+        if (count < 0)
+            v->cursor = start;
+        else if (!(flags & TBL_NOADVANCE))
+            v->cursor = start + n;
     }
-    if (count < 0)
-        v->cursor = start;
-    else if (!(flags & TBL_NOADVANCE))
-        v->cursor = start + n;
-    *out = set;
-    set = NULL;
-done:
     LeaveCriticalSection(&t->lock);
-    if (set)
-        mc_free_rows(&t->alloc, set);
-    mc_free(all);
     return hr;
 }
 
@@ -1431,19 +3268,127 @@ static HRESULT WINAPI view_Abort(IMAPITable *iface)
     MC_TRACE("table", "%p", iface);
     return S_OK;    /* nothing is ever pending: every operation completes synchronously */
 }
+/* ---- categories through IMAPITable --------------------------------------------------------------- */
 
-static HRESULT WINAPI view_ExpandRow(IMAPITable *iface, ULONG cb_key, LPBYTE key, ULONG rows,
-                                     ULONG flags, LPSRowSet *out, ULONG *more)
+static category *find_category(category **cats, ULONG n, ULONG cb, const BYTE *key)
 {
-    MC_FIXME("%p: no categories yet (issue 4)", iface);
-    return MAPI_E_NO_SUPPORT;
+    ULONG i;
+
+    for (i = 0; i < n; i++)
+    {
+        category *c;
+        if (!memcmp(cats[i]->head.key, key, 4))
+            return cats[i];
+        if ((c = find_category(cats[i]->kids, cats[i]->n_kids, cb, key)))
+            return c;
+    }
+    return NULL;
+}
+
+static category *heading_by_key(table_view *v, ULONG cb, const BYTE *key)
+{
+    if (cb != 4 || !key || !v->n_levels)
+        return NULL;
+    return find_category(v->top, v->n_top, cb, key);
+}
+
+static HRESULT WINAPI view_ExpandRow(IMAPITable *iface, ULONG cb_key, LPBYTE key, ULONG row_count,
+                                     ULONG flags, LPSRowSet *rows, ULONG *more)
+{
+    table_view *v = impl_from_IMAPITable(iface);
+    ventry **shown = NULL;
+    ULONG n = 0, j, end;
+    LONG head, lhead = -1;
+    HRESULT hr = S_OK;
+    category *c;
+
+    MC_TRACE("table", "%p %lu %lu %#lx", v, (unsigned long)cb_key, (unsigned long)row_count,
+             (unsigned long)flags);
+    if (!key || (row_count && !rows))
+        return MAPI_E_INVALID_PARAMETER;
+    if (flags)
+        return MAPI_E_UNKNOWN_FLAGS;
+    if (rows)
+        *rows = NULL;
+    EnterCriticalSection(&v->table->lock);
+    if (!(c = heading_by_key(v, cb_key, key)))
+    {
+        hr = MAPI_E_NOT_FOUND;
+        goto done;
+    }
+    if (!c->expanded)
+    {
+        c->expanded = TRUE;
+        if (entry_visible(&c->head) && (lhead = array_find(v, &v->list, &c->head)) >= 0
+            && (head = array_find(v, &v->all, &c->head)) >= 0)
+        {
+            end = block_end(&v->all, head, c);
+            if (!(shown = mc_malloc((end - head) * sizeof(*shown))))
+            {
+                c->expanded = FALSE;
+                hr = MAPI_E_NOT_ENOUGH_MEMORY;
+                goto done;
+            }
+            for (j = head + 1; j < end; j++)
+                if (entry_visible(v->all.a[j]))
+                    shown[n++] = v->all.a[j];
+            /* no notifications for rows an expansion adds (imapitable-expandrow.md) */
+            if ((hr = list_insert(v, lhead + 1, shown, n)) != S_OK)
+            {
+                c->expanded = FALSE;
+                goto done;
+            }
+        }
+    }
+    if (rows)
+    {
+        ULONG give = min(row_count, n);
+        if ((hr = make_rowset(v, shown, give, rows)) != S_OK)
+            goto done;
+        /* the cursor: after the last row returned, or after the heading */
+        v->cursor = lhead < 0 ? v->cursor : lhead + 1 + give;
+    }
+    else if (lhead >= 0)
+        v->cursor = lhead + 1;
+    if (more)
+        *more = n;
+done:
+    LeaveCriticalSection(&v->table->lock);
+    mc_free(shown);
+    return hr;
 }
 
 static HRESULT WINAPI view_CollapseRow(IMAPITable *iface, ULONG cb_key, LPBYTE key, ULONG flags,
-                                       ULONG *rows)
+                                       ULONG *count)
 {
-    MC_FIXME("%p: no categories yet (issue 4)", iface);
-    return MAPI_E_NO_SUPPORT;
+    table_view *v = impl_from_IMAPITable(iface);
+    HRESULT hr = S_OK;
+    ULONG n = 0;
+    category *c;
+    LONG lhead;
+
+    MC_TRACE("table", "%p %lu %#lx", v, (unsigned long)cb_key, (unsigned long)flags);
+    if (!key)
+        return MAPI_E_INVALID_PARAMETER;
+    if (flags)
+        return MAPI_E_UNKNOWN_FLAGS;
+    EnterCriticalSection(&v->table->lock);
+    if (!(c = heading_by_key(v, cb_key, key)))
+        hr = MAPI_E_NOT_FOUND;
+    else if (c->expanded)
+    {
+        /* no notifications; bookmarks on the rows hidden move on (imapitable-collapserow.md) */
+        if (entry_visible(&c->head) && (lhead = array_find(v, &v->list, &c->head)) >= 0)
+        {
+            n = block_end(&v->list, lhead, c) - lhead - 1;
+            list_remove(v, lhead + 1, n);
+        }
+        c->expanded = FALSE;
+    }
+    if (count)
+        *count = n;
+    LeaveCriticalSection(&v->table->lock);
+    return hr;
 }
 
 static HRESULT WINAPI view_WaitForCompletion(IMAPITable *iface, ULONG flags, ULONG timeout,
@@ -1455,18 +3400,371 @@ static HRESULT WINAPI view_WaitForCompletion(IMAPITable *iface, ULONG flags, ULO
     return S_OK;
 }
 
+/* Collapse state (imapitable-getcollapsestate.md, imapitable-setcollapsestate.md): our own
+ * bytes. "MCCS", version, a hash of the sort order it belongs to, the row it was taken at (a
+ * heading by its category values, a leaf by its row's insertion number and instance), then
+ * every category whose state differs from what cExpanded gives, by its category values. */
+#define STATE_MAGIC 0x5343434du
+#define STATE_VERSION 1
+
+typedef struct state_buf
+{
+    BYTE *p;
+    ULONG n, cap;
+    BOOL failed;
+} state_buf;
+
+static void put_bytes(state_buf *b, const void *data, ULONG cb)
+{
+    if (b->failed)
+        return;
+    if (b->n + cb > b->cap)
+    {
+        ULONG cap = b->cap ? b->cap * 2 : 256;
+        BYTE *p;
+        while (cap < b->n + cb)
+            cap *= 2;
+        if (!(p = mc_realloc(b->p, cap)))
+        {
+            b->failed = TRUE;
+            return;
+        }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, data, cb);
+    b->n += cb;
+}
+
+static void put_ulong(state_buf *b, ULONG v)
+{
+    put_bytes(b, &v, 4);
+}
+
+/* A category value: tag, length, bytes (PR_NULL for a missing value). */
+static void put_value(state_buf *b, const category *c)
+{
+    const SPropValue *p = &c->value;
+    const void *data = &p->Value;
+    ULONG cb = 8;
+
+    if (!c->has_value)
+    {
+        put_ulong(b, PR_NULL);
+        put_ulong(b, 0);
+        return;
+    }
+    switch (PROP_TYPE(p->ulPropTag))
+    {
+    case PT_UNICODE: data = p->Value.lpszW; cb = (lstrlenW(p->Value.lpszW) + 1) * sizeof(WCHAR); break;
+    case PT_STRING8: data = p->Value.lpszA; cb = lstrlenA(p->Value.lpszA) + 1; break;
+    case PT_BINARY:  data = p->Value.bin.lpb; cb = p->Value.bin.cb; break;
+    case PT_CLSID:   data = p->Value.lpguid; cb = sizeof(GUID); break;
+    }
+    put_ulong(b, p->ulPropTag);
+    put_ulong(b, cb);
+    put_bytes(b, data, cb);
+}
+
+static void put_path(state_buf *b, const category *c)
+{
+    const category *path[MC_MAX_CATEGORIES];
+    ULONG i, depth = c->depth;
+
+    for (; c; c = c->parent)
+        path[c->depth] = c;
+    put_ulong(b, depth);
+    for (i = 0; i <= depth; i++)
+        put_value(b, path[i]);
+}
+
+static void put_states(table_view *v, state_buf *b, category **cats, ULONG n, ULONG *count)
+{
+    ULONG i;
+
+    for (i = 0; i < n; i++)
+    {
+        if (cats[i]->expanded != (cats[i]->depth < v->n_expanded))
+        {
+            put_path(b, cats[i]);
+            put_ulong(b, cats[i]->expanded);
+            (*count)++;
+        }
+        put_states(v, b, cats[i]->kids, cats[i]->n_kids, count);
+    }
+}
+
+static ULONG sort_hash(const table_view *v)
+{
+    ULONG h = 2166136261u, i, cb = v->sort ? CbSSortOrderSet(v->sort) : 0;
+    const BYTE *p = (const BYTE *)v->sort;
+
+    /* cExpanded only sets the starting state, which the saved state overrides */
+    for (i = 0; i < cb; i++)
+        if (i < FIELD_OFFSET(SSortOrderSet, cExpanded) || i >= FIELD_OFFSET(SSortOrderSet, aSort))
+            h = (h ^ p[i]) * 16777619u;
+    return h;
+}
+
 static HRESULT WINAPI view_GetCollapseState(IMAPITable *iface, ULONG flags, ULONG cb_key,
                                             LPBYTE key, ULONG *cb_state, LPBYTE *state)
 {
-    MC_FIXME("%p: no categories yet (issue 4)", iface);
-    return MAPI_E_NO_SUPPORT;
+    table_view *v = impl_from_IMAPITable(iface);
+    state_buf b = {0};
+    ventry *e = NULL;
+    ULONG i, count = 0, count_at;
+    HRESULT hr = S_OK;
+    BYTE *out;
+
+    MC_TRACE("table", "%p %#lx %lu", v, (unsigned long)flags, (unsigned long)cb_key);
+    if (!key || !cb_state || !state)
+        return MAPI_E_INVALID_PARAMETER;
+    if (flags)
+        return MAPI_E_UNKNOWN_FLAGS;
+    EnterCriticalSection(&v->table->lock);
+    if (!v->n_levels)
+    {
+        hr = MAPI_E_NO_SUPPORT;     /* the view is not categorized */
+        goto done;
+    }
+    for (i = 0; cb_key == 4 && i < v->all.n && !e; i++)
+        if (!memcmp(v->all.a[i]->key, key, 4))
+            e = v->all.a[i];
+    if (!e)
+    {
+        hr = MAPI_E_NOT_FOUND;
+        goto done;
+    }
+    put_ulong(&b, STATE_MAGIC);
+    put_ulong(&b, STATE_VERSION);
+    put_ulong(&b, sort_hash(v));
+    put_ulong(&b, e->row ? 1 : 0);
+    if (e->row)
+    {
+        put_bytes(&b, &e->row->seq, sizeof(e->row->seq));
+        put_ulong(&b, e->inst);
+    }
+    else
+        put_path(&b, e->cat);
+    count_at = b.n;
+    put_ulong(&b, 0);
+    put_states(v, &b, v->top, v->n_top, &count);
+    if (b.failed)
+    {
+        hr = MAPI_E_NOT_ENOUGH_MEMORY;
+        goto done;
+    }
+    memcpy(b.p + count_at, &count, 4);
+    if ((hr = mc_alloc_more(&v->table->alloc, NULL, b.n, (void **)&out)) != S_OK)
+        goto done;
+    memcpy(out, b.p, b.n);
+    *cb_state = b.n;
+    *state = out;
+done:
+    LeaveCriticalSection(&v->table->lock);
+    mc_free(b.p);
+    return hr;
+}
+
+typedef struct state_reader
+{
+    const BYTE *p;
+    ULONG n, at;
+    BOOL bad;
+} state_reader;
+
+static ULONG get_ulong(state_reader *r)
+{
+    ULONG v = 0;
+
+    if (r->at + 4 > r->n)
+        r->bad = TRUE;
+    else
+        memcpy(&v, r->p + r->at, 4);
+    r->at += 4;
+    return v;
+}
+
+/* Walk a saved category path down the current categories (NULL when one is gone). */
+static category *get_path(table_view *v, state_reader *r)
+{
+    ULONG depth = get_ulong(r), i;
+    category *c = NULL;
+    BOOL lost = FALSE;
+
+    if (r->bad || depth >= v->n_levels)
+    {
+        r->bad = TRUE;
+        return NULL;
+    }
+    for (i = 0; i <= depth && !r->bad; i++)
+    {
+        ULONG tag = get_ulong(r), cb = get_ulong(r);
+        SPropValue val;
+        BYTE *copy = NULL;
+
+        if (r->bad || cb > r->n - r->at)
+        {
+            r->bad = TRUE;
+            break;
+        }
+        memset(&val, 0, sizeof(val));
+        val.ulPropTag = tag;
+        if (tag != PR_NULL && !(copy = mc_malloc(cb + sizeof(WCHAR))))
+        {
+            r->bad = TRUE;
+            break;
+        }
+        if (copy)
+        {
+            memcpy(copy, r->p + r->at, cb);
+            memset(copy + cb, 0, sizeof(WCHAR));
+            switch (PROP_TYPE(tag))
+            {
+            case PT_UNICODE: case PT_STRING8: val.Value.lpszA = (char *)copy; break;
+            case PT_BINARY: val.Value.bin.cb = cb; val.Value.bin.lpb = copy; break;
+            case PT_CLSID: val.Value.lpguid = (GUID *)copy; break;
+            default: memcpy(&val.Value, copy, min(cb, (ULONG)sizeof(val.Value))); break;
+            }
+        }
+        r->at += cb;
+        if (!lost && !(c = cat_lookup(v, c, i, tag == PR_NULL ? NULL : &val)))
+            lost = TRUE;
+        mc_free(copy);
+    }
+    return lost || r->bad ? NULL : c;
+}
+
+static void reset_states(table_view *v, category **cats, ULONG n)
+{
+    ULONG i;
+
+    for (i = 0; i < n; i++)
+    {
+        cats[i]->expanded = cats[i]->depth < v->n_expanded;
+        reset_states(v, cats[i]->kids, cats[i]->n_kids);
+    }
 }
 
 static HRESULT WINAPI view_SetCollapseState(IMAPITable *iface, ULONG flags, ULONG cb_state,
                                             LPBYTE state, BOOKMARK *location)
 {
-    MC_FIXME("%p: no categories yet (issue 4)", iface);
-    return MAPI_E_NO_SUPPORT;
+    table_view *v = impl_from_IMAPITable(iface);
+    state_reader r = { state, cb_state, 0, FALSE };
+    ventry *target = NULL;
+    category *at_cat = NULL;
+    ULONGLONG seq = 0;
+    ULONG kind, inst = NO_INST, count, i;
+    HRESULT hr = S_OK;
+    bookmark *b;
+
+    MC_TRACE("table", "%p %#lx %lu", v, (unsigned long)flags, (unsigned long)cb_state);
+    if (!state || !location)
+        return MAPI_E_INVALID_PARAMETER;
+    if (flags)
+        return MAPI_E_UNKNOWN_FLAGS;
+    EnterCriticalSection(&v->table->lock);
+    if (!v->n_levels)
+    {
+        hr = MAPI_E_NO_SUPPORT;
+        goto done;
+    }
+    if (get_ulong(&r) != STATE_MAGIC || get_ulong(&r) != STATE_VERSION || r.bad)
+    {
+        hr = MAPI_E_INVALID_PARAMETER;
+        goto done;
+    }
+    if (get_ulong(&r) != sort_hash(v))
+    {
+        /* taken under another sort order: the notes to implementers say not to guess */
+        hr = mc_last_error_set(&v->last_error, MAPI_E_UNABLE_TO_COMPLETE,
+                               L"SetCollapseState: the sort order has changed");
+        goto done;
+    }
+    kind = get_ulong(&r);
+    if (kind == 1)
+    {
+        if (r.at + sizeof(seq) > r.n)
+            r.bad = TRUE;
+        else
+            memcpy(&seq, r.p + r.at, sizeof(seq));
+        r.at += sizeof(seq);
+        inst = get_ulong(&r);
+    }
+    else
+        at_cat = get_path(v, &r);
+    count = get_ulong(&r);
+    if (r.bad)
+    {
+        hr = MAPI_E_INVALID_PARAMETER;
+        goto done;
+    }
+    reset_states(v, v->top, v->n_top);
+    for (i = 0; i < count && !r.bad; i++)
+    {
+        category *c = get_path(v, &r);
+        ULONG expanded = get_ulong(&r);
+        if (c)
+            c->expanded = expanded != 0;
+    }
+    if (r.bad)
+    {
+        hr = MAPI_E_INVALID_PARAMETER;
+        goto done;
+    }
+    /* Lay out the visible list again; bookmarks on rows now hidden move on. */
+    for (i = 0; i < v->n_bookmarks; i++)
+        if (!v->bookmarks[i].moved && !v->bookmarks[i].at_end && !entry_visible(v->bookmarks[i].entry))
+        {
+            v->bookmarks[i].moved = TRUE;
+            v->bookmarks[i].pos = 0;
+            v->bookmarks[i].entry = NULL;
+        }
+    v->list.n = 0;
+    for (i = 0; i < v->all.n; i++)
+    {
+        if (entry_visible(v->all.a[i]))
+            v->list.a[v->list.n++] = v->all.a[i];
+        if (kind == 1 ? v->all.a[i]->row && v->all.a[i]->row->seq == seq && v->all.a[i]->inst == inst
+                      : at_cat && v->all.a[i] == &at_cat->head)
+            target = v->all.a[i];
+    }
+    v->cursor = 0;
+    if (v->n_bookmarks >= MAX_BOOKMARKS)
+    {
+        hr = MAPI_E_UNABLE_TO_COMPLETE;
+        goto done;
+    }
+    if (!(b = mc_realloc(v->bookmarks, (v->n_bookmarks + 1) * sizeof(*b))))
+    {
+        hr = MAPI_E_NOT_ENOUGH_MEMORY;
+        goto done;
+    }
+    v->bookmarks = b;
+    b = &v->bookmarks[v->n_bookmarks++];
+    memset(b, 0, sizeof(*b));
+    b->id = v->next_bookmark++;
+    if (target && entry_visible(target))
+    {
+        b->entry = target;
+        memcpy(b->key, target->key, 4);
+    }
+    else
+    {
+        /* the row is gone or hidden: the bookmark stands where it would be */
+        ULONG pos = target ? array_lower_bound(v, &v->list, target) : 0;
+        if (pos < v->list.n)
+        {
+            b->entry = v->list.a[pos];
+            memcpy(b->key, b->entry->key, 4);
+        }
+        else
+            b->at_end = TRUE;
+    }
+    *location = b->id;      /* low 32 bits (DECISIONS.md 1) */
+done:
+    LeaveCriticalSection(&v->table->lock);
+    return hr;
 }
 
 static const IMAPITableVtbl table_view_vtbl =
