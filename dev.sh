@@ -12,9 +12,15 @@ jobs=$(nproc)
 configure_build() {   # configure_build ARCH [extra cmake args]
   local arch=$1; shift
   local dir=$top/build/$arch
-  cmake -S "$top" -B "$dir" -DCMAKE_TOOLCHAIN_FILE="$top/toolchain/mingw-$arch.cmake" \
-        -DTANDEM_CACHE="$cache" "$@" >/dev/null
-  cmake --build "$dir" -j"$jobs" -- --no-print-directory
+  mkdir -p "$dir"
+  echo "[dev] building $arch in build/$arch (log: build/$arch/build.log)" >&2
+  if ! { cmake -S "$top" -B "$dir" -DCMAKE_TOOLCHAIN_FILE="$top/toolchain/mingw-$arch.cmake" \
+               -DTANDEM_CACHE="$cache" "$@" &&
+         cmake --build "$dir" -j"$jobs" -- --no-print-directory; } >"$dir/build.log" 2>&1; then
+    grep -E -B2 -A6 'error|warning|Error' "$dir/build.log" | head -n 80 >&2 || tail -n 40 "$dir/build.log" >&2
+    echo "[dev] the $arch build failed (full log: build/$arch/build.log)" >&2
+    exit 1
+  fi
 }
 
 case "${1:-}" in
