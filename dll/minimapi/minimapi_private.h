@@ -285,4 +285,32 @@ HRESULT mm_session_compare_entryids(mm_session *s, ULONG cb1, ENTRYID *e1, ULONG
 HRESULT mm_session_modify_status_row(mm_session *s, ULONG n, const SPropValue *row);
 HRESULT mm_session_delete_status_row(mm_session *s, const SBinary *key);
 
+/* ---- one-off entry IDs and the address book (oneoff.c, addrbook.c, mailuser.c) --------- */
+
+extern const MAPIUID mm_muid_one_off;      /* MAPI_ONE_OFF_UID */
+typedef struct mm_oneoff
+{
+    WCHAR *name, *type, *address;          /* internal memory */
+    BOOL unicode, no_rich_info;
+    USHORT flags;                          /* the 16-bit flags word as stored */
+} mm_oneoff;
+BOOL    mm_oneoff_is(ULONG cb, const ENTRYID *eid);
+/* flags: MAPI_UNICODE (UTF-16 strings), MAPI_SEND_NO_RICH_INFO; *out one MAPIAllocateBuffer block. */
+HRESULT mm_oneoff_make(const WCHAR *name, const WCHAR *type, const WCHAR *address, ULONG flags,
+                       ULONG *cb, ENTRYID **out);
+HRESULT mm_oneoff_parse(ULONG cb, const ENTRYID *eid, mm_oneoff *out);  /* MAPI_E_INVALID_ENTRYID */
+void    mm_oneoff_free(mm_oneoff *o);
+HRESULT mm_oneoff_compare(ULONG cb1, const ENTRYID *e1, ULONG cb2, const ENTRYID *e2, ULONG *result);
+/* The properties of a one-off recipient (PR_DISPLAY_NAME, PR_ADDRTYPE, PR_EMAIL_ADDRESS,
+ * PR_ENTRYID, PR_SEARCH_KEY, PR_OBJECT_TYPE, PR_DISPLAY_TYPE...) into a bag. */
+HRESULT mm_oneoff_props(ULONG cb, const ENTRYID *eid, const mm_oneoff *o, mc_propbag *b);
+/* "TYPE:ADDRESS" upper-cased with its NUL; AllocateMore on parent, or a root block. */
+HRESULT mm_search_key(void *parent, const WCHAR *type, const WCHAR *address, SBinary *out);
+BOOL    mm_is_smtp_address(const WCHAR *s, ULONG len);
+HRESULT mm_smtp_from_display(const WCHAR *text, WCHAR **name, WCHAR **address);
+HRESULT mm_resolve_names(ULONG flags, ADRLIST *list);      /* IAddrBook::ResolveName */
+HRESULT mm_mailuser_open_oneoff(ULONG cb, const ENTRYID *eid, const IID *iid, ULONG *type,
+                                IUnknown **out);
+HRESULT mm_addrbook_create(IUnknown *session, IAddrBook **out);
+
 #endif /* TANDEM_MINIMAPI_PRIVATE_H */

@@ -379,6 +379,9 @@ HRESULT mm_session_open_entry(mm_session *This, ULONG cb, ENTRYID *eid, const II
 
     *out = NULL;
     if (!eid || cb < 4 + sizeof(MAPIUID)) return MAPI_E_INVALID_ENTRYID;
+    /* Routing by the provider MAPIUID in bytes 4..19: the address book's one-offs, wrapped
+     * store IDs, then the logons that registered the UID (SetProviderUID). */
+    if (mm_oneoff_is(cb, eid)) return mm_mailuser_open_oneoff(cb, eid, iid, type, out);
     EnterCriticalSection(&This->lock);
     if (mm_storeid_unwrap(cb, eid, NULL, NULL, NULL))
     {
@@ -410,6 +413,9 @@ HRESULT mm_session_compare_entryids(mm_session *This, ULONG cb1, ENTRYID *e1, UL
     ULONG i;
 
     *result = FALSE;
+    if (mm_oneoff_is(cb1, e1) && mm_oneoff_is(cb2, e2))
+        return mm_oneoff_compare(cb1, e1, cb2, e2, result);
+    if (mm_oneoff_is(cb1, e1) || mm_oneoff_is(cb2, e2)) return S_OK;
     EnterCriticalSection(&This->lock);
     if (mm_storeid_unwrap(cb1, e1, NULL, NULL, NULL) || mm_storeid_unwrap(cb2, e2, NULL, NULL, NULL))
     {
@@ -618,9 +624,16 @@ static HRESULT STDMETHODCALLTYPE session_OpenMsgStore(IMAPISession *iface, ULONG
 static HRESULT STDMETHODCALLTYPE session_OpenAddressBook(IMAPISession *iface, ULONG_PTR ui,
                                                          LPCIID iid, ULONG flags, LPADRBOOK *out)
 {
-    MC_FIXME("(%p): the address book comes later\n", iface);
-    if (out) *out = NULL;
-    return MAPI_E_NO_SUPPORT;
+    mm_session *This = impl_from_IMAPISession(iface);
+
+    MC_TRACE(MM_CH, "(%p, %#lx)\n", This, flags);
+    if (!out) return MAPI_E_INVALID_PARAMETER;
+    *out = NULL;
+    if (iid && !IsEqualIID(iid, &IID_IAddrBook) && !IsEqualIID(iid, &IID_IUnknown)
+        && !IsEqualIID(iid, &IID_IMAPIProp))
+        return MAPI_E_INTERFACE_NOT_SUPPORTED;
+    if (This->logged_off) return MAPI_E_END_OF_SESSION;
+    return mm_addrbook_create((IUnknown *)iface, out);
 }
 
 static HRESULT STDMETHODCALLTYPE session_OpenProfileSection(IMAPISession *iface, LPMAPIUID uid,
