@@ -311,6 +311,11 @@ HRESULT mc_table_open_view(mc_table *t, void (*on_release)(void *ctx), void *ctx
  * table's own engine). Each view subscribes under a NOTIFKEY of its own. MAPI_E_BUSY while a
  * view has an Advise in force. */
 HRESULT mc_table_set_notifier(mc_table *t, const mc_notifier *n);
+/* Keep the rows in this order at all times (a plain sort: no categories, no MV_INSTANCE), as a
+ * store keeps an index: views opened later start in this order without sorting, and any view
+ * sorted this way (with or without a restriction) takes its order from it. Costs one pointer
+ * per row and a binary search per change. MAPI_E_INVALID_PARAMETER for other sorts. */
+HRESULT mc_table_set_default_sort(mc_table *t, const SSortOrderSet *sort);
 /* Tests: wait until the table's own engine (if it has one) delivered everything queued. */
 HRESULT mc_table_wait_notifications(mc_table *t, DWORD timeout_ms);
 

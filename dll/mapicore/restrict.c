@@ -223,6 +223,84 @@ static BOOL content_bytes(ULONG level, const BYTE *s, ULONG cb, const BYTE *pat,
     return FALSE;
 }
 
+/* Character i of a string of either width, as UTF-16 for ASCII (all content_fast needs). */
+static WCHAR char_at(const void *s, BOOL wide, ULONG i)
+{
+    return wide ? ((const WCHAR *)s)[i] : (WCHAR)((const unsigned char *)s)[i];
+}
+
+static ULONG ascii_length(const void *s, BOOL wide)
+{
+    ULONG n = 0;
+    WCHAR c;
+
+    while ((c = char_at(s, wide, n)))
+    {
+        if (c >= 0x80)
+            return ~0u;
+        n++;
+    }
+    return n;
+}
+
+static WCHAR fold_ascii(WCHAR c, BOOL icase)
+{
+    return icase && c >= 'a' && c <= 'z' ? c - ('a' - 'A') : c;
+}
+
+/* The common case without allocating: both strings ASCII, no FL_IGNORENONSPACE/FL_LOOSE. Then
+ * upper-casing is the ASCII one, so this agrees with the general path below. FALSE: not
+ * applicable, *hit untouched. */
+static BOOL content_fast(ULONG level, const void *s, BOOL s_wide, const void *pat, BOOL p_wide,
+                         BOOL *hit)
+{
+    BOOL icase = (level & FL_IGNORECASE) != 0;
+    ULONG ns, np, i, j;
+
+    if (level & (FL_IGNORENONSPACE | FL_LOOSE))
+        return FALSE;
+    if ((ns = ascii_length(s, s_wide)) == ~0u || (np = ascii_length(pat, p_wide)) == ~0u)
+        return FALSE;
+    switch (level & 0xFFFF)
+    {
+    case FL_FULLSTRING:
+        if (ns != np)
+        {
+            *hit = FALSE;
+            return TRUE;
+        }
+        /* same length: compare as a prefix */
+        /* fall through */
+    case FL_PREFIX:
+        if (np > ns)
+        {
+            *hit = FALSE;
+            return TRUE;
+        }
+        for (j = 0; j < np; j++)
+            if (fold_ascii(char_at(s, s_wide, j), icase) != fold_ascii(char_at(pat, p_wide, j), icase))
+                break;
+        *hit = j == np;
+        return TRUE;
+    case FL_SUBSTRING:
+    {
+        WCHAR first = np ? fold_ascii(char_at(pat, p_wide, 0), icase) : 0;
+        *hit = np == 0;
+        for (i = 0; !*hit && i + np <= ns; i++)
+        {
+            if (fold_ascii(char_at(s, s_wide, i), icase) != first)
+                continue;
+            for (j = 1; j < np; j++)
+                if (fold_ascii(char_at(s, s_wide, i + j), icase) != fold_ascii(char_at(pat, p_wide, j), icase))
+                    break;
+            *hit = j == np;
+        }
+        return TRUE;
+    }
+    }
+    return FALSE;
+}
+
 static BOOL content_string(ULONG level, const void *s, BOOL s_wide, const void *pat, BOOL p_wide)
 {
     WCHAR *ns, *np;
@@ -230,6 +308,8 @@ static BOOL content_string(ULONG level, const void *s, BOOL s_wide, const void *
 
     if (!s || !pat)
         return FALSE;
+    if (content_fast(level, s, s_wide, pat, p_wide, &r))
+        return r;
     ns = content_normalize(s, s_wide, level);
     np = content_normalize(pat, p_wide, level);
     if (ns && np)

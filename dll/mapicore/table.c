@@ -119,7 +119,7 @@ struct mc_table
     ULONG next_instance;
     ULONGLONG next_seq;
     table_view *views;
-    ULONG next_view_id;
+    table_view *index_view;             /* hidden view in the default sort order, or NULL */
     mc_notifier notifier;               /* notifier.notify NULL: use own_engine */
     mc_notify_engine *own_engine;       /* created at the first Advise without a notifier */
 };
@@ -288,13 +288,47 @@ static HRESULT res_copy(SRestriction *dst, const SRestriction *src)
 
 /* ---- rows ---------------------------------------------------------------------------------- */
 
+/* A row's values live in one block: the SPropValue array, then every payload, carved by a
+ * bump allocator (mc_prop_copy takes its payload as an AllocateMore child of the array). One
+ * heap block per row keeps a million-row table small. */
+typedef struct values_block
+{
+    SIZE_T used, size;
+    ULONGLONG align;
+} values_block;
+
+static SCODE WINAPI bump_AllocateBuffer(ULONG size, LPVOID *out)
+{
+    *out = NULL;
+    return MAPI_E_NO_SUPPORT;   /* never asked: the block is made by make_values */
+}
+
+static SCODE WINAPI bump_AllocateMore(ULONG size, LPVOID parent, LPVOID *out)
+{
+    values_block *b = (values_block *)parent - 1;
+
+    size = (size + 7) & ~7u;
+    if (b->size - b->used < size)
+    {
+        *out = NULL;
+        return MAPI_E_NOT_ENOUGH_MEMORY;
+    }
+    *out = (BYTE *)(b + 1) + b->used;
+    b->used += size;
+    return S_OK;
+}
+
+static ULONG WINAPI bump_FreeBuffer(LPVOID p)
+{
+    return 0;
+}
+
+static const mc_alloc bump_alloc = { bump_AllocateBuffer, bump_AllocateMore, bump_FreeBuffer };
+
 static void free_values(ULONG n, SPropValue *props, BOOL own_key)
 {
-    ULONG i, m = own_key ? n - 1 : n;
-
-    for (i = 0; props && i < m; i++)
-        mc_prop_free_internal(&props[i]);
-    mc_free(props);
+    if (props)
+        mc_free((values_block *)props - 1);
 }
 
 /* Copies of `props` (PR_NULL dropped) plus, unless the row brings its own, PR_INSTANCE_KEY
@@ -302,23 +336,31 @@ static void free_values(ULONG n, SPropValue *props, BOOL own_key)
 static HRESULT make_values(ULONG n, const SPropValue *props, BYTE *key, SPropValue **out,
                            ULONG *count, BOOL *own_key)
 {
+    SIZE_T total = (SIZE_T)(n + 1) * sizeof(SPropValue);
     SPropValue *values;
+    values_block *b;
     ULONG i, m = 0;
     BOOL has_key = mc_props_find(n, props, PR_INSTANCE_KEY) != NULL;
     HRESULT hr = S_OK;
 
-    if (!(values = mc_calloc(n + 1, sizeof(SPropValue))))
+    for (i = 0; i < n; i++)
+        total += (mc_prop_payload_size(&props[i]) + 7) & ~7u;
+    if (!(b = mc_malloc(sizeof(*b) + total)))
         return MAPI_E_NOT_ENOUGH_MEMORY;
+    b->size = total;
+    b->used = (SIZE_T)(n + 1) * sizeof(SPropValue);
+    values = (SPropValue *)(b + 1);
+    memset(values, 0, b->used);
     for (i = 0; i < n && hr == S_OK; i++)
     {
         if (props[i].ulPropTag == PR_NULL)
             continue;
-        if ((hr = mc_prop_copy(NULL, NULL, &values[m], &props[i])) == S_OK)
+        if ((hr = mc_prop_copy(&bump_alloc, values, &values[m], &props[i])) == S_OK)
             m++;
     }
     if (hr != S_OK)
     {
-        free_values(m, values, FALSE);
+        mc_free(b);
         return hr;
     }
     if (!has_key)
@@ -731,9 +773,10 @@ static LONG array_find(const table_view *v, const entry_array *arr, const ventry
 typedef struct sort_slot
 {
     SPropValue val;
-    const BYTE *sk;
+    ULONGLONG num;          /* kind 1: an order-preserving integer; kind 2: first key bytes */
+    const BYTE *sk;         /* kind 2: the whole sort key */
     ULONG sklen;
-    BOOL present;
+    BYTE present, kind;     /* kind 0: compare with mc_prop_compare */
 } sort_slot;
 
 typedef struct arena_chunk
@@ -771,6 +814,32 @@ static BYTE *arena_alloc(sort_ctx *c, ULONG size)
     return ch->data + ch->used - size;
 }
 
+/* Single numbers of one type order like these unsigned integers (values of different types
+ * never meet in one kind-1 comparison: the kinds and types are checked first). */
+static BOOL numeric_key(const SPropValue *p, ULONGLONG *out)
+{
+    switch (PROP_TYPE(p->ulPropTag))
+    {
+    case PT_I2:      *out = (ULONGLONG)((LONGLONG)p->Value.i + 0x8000); return TRUE;
+    case PT_LONG:    *out = (ULONGLONG)((LONGLONG)p->Value.l + 0x80000000ll); return TRUE;
+    case PT_BOOLEAN: *out = p->Value.b != 0; return TRUE;
+    case PT_SYSTIME: *out = ((ULONGLONG)p->Value.ft.dwHighDateTime << 32) | p->Value.ft.dwLowDateTime; return TRUE;
+    case PT_I8:      case PT_CURRENCY:
+        *out = (ULONGLONG)p->Value.li.QuadPart ^ 0x8000000000000000ull; return TRUE;
+    }
+    return FALSE;
+}
+
+static ULONGLONG prefix_of(const BYTE *k, ULONG n)
+{
+    ULONGLONG v = 0;
+    ULONG i;
+
+    for (i = 0; i < 8; i++)
+        v = (v << 8) | (i < n ? k[i] : 0);
+    return v;
+}
+
 static void sort_fill(const table_view *v, sort_ctx *c, ULONG i)
 {
     ULONG k;
@@ -787,6 +856,11 @@ static void sort_fill(const table_view *v, sort_ctx *c, ULONG i)
         if (!p)
             continue;
         s->val = *p;
+        if (numeric_key(p, &s->num))
+        {
+            s->kind = 1;
+            continue;
+        }
         if (!is_single_string(p))
             continue;
         n = string_sortkey(p, buf, sizeof(buf));
@@ -800,6 +874,8 @@ static void sort_fill(const table_view *v, sort_ctx *c, ULONG i)
         else
             string_sortkey(p, (BYTE *)s->sk, n);
         s->sklen = n;
+        s->kind = 2;
+        s->num = prefix_of(s->sk, n);
     }
 }
 
@@ -816,8 +892,13 @@ static int slot_cmp(const sort_ctx *c, ULONG i, ULONG j)
             r = a[k].present ? -1 : b[k].present ? 1 : 0;
         else
         {
-            r = a[k].sk && b[k].sk ? bytes_cmp(a[k].sk, a[k].sklen, b[k].sk, b[k].sklen)
-                                   : mc_prop_compare(&a[k].val, &b[k].val);
+            if (a[k].kind == 1 && b[k].kind == 1 && PROP_TYPE(a[k].val.ulPropTag) == PROP_TYPE(b[k].val.ulPropTag))
+                r = CMP3(a[k].num, b[k].num);
+            else if (a[k].kind == 2 && b[k].kind == 2)
+                r = a[k].num != b[k].num ? CMP3(a[k].num, b[k].num)
+                                         : bytes_cmp(a[k].sk, a[k].sklen, b[k].sk, b[k].sklen);
+            else
+                r = mc_prop_compare(&a[k].val, &b[k].val);
             if (c->cols[k].ulOrder == TABLE_SORT_DESCEND)
                 r = -r;
         }
@@ -829,11 +910,34 @@ static int slot_cmp(const sort_ctx *c, ULONG i, ULONG j)
     return CMP3(ea->inst + 1, eb->inst + 1);
 }
 
-static void merge_sort(const sort_ctx *c, ULONG *idx, ULONG *tmp, ULONG n)
+/* What the merge sort moves: the first column's order as one integer when it has one (k0
+ * equal means "look closer"), and the entry's index. Compact, so the passes stay in cache. */
+typedef struct sort_item
+{
+    ULONGLONG k0, k1;       /* k1: the next 8 bytes of a string's sort key */
+    const BYTE *sk;         /* the whole sort key of a string first column, or NULL */
+    ULONG sklen;
+    ULONG idx;
+} sort_item;
+
+static int item_cmp(const sort_ctx *c, const sort_item *a, const sort_item *b)
+{
+    int r;
+
+    if (a->k0 != b->k0)
+        return a->k0 < b->k0 ? -1 : 1;
+    if (a->k1 != b->k1)
+        return a->k1 < b->k1 ? -1 : 1;
+    if (a->sk && b->sk && (r = bytes_cmp(a->sk, a->sklen, b->sk, b->sklen)))
+        return c->cols[0].ulOrder == TABLE_SORT_DESCEND ? -r : r;
+    return slot_cmp(c, a->idx, b->idx);
+}
+
+static void merge_sort(const sort_ctx *c, sort_item *items, sort_item *tmp, ULONG n)
 {
     ULONG width, i;
 
-    /* bottom-up, runs of 1, 2, 4... between idx and tmp */
+    /* bottom-up, runs of 1, 2, 4... (stable; the order is total anyway) */
     for (width = 1; width < n; width *= 2)
     {
         for (i = 0; i < n; i += 2 * width)
@@ -841,13 +945,56 @@ static void merge_sort(const sort_ctx *c, ULONG *idx, ULONG *tmp, ULONG n)
             ULONG lo = i, mid = i + width < n ? i + width : n, hi = i + 2 * width < n ? i + 2 * width : n;
             ULONG a = lo, b = mid, o = lo;
             while (a < mid && b < hi)
-                tmp[o++] = slot_cmp(c, idx[b], idx[a]) < 0 ? idx[b++] : idx[a++];
+                tmp[o++] = item_cmp(c, &items[b], &items[a]) < 0 ? items[b++] : items[a++];
             while (a < mid)
-                tmp[o++] = idx[a++];
+                tmp[o++] = items[a++];
             while (b < hi)
-                tmp[o++] = idx[b++];
+                tmp[o++] = items[b++];
         }
-        memcpy(idx, tmp, n * sizeof(*idx));
+        memcpy(items, tmp, n * sizeof(*items));
+    }
+}
+
+/* k0 for every item: usable when the first column's present values are all numbers of one
+ * type or all strings; missing values last; descending flips. Else 0 (slot_cmp decides). */
+static void first_keys(const sort_ctx *c, sort_item *items, ULONG n)
+{
+    ULONG i, kind = 0, type = 0;
+    BOOL usable = c->ncols > 0, desc = c->ncols && c->cols[0].ulOrder == TABLE_SORT_DESCEND;
+
+    for (i = 0; usable && i < n; i++)
+    {
+        const sort_slot *s = &c->slots[(SIZE_T)i * c->ncols];
+        if (!s->present)
+            continue;
+        if (!s->kind || (kind && (s->kind != kind || PROP_TYPE(s->val.ulPropTag) != type)))
+            usable = FALSE;
+        kind = s->kind;
+        type = PROP_TYPE(s->val.ulPropTag);
+    }
+    for (i = 0; i < n; i++)
+    {
+        const sort_slot *s = &c->slots[(SIZE_T)i * c->ncols];
+        memset(&items[i], 0, sizeof(items[i]));
+        items[i].idx = i;
+        if (!usable)
+            continue;
+        if (!s->present)
+        {
+            items[i].k0 = items[i].k1 = ~0ull;
+            continue;
+        }
+        items[i].k0 = desc ? ~s->num : s->num;
+        if (s->kind == 2)
+        {
+            items[i].k1 = prefix_of(s->sklen > 8 ? s->sk + 8 : (const BYTE *)"", s->sklen > 8 ? s->sklen - 8 : 0);
+            if (desc)
+                items[i].k1 = ~items[i].k1;
+            items[i].sk = s->sk;
+            items[i].sklen = s->sklen;
+        }
+        if (items[i].k0 == ~0ull && items[i].k1 == ~0ull)
+            items[i].k1--;      /* keep ~0/~0 for missing values; slot_cmp sorts out the tie */
     }
 }
 
@@ -856,30 +1003,29 @@ static HRESULT sort_entries(const table_view *v, ventry **entries, ULONG n, cons
                             ULONG ncols)
 {
     sort_ctx c;
-    ULONG *idx = NULL, *tmp = NULL, i;
+    sort_item *items = NULL, *tmp = NULL;
     ventry **sorted = NULL;
     HRESULT hr = MAPI_E_NOT_ENOUGH_MEMORY;
+    ULONG i;
 
     memset(&c, 0, sizeof(c));
     c.cols = cols;
     c.ncols = ncols;
     c.entries = entries;
-    if (n < 2)
-        return S_OK;
-    if (!(idx = mc_malloc(n * sizeof(*idx))) || !(tmp = mc_malloc(n * sizeof(*tmp)))
+    if (n < 2 || !ncols)
+        return S_OK;    /* no sort: the entries come in insertion order already */
+    if (!(items = mc_malloc(n * sizeof(*items))) || !(tmp = mc_malloc(n * sizeof(*tmp)))
         || !(sorted = mc_malloc(n * sizeof(*sorted)))
         || (ncols && !(c.slots = mc_calloc((SIZE_T)n * ncols, sizeof(sort_slot)))))
         goto done;
     for (i = 0; i < n; i++)
-    {
-        idx[i] = i;
         sort_fill(v, &c, i);
-    }
     if (c.failed)
         goto done;
-    merge_sort(&c, idx, tmp, n);
+    first_keys(&c, items, n);
+    merge_sort(&c, items, tmp, n);
     for (i = 0; i < n; i++)
-        sorted[i] = entries[idx[i]];
+        sorted[i] = entries[items[i].idx];
     memcpy(entries, sorted, n * sizeof(*entries));
     hr = S_OK;
 done:
@@ -890,11 +1036,12 @@ done:
         c.arena = next;
     }
     mc_free(c.slots);
-    mc_free(idx);
+    mc_free(items);
     mc_free(tmp);
     mc_free(sorted);
     return hr;
 }
+
 /* ---- entry arrays --------------------------------------------------------------------------- */
 
 static HRESULT array_reserve(entry_array *arr, ULONG extra)
@@ -2025,9 +2172,23 @@ static HRESULT view_rebuild(table_view *v)
     view_clear(v);
     if (!v->mvi_tag && !v->n_levels)
     {
-        /* plain view: the rows' own entries */
+        const table_view *donor;
+        /* plain view: the rows' own entries - in the order of another view sorted the same
+         * way (the table's default sort, or a view already open), else sorted here */
         if ((hr = array_reserve(&v->list, t->n_rows)) != S_OK)
             return hr;
+        for (donor = t->views; donor; donor = donor->next)
+            if (donor != v && !donor->mvi_tag && !donor->n_levels && !donor->restriction
+                && donor->n_keys == v->n_keys
+                && (!v->n_keys || !memcmp(donor->keys, v->keys, v->n_keys * sizeof(*v->keys))))
+                break;
+        if (donor)
+        {
+            for (i = 0; i < donor->list.n; i++)
+                if (!v->restriction || entry_match(v, v->restriction, donor->list.a[i]))
+                    v->list.a[v->list.n++] = donor->list.a[i];
+            return S_OK;
+        }
         for (i = 0; i < t->n_rows; i++)
             if (!v->restriction || entry_match(v, v->restriction, &t->rows[i]->self))
                 v->list.a[v->list.n++] = &t->rows[i]->self;
@@ -2099,6 +2260,9 @@ static HRESULT view_rebuild(table_view *v)
 }
 /* ---- table data --------------------------------------------------------------------------- */
 
+static void view_free(table_view *v);
+static HRESULT view_adopt_default_sort(table_view *v);
+
 HRESULT mc_table_new(const mc_alloc *a, ULONG index_tag, const SPropTagArray *default_columns,
                      mc_table **out)
 {
@@ -2142,6 +2306,8 @@ void mc_table_release(mc_table *t)
 
     if (!t || InterlockedDecrement(&t->ref))
         return;
+    if (t->index_view)
+        view_free(t->index_view);   /* the only view left: the others held references */
     for (i = 0; i < t->n_rows; i++)
         row_free(t->rows[i]);
     mc_free(t->rows);
@@ -2414,7 +2580,8 @@ HRESULT mc_table_open_view(mc_table *t, void (*on_release)(void *ctx), void *ctx
 
     mc_table_addref(t);
     EnterCriticalSection(&t->lock);
-    hr = view_rebuild(v);
+    if ((hr = view_adopt_default_sort(v)) == S_OK)
+        hr = view_rebuild(v);
     if (hr == S_OK)
     {
         v->next = t->views;
@@ -2423,11 +2590,7 @@ HRESULT mc_table_open_view(mc_table *t, void (*on_release)(void *ctx), void *ctx
     LeaveCriticalSection(&t->lock);
     if (hr != S_OK)
     {
-        view_clear(v);
-        mc_free(v->list.a);
-        mc_free(v->columns);
-        mc_last_error_destroy(&v->last_error);
-        mc_free(v);
+        view_free(v);
         mc_table_release(t);
         return hr;
     }
@@ -2460,6 +2623,29 @@ static ULONG WINAPI view_AddRef(IMAPITable *iface)
     return InterlockedIncrement(&v->ref);
 }
 
+/* What a view owns, once it is out of the table's list and has no subscriptions. */
+static void view_free(table_view *v)
+{
+    view_clear(v);
+    mc_free(v->advises);
+    mc_free(v->pending);
+    mc_free(v->bookmarks);
+    mc_free(v->list.a);
+    mc_free(v->all.a);
+    mc_free(v->top);
+    mc_free(v->levels);
+    mc_free(v->keys);
+    mc_free(v->columns);
+    mc_free(v->sort);
+    if (v->restriction)
+    {
+        res_free(v->restriction);
+        mc_free(v->restriction);
+    }
+    mc_last_error_destroy(&v->last_error);
+    mc_free(v);
+}
+
 static ULONG WINAPI view_Release(IMAPITable *iface)
 {
     table_view *v = impl_from_IMAPITable(iface);
@@ -2480,30 +2666,13 @@ static ULONG WINAPI view_Release(IMAPITable *iface)
         }
     if (v->n_advises)
         current_notifier(t, &n);
-    view_clear(v);
     LeaveCriticalSection(&t->lock);
     /* Our subscriptions end with us (outside the lock: unsubscribe may wait for a delivery). */
     for (i = 0; i < v->n_advises; i++)
         n.unsubscribe(n.ctx, v->advises[i].connection);
-    mc_free(v->advises);
-    mc_free(v->pending);
-    mc_free(v->bookmarks);
-    mc_free(v->list.a);
-    mc_free(v->all.a);
-    mc_free(v->top);
-    mc_free(v->levels);
-    mc_free(v->keys);
-    mc_free(v->columns);
-    mc_free(v->sort);
-    if (v->restriction)
-    {
-        res_free(v->restriction);
-        mc_free(v->restriction);
-    }
-    mc_last_error_destroy(&v->last_error);
     if (v->on_release)
         v->on_release(v->ctx);
-    mc_free(v);
+    view_free(v);
     mc_table_release(t);
     mc_object_destroyed();
     return 0;
@@ -3796,3 +3965,68 @@ static const IMAPITableVtbl table_view_vtbl =
     view_GetCollapseState,
     view_SetCollapseState,
 };
+
+/* ---- default sort ------------------------------------------------------------------------------ */
+
+/* New views start in the table's default order, copied from the hidden index view (no sort). */
+static HRESULT view_adopt_default_sort(table_view *v)
+{
+    const table_view *ix = v->table->index_view;
+
+    if (!ix || !ix->sort)
+        return S_OK;
+    if (!(v->sort = mc_malloc(CbSSortOrderSet(ix->sort))))
+        return MAPI_E_NOT_ENOUGH_MEMORY;
+    memcpy(v->sort, ix->sort, CbSSortOrderSet(ix->sort));
+    return parse_sort(v->sort, &v->levels, &v->n_levels, &v->keys, &v->n_keys);
+}
+
+HRESULT mc_table_set_default_sort(mc_table *t, const SSortOrderSet *sort)
+{
+    table_view *v, **link;
+    HRESULT hr;
+    ULONG i;
+
+    if (!t || !sort || sort->cCategories || sort->cExpanded)
+        return MAPI_E_INVALID_PARAMETER;
+    for (i = 0; i < sort->cSorts; i++)
+        if ((sort->aSort[i].ulOrder != TABLE_SORT_ASCEND && sort->aSort[i].ulOrder != TABLE_SORT_DESCEND)
+            || !sort_tag_valid(sort->aSort[i].ulPropTag) || (PROP_TYPE(sort->aSort[i].ulPropTag) & MV_INSTANCE))
+            return MAPI_E_INVALID_PARAMETER;
+    if (!(v = mc_calloc(1, sizeof(*v))))
+        return MAPI_E_NOT_ENOUGH_MEMORY;
+    v->table = t;       /* no reference: the table owns its index view */
+    mc_last_error_init(&v->last_error);
+    if (!(v->sort = mc_malloc(CbSSortOrderSet(sort))))
+    {
+        view_free(v);
+        return MAPI_E_NOT_ENOUGH_MEMORY;
+    }
+    memcpy(v->sort, sort, CbSSortOrderSet(sort));
+    if ((hr = parse_sort(v->sort, &v->levels, &v->n_levels, &v->keys, &v->n_keys)) != S_OK)
+    {
+        view_free(v);
+        return hr;
+    }
+    EnterCriticalSection(&t->lock);
+    if ((hr = view_rebuild(v)) == S_OK)
+    {
+        if (t->index_view)
+        {
+            for (link = &t->views; *link; link = &(*link)->next)
+                if (*link == t->index_view)
+                {
+                    *link = t->index_view->next;
+                    break;
+                }
+            view_free(t->index_view);
+        }
+        v->next = t->views;
+        t->views = v;
+        t->index_view = v;
+    }
+    LeaveCriticalSection(&t->lock);
+    if (hr != S_OK)
+        view_free(v);
+    return hr;
+}
