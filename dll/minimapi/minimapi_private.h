@@ -313,4 +313,50 @@ HRESULT mm_mailuser_open_oneoff(ULONG cb, const ENTRYID *eid, const IID *iid, UL
                                 IUnknown **out);
 HRESULT mm_addrbook_create(IUnknown *session, IAddrBook **out);
 
+/* ---- the spooler (spooler.c) and reports (report.c) ---------------------------------------- */
+
+/* mapidefs.h of Microsoft (PR_NDR_REASON_CODE values; pidtagnondeliveryreportreasoncode-canonical-property.md),
+ * missing from MinGW-w64's headers. */
+#ifndef MAPI_REASON_TRANSFER_FAILED
+#define MAPI_REASON_TRANSFER_FAILED     0
+#define MAPI_REASON_TRANSFER_IMPOSSIBLE 1
+#endif
+
+typedef struct mm_spooler mm_spooler;
+HRESULT mm_spooler_create(mm_session *session, mm_spooler **out);
+void    mm_spooler_destroy(mm_spooler *sp);         /* stops the thread, logs transports off */
+/* The spooler's store (IMSProvider::SpoolerLogon); AddRef'd, advised on its outgoing queue. */
+HRESULT mm_spooler_set_store(mm_spooler *sp, IMsgStore *store, IMSLogon *mslogon);
+IMsgStore *mm_spooler_store(mm_spooler *sp);
+/* A transport after TransportLogon: AddressTypes, RegisterOptions, TransportNotify(BEGIN_*). */
+HRESULT mm_spooler_add_transport(mm_spooler *sp, IXPLogon *xpl, mm_support *sup,
+                                 const MAPIUID *section, ULONG logon_flags);
+HRESULT mm_spooler_add_preprocessor(mm_spooler *sp, const MAPIUID *uid, const WCHAR *adrtype,
+                                    HMODULE mod, PREPROCESSMESSAGE *pre, REMOVEPREPROCESSINFO *remove);
+BOOL    mm_spooler_needs_preprocessing(mm_spooler *sp, const WCHAR *type, const SPropValue *eid);
+/* Whether a live transport (of `service` only, when given) takes this address type / entry ID. */
+BOOL    mm_spooler_handles_type(mm_spooler *sp, const MAPIUID *service, const WCHAR *type,
+                                const SPropValue *eid);
+/* TransportLogoff of the transports of `service` (NULL: all), once each. */
+void    mm_spooler_logoff_transports(mm_spooler *sp, const MAPIUID *service);
+HRESULT mm_spooler_start(mm_spooler *sp);           /* the thread */
+void    mm_spooler_wake(mm_spooler *sp);
+void    mm_spooler_run_pass(mm_spooler *sp);        /* one outbound + inbound pass, synchronously */
+void    mm_spooler_set_retry_first(mm_spooler *sp, ULONG ms);   /* tests: first retry delay */
+HRESULT mm_spooler_notify(mm_spooler *sp, mm_support *sup, ULONG flags, void *data);
+BOOL    mm_spooler_in_critsec(mm_spooler *sp, mm_support *sup);
+HRESULT mm_spooler_flush(mm_spooler *sp, ULONG flags);
+ULONG   mm_spooler_status(mm_spooler *sp);
+
+/* StatusRecips: NDR / DR messages in `store`; frees `list` on success only. */
+HRESULT mm_report_status_recips(IMsgStore *store, IMessage *orig, ADRLIST *list);
+/* DoSentMail: the disposition of spi-digest §1.5; releases `msg`. */
+HRESULT mm_report_do_sent_mail(IMsgStore *store, IMessage *msg);
+
+/* Support objects and the spooler (weak links, cleared at logoff). */
+void    mm_support_set_spooler(mm_support *s, mm_spooler *sp);
+void    mm_support_set_store(mm_support *s, IMsgStore *store);
+void    mm_support_logoff_transport(mm_support *s);
+BOOL    mm_support_same_service(mm_support *s, const MAPIUID *service);
+
 #endif /* TANDEM_MINIMAPI_PRIVATE_H */

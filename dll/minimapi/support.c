@@ -31,6 +31,9 @@ struct mm_support
     MAPIUID *uids;              /* SetProviderUID */
     ULONG n_uids;
     mc_propbag *status_row;     /* ModifyStatusRow, NULL before the first call */
+    mm_spooler *spooler;        /* weak: the session's spooler, NULL with MAPI_NO_MAIL */
+    IMsgStore *store;           /* weak: the store this support serves, for DoSentMail/reports */
+    BOOL transports_logged_off; /* StoreLogoffTransports ran */
     mc_last_error err;
 };
 
@@ -49,6 +52,51 @@ void mm_support_detach(mm_support *s)
     EnterCriticalSection(&s->lock);
     s->session = NULL;
     LeaveCriticalSection(&s->lock);
+}
+
+void mm_support_set_spooler(mm_support *s, mm_spooler *sp)
+{
+    EnterCriticalSection(&s->lock);
+    s->spooler = sp;
+    LeaveCriticalSection(&s->lock);
+}
+
+void mm_support_set_store(mm_support *s, IMsgStore *store)
+{
+    EnterCriticalSection(&s->lock);
+    s->store = store;
+    LeaveCriticalSection(&s->lock);
+}
+
+void mm_support_logoff_transport(mm_support *s)
+{
+    /* the transport is gone: its SpoolerNotify calls have nobody to reach */
+    mm_support_set_spooler(s, NULL);
+}
+
+BOOL mm_support_same_service(mm_support *s, const MAPIUID *service)
+{
+    return !memcmp(&s->service, service, sizeof(*service));
+}
+
+/* The spooler, or NULL; the weak pointer is read under the lock. */
+static mm_spooler *get_spooler(mm_support *s)
+{
+    mm_spooler *sp;
+    EnterCriticalSection(&s->lock);
+    sp = s->spooler;
+    LeaveCriticalSection(&s->lock);
+    return sp;
+}
+
+/* The store a report or a sent message goes to: the support's own store, else the spooler's. */
+static IMsgStore *get_store(mm_support *s)
+{
+    IMsgStore *store;
+    EnterCriticalSection(&s->lock);
+    store = s->store ? s->store : s->spooler ? mm_spooler_store(s->spooler) : NULL;
+    LeaveCriticalSection(&s->lock);
+    return store;
 }
 
 BOOL mm_support_has_uid(mm_support *s, const MAPIUID *uid)
@@ -259,7 +307,40 @@ static HRESULT STDMETHODCALLTYPE support_RegisterPreprocessor(IMAPISupport *ifac
                                                               LPSTR preprocess, LPSTR remove,
                                                               ULONG flags)
 {
-    return NOT_YET("preprocessors belong to the spooler (issue 6)");
+    mm_support *This = impl_from_IMAPISupport(iface);
+    mm_spooler *sp = get_spooler(This);
+    WCHAR *type = NULL, *dll_w = NULL;
+    HMODULE mod = NULL;
+    PREPROCESSMESSAGE *pre;
+    REMOVEPREPROCESSINFO *rem;
+    HRESULT hr;
+
+    MC_TRACE(MM_CH, "(%p, %p, %s, %s, %s)\n", This, muid, (char *)adrtype, preprocess, remove);
+    if (!dll || !preprocess || !remove) return MAPI_E_INVALID_PARAMETER;
+    if (!sp) return mc_last_error_set(&This->err, MAPI_E_CALL_FAILED, L"no spooler in this session");
+    if (!(dll_w = mc_a2w((char *)dll)) || (adrtype && !(type = mc_a2w((char *)adrtype))))
+    {
+        hr = MAPI_E_NOT_ENOUGH_MEMORY;
+        goto done;
+    }
+    if (!(mod = mm_dll_load(dll_w)))
+    {
+        hr = mc_last_error_set(&This->err, MAPI_E_NOT_FOUND, L"cannot load preprocessor DLL %ls", dll_w);
+        goto done;
+    }
+    pre = (PREPROCESSMESSAGE *)(void *)GetProcAddress(mod, preprocess);
+    rem = (REMOVEPREPROCESSINFO *)(void *)GetProcAddress(mod, remove);
+    if (!pre || !rem)
+    {
+        hr = mc_last_error_set(&This->err, MAPI_E_NOT_FOUND, L"preprocessor entry points not found");
+        goto done;
+    }
+    if (SUCCEEDED(hr = mm_spooler_add_preprocessor(sp, muid, type, mod, pre, rem))) mod = NULL;
+done:
+    if (mod) mm_dll_unload(mod);
+    mc_free(type);
+    mc_free(dll_w);
+    return hr;
 }
 
 static HRESULT STDMETHODCALLTYPE support_NewUID(IMAPISupport *iface, LPMAPIUID uid)
@@ -277,12 +358,30 @@ static HRESULT STDMETHODCALLTYPE support_MakeInvalid(IMAPISupport *iface, ULONG 
 
 static HRESULT STDMETHODCALLTYPE support_SpoolerYield(IMAPISupport *iface, ULONG flags)
 {
-    return NOT_YET("the spooler comes with issue 6");
+    mm_support *This = impl_from_IMAPISupport(iface);
+    MC_TRACE(MM_CH, "(%p, %#lx)\n", This, flags);
+    /* The spooler thread runs passes of its own; a transport that yields loses nothing.
+     * MAPI_W_CANCEL_MESSAGE is never asked for: no message is cancelled from outside. */
+    Sleep(0);
+    return S_OK;
 }
 
 static HRESULT STDMETHODCALLTYPE support_SpoolerNotify(IMAPISupport *iface, ULONG flags, LPVOID data)
 {
-    return NOT_YET("the spooler comes with issue 6");
+    mm_support *This = impl_from_IMAPISupport(iface);
+    mm_spooler *sp = get_spooler(This);
+    static const ULONG known = NOTIFY_NEWMAIL | NOTIFY_READYTOSEND | NOTIFY_SENTDEFERRED
+                               | NOTIFY_CRITSEC | NOTIFY_NONCRIT | NOTIFY_CONFIG_CHANGE
+                               | NOTIFY_CRITICAL_ERROR | NOTIFY_NEWMAIL_RECEIVED;
+
+    MC_TRACE(MM_CH, "(%p, %#lx, %p)\n", This, flags, data);
+    if (flags & ~known) return MAPI_E_UNKNOWN_FLAGS;
+    if ((flags & NOTIFY_SENTDEFERRED) && !data) return MAPI_E_INVALID_PARAMETER;
+    if ((flags & NOTIFY_SENTDEFERRED) && (flags & NOTIFY_CRITICAL_ERROR)) return MAPI_E_INVALID_PARAMETER;
+    /* No spooler (MAPI_NO_MAIL): nobody to tell; the notification is ignored, as for a store
+     * logged on with MDB_NO_MAIL (imapisupport-spoolernotify.md). */
+    if (!sp) return S_OK;
+    return mm_spooler_notify(sp, This, flags, data);
 }
 
 static HRESULT STDMETHODCALLTYPE support_CreateOneOff(IMAPISupport *iface, LPTSTR name,
@@ -458,19 +557,123 @@ static HRESULT STDMETHODCALLTYPE support_DoProgressDialog(IMAPISupport *iface, U
 static HRESULT STDMETHODCALLTYPE support_ReadReceipt(IMAPISupport *iface, ULONG flags,
                                                      LPMESSAGE message, LPMESSAGE *empty)
 {
-    return NOT_YET("read receipts come with the spooler (issue 6)");
+    return NOT_YET("read receipts are not generated (MAPI_E_NO_SUPPORT)");
 }
 
 static HRESULT STDMETHODCALLTYPE support_PrepareSubmit(IMAPISupport *iface, LPMESSAGE message,
                                                        ULONG *flags)
 {
-    return NOT_YET("submission comes with the spooler (issue 6)");
+    mm_support *This = impl_from_IMAPISupport(iface);
+    static const SizedSPropTagArray(1, flag_tag) = {1, {PR_MESSAGE_FLAGS}};
+    SPropValue *v = NULL;
+    IMAPITable *t = NULL;
+    SRowSet *rows = NULL;
+    ADRLIST *list = NULL;
+    ULONG n = 0, i;
+    HRESULT hr;
+
+    MC_TRACE(MM_CH, "(%p, %p)\n", This, message);
+    if (!message) return MAPI_E_INVALID_PARAMETER;
+    if (flags) *flags = 0;
+    /* DECISIONS 5: tolerated for any message; only a resend has work. */
+    if (FAILED(hr = message->lpVtbl->GetProps(message, (SPropTagArray *)&flag_tag, 0, &n, &v))) return hr;
+    if (v[0].ulPropTag != PR_MESSAGE_FLAGS || !(v[0].Value.l & MSGFLAG_RESEND)) goto done;
+    if (FAILED(hr = message->lpVtbl->GetRecipientTable(message, 0, &t))) goto done;
+    if (FAILED(hr = HrQueryAllRows(t, NULL, NULL, NULL, 0, &rows))) goto done;
+    /* imapisupport-preparesubmit.md: MAPI_SUBMITTED recipients are sent again (bit cleared,
+     * responsibility FALSE); the others become MAPI_P1 with responsibility TRUE. The rows are
+     * rewritten whole (MODRECIP_MODIFY), computed table columns left out. */
+    if (FAILED(hr = MAPIAllocateBuffer(CbNewADRLIST(rows->cRows), (void **)&list))) goto done;
+    list->cEntries = 0;
+    for (i = 0; i < rows->cRows; i++)
+    {
+        const SRow *r = &rows->aRow[i];
+        const SPropValue *type = mc_props_find(r->cValues, r->lpProps, PR_RECIPIENT_TYPE);
+        BOOL again = type && (type->Value.l & MAPI_SUBMITTED);
+        SPropValue *nv;
+        ULONG k = 0, j;
+        if (FAILED(hr = MAPIAllocateBuffer((r->cValues + 2) * sizeof(SPropValue), (void **)&nv))) goto done;
+        list->aEntries[list->cEntries].ulReserved1 = 0;
+        list->aEntries[list->cEntries].rgPropVals = nv;
+        list->cEntries++;
+        for (j = 0; j < r->cValues; j++)
+        {
+            ULONG tag = r->lpProps[j].ulPropTag;
+            if (PROP_TYPE(tag) == PT_ERROR || tag == PR_INSTANCE_KEY || tag == PR_RECIPIENT_TYPE
+                || tag == PR_RESPONSIBILITY)
+                continue;
+            if (FAILED(hr = mc_prop_copy(&mm_alloc, nv, &nv[k], &r->lpProps[j]))) goto done;
+            k++;
+        }
+        memset(&nv[k], 0, 2 * sizeof(SPropValue));
+        nv[k].ulPropTag = PR_RECIPIENT_TYPE;
+        nv[k++].Value.l = again ? (type->Value.l & ~MAPI_SUBMITTED) : MAPI_P1;
+        nv[k].ulPropTag = PR_RESPONSIBILITY;
+        nv[k++].Value.b = (unsigned short)!again;
+        list->aEntries[list->cEntries - 1].cValues = k;
+    }
+    hr = message->lpVtbl->ModifyRecipients(message, MODRECIP_MODIFY, list);
+done:
+    if (list) FreePadrlist(list);
+    if (rows) FreeProws(rows);
+    if (t) t->lpVtbl->Release(t);
+    MAPIFreeBuffer(v);
+    return hr;
 }
 
 static HRESULT STDMETHODCALLTYPE support_ExpandRecips(IMAPISupport *iface, LPMESSAGE message,
                                                       ULONG *flags)
 {
-    return NOT_YET("submission comes with the spooler (issue 6)");
+    mm_support *This = impl_from_IMAPISupport(iface);
+    mm_spooler *sp = get_spooler(This);
+    IMAPITable *t = NULL;
+    SRowSet *rows = NULL;
+    ULONG i, out = 0;
+    HRESULT hr;
+
+    MC_TRACE(MM_CH, "(%p, %p)\n", This, message);
+    if (!message) return MAPI_E_INVALID_PARAMETER;
+    if (flags) *flags = 0;
+    if (FAILED(hr = message->lpVtbl->GetRecipientTable(message, MAPI_UNICODE, &t))) return hr;
+    if (FAILED(hr = HrQueryAllRows(t, NULL, NULL, NULL, 0, &rows))) goto done;
+    /* No distribution lists or address book entries to expand: one-offs are already resolved.
+     * NEEDS_PREPROCESSING when a registered preprocessor applies to a recipient; NEEDS_SPOOLER
+     * when a recipient's address type is not handled by this store's coupled transport (the
+     * transport of the same message service, whose status row carries PR_OWN_STORE_ENTRYID). */
+    for (i = 0; i < rows->cRows; i++)
+    {
+        const SRow *r = &rows->aRow[i];
+        const SPropValue *tv = mc_props_find(r->cValues, r->lpProps, PR_ADDRTYPE_W);
+        const SPropValue *ev = mc_props_find(r->cValues, r->lpProps, PR_ENTRYID);
+        WCHAR *type = !tv ? NULL : PROP_TYPE(tv->ulPropTag) == PT_UNICODE ? mc_wcsdup(tv->Value.lpszW)
+                                                                          : mc_a2w(tv->Value.lpszA);
+        if (!type && ev && mm_oneoff_is(ev->Value.bin.cb, (ENTRYID *)ev->Value.bin.lpb))
+        {
+            mm_oneoff o;
+            if (SUCCEEDED(mm_oneoff_parse(ev->Value.bin.cb, (ENTRYID *)ev->Value.bin.lpb, &o)))
+            {
+                type = o.type;
+                o.type = NULL;
+                mm_oneoff_free(&o);
+            }
+        }
+        if (sp && mm_spooler_needs_preprocessing(sp, type, ev)) out |= NEEDS_PREPROCESSING;
+        if (!sp || !mm_spooler_handles_type(sp, &This->service, type, ev)) out |= NEEDS_SPOOLER;
+        mc_free(type);
+    }
+    if (out & NEEDS_PREPROCESSING)
+    {
+        SPropValue v;
+        memset(&v, 0, sizeof(v));
+        v.ulPropTag = PR_PREPROCESS;
+        v.Value.b = TRUE;
+        message->lpVtbl->SetProps(message, 1, &v, NULL);
+    }
+    if (flags) *flags = out;
+done:
+    if (rows) FreeProws(rows);
+    t->lpVtbl->Release(t);
+    return hr;
 }
 
 static HRESULT STDMETHODCALLTYPE support_UpdatePAB(IMAPISupport *iface, ULONG flags, LPMESSAGE message)
@@ -480,7 +683,10 @@ static HRESULT STDMETHODCALLTYPE support_UpdatePAB(IMAPISupport *iface, ULONG fl
 
 static HRESULT STDMETHODCALLTYPE support_DoSentMail(IMAPISupport *iface, ULONG flags, LPMESSAGE message)
 {
-    return NOT_YET("sent-mail handling comes with the spooler (issue 6)");
+    mm_support *This = impl_from_IMAPISupport(iface);
+    MC_TRACE(MM_CH, "(%p, %#lx, %p)\n", This, flags, message);
+    if (!message) return MAPI_E_INVALID_PARAMETER;
+    return mm_report_do_sent_mail(get_store(This), message);
 }
 
 static HRESULT STDMETHODCALLTYPE support_OpenAddressBook(IMAPISupport *iface, LPCIID iid, ULONG flags,
@@ -496,27 +702,61 @@ static HRESULT STDMETHODCALLTYPE support_OpenAddressBook(IMAPISupport *iface, LP
 static HRESULT STDMETHODCALLTYPE support_Preprocess(IMAPISupport *iface, ULONG flags, ULONG cb,
                                                     LPENTRYID eid)
 {
-    return NOT_YET("preprocessing comes with the spooler (issue 6)");
+    return NOT_YET("IMAPISupport::Preprocess is reserved for MAPI's own use (not documented)");
 }
 
 static HRESULT STDMETHODCALLTYPE support_CompleteMsg(IMAPISupport *iface, ULONG flags, ULONG cb,
                                                      LPENTRYID eid)
 {
-    return NOT_YET("submission comes with the spooler (issue 6)");
+    mm_support *This = impl_from_IMAPISupport(iface);
+    IMsgStore *store = get_store(This);
+    IMessage *msg = NULL;
+    ULONG type;
+    HRESULT hr;
+
+    MC_TRACE(MM_CH, "(%p, %#lx, %lu, %p)\n", This, flags, cb, eid);
+    if (!cb || !eid) return MAPI_E_INVALID_PARAMETER;
+    if (!store) return mc_last_error_set(&This->err, MAPI_E_CALL_FAILED, L"no store for CompleteMsg");
+    /* The spooler's post-processing: no hooks exist, so it is FinishedMsg's work (lock, then
+     * FinishedMsg, which unlocks, leaves the queue and calls DoSentMail). */
+    hr = store->lpVtbl->OpenEntry(store, cb, eid, NULL, MAPI_MODIFY, &type, (IUnknown **)&msg);
+    if (FAILED(hr)) return hr;
+    hr = store->lpVtbl->SetLockState(store, msg, MSG_LOCKED);
+    msg->lpVtbl->Release(msg);
+    if (FAILED(hr)) return hr;
+    return store->lpVtbl->FinishedMsg(store, 0, cb, eid);
 }
 
 static HRESULT STDMETHODCALLTYPE support_StoreLogoffTransports(IMAPISupport *iface, ULONG *flags)
 {
-    /* No transport is ever logged on yet (the spooler is issue 6), so there is none to log off:
-     * the documented work is complete. */
-    MC_TRACE(MM_CH, "(%p, %p)\n", iface, flags);
+    mm_support *This = impl_from_IMAPISupport(iface);
+    mm_spooler *sp = get_spooler(This);
+
+    MC_TRACE(MM_CH, "(%p, %p)\n", This, flags);
+    if (!flags) return MAPI_E_INVALID_PARAMETER;
+    EnterCriticalSection(&This->lock);
+    if (This->transports_logged_off)
+    {
+        LeaveCriticalSection(&This->lock);
+        MC_TRACE(MM_CH, "called again for the same store shutdown (DECISIONS 6 says once)\n");
+        *flags |= LOGOFF_COMPLETE;
+        return S_OK;
+    }
+    This->transports_logged_off = TRUE;
+    LeaveCriticalSection(&This->lock);
+    /* DECISIONS 6: the transports that depend on this store are its coupled ones (same service). */
+    if (sp) mm_spooler_logoff_transports(sp, &This->service);
+    *flags |= LOGOFF_COMPLETE;
     return S_OK;
 }
 
 static HRESULT STDMETHODCALLTYPE support_StatusRecips(IMAPISupport *iface, LPMESSAGE message,
                                                       LPADRLIST list)
 {
-    return NOT_YET("delivery reports come with the spooler (issue 6)");
+    mm_support *This = impl_from_IMAPISupport(iface);
+    MC_TRACE(MM_CH, "(%p, %p, %p)\n", This, message, list);
+    if (!message || !list) return MAPI_E_INVALID_PARAMETER;
+    return mm_report_status_recips(get_store(This), message, list);
 }
 
 static HRESULT STDMETHODCALLTYPE support_WrapStoreEntryID(IMAPISupport *iface, ULONG cb,
