@@ -283,8 +283,17 @@ static HRESULT STDMETHODCALLTYPE fs_GetMemAllocRoutines(IMAPISupport *iface, LPA
     *f = test_FreeBuffer;
     return S_OK;
 }
-FS_STUB(Subscribe, LPNOTIFKEY a, ULONG b, ULONG c, LPMAPIADVISESINK d, ULONG *e)
-FS_STUB(Unsubscribe, ULONG a)
+/* Like minimapi today: no notification engine behind the support object (Advise then answers
+ * MAPI_E_NO_SUPPORT); counted, not unexpected. */
+static HRESULT STDMETHODCALLTYPE fs_Subscribe(IMAPISupport *iface, LPNOTIFKEY a, ULONG b, ULONG c,
+                                              LPMAPIADVISESINK d, ULONG *e)
+{
+    return MAPI_E_NO_SUPPORT;
+}
+static HRESULT STDMETHODCALLTYPE fs_Unsubscribe(IMAPISupport *iface, ULONG a)
+{
+    return MAPI_E_NO_SUPPORT;
+}
 FS_STUB(Notify, LPNOTIFKEY a, ULONG b, LPNOTIFICATION c, ULONG *d)
 static HRESULT STDMETHODCALLTYPE fs_ModifyStatusRow(IMAPISupport *iface, ULONG n, LPSPropValue v, ULONG f)
 {

@@ -314,7 +314,10 @@ static void store_getprops(void **state)
     mask = v[3].Value.l;
     assert_true(mask & STORE_UNICODE_OK);
     assert_true(mask & STORE_ENTRYID_UNIQUE);
-    assert_false(mask & (STORE_MODIFY_OK | STORE_CREATE_OK | STORE_SUBMIT_OK | STORE_NOTIFY_OK | STORE_READONLY));
+    /* issue 3: a store logged on with MDB_WRITE creates and modifies; no outgoing queue or
+     * notifications yet */
+    assert_true((mask & (STORE_MODIFY_OK | STORE_CREATE_OK)) == (STORE_MODIFY_OK | STORE_CREATE_OK));
+    assert_false(mask & (STORE_SUBMIT_OK | STORE_NOTIFY_OK | STORE_READONLY));
     assert_int_equal(v[4].ulPropTag, PR_MDB_PROVIDER);
     assert_int_equal(v[4].Value.bin.cb, sizeof(MAPIUID));
     assert_memory_equal(v[4].Value.bin.lpb, &td_provider_uid, sizeof(MAPIUID));
@@ -644,9 +647,13 @@ static void store_entry_ids(void **state)
     assert_ptr_equal(unk, a.mdb);
     unk->lpVtbl->Release(unk);
     unk = NULL;
-    assert_int_equal(a.mdb->lpVtbl->OpenEntry(a.mdb, 0, NULL, NULL, 0, &type, &unk), MAPI_E_NO_SUPPORT);
-    assert_null(unk);
-    assert_int_equal(a.mdb->lpVtbl->OpenEntry(a.mdb, cbm1, msg1, NULL, 0, &type, &unk), MAPI_E_NO_SUPPORT);
+    /* issue 3: NULL opens the root folder; a message ID of this store that names nothing is
+     * not found */
+    assert_int_equal(a.mdb->lpVtbl->OpenEntry(a.mdb, 0, NULL, NULL, 0, &type, &unk), S_OK);
+    assert_int_equal(type, MAPI_FOLDER);
+    unk->lpVtbl->Release(unk);
+    unk = NULL;
+    assert_int_equal(a.mdb->lpVtbl->OpenEntry(a.mdb, cbm1, msg1, NULL, 0, &type, &unk), MAPI_E_NOT_FOUND);
     assert_int_equal(a.mdb->lpVtbl->OpenEntry(a.mdb, cbf, foreign, NULL, 0, &type, &unk), MAPI_E_NOT_FOUND);
     assert_int_equal(a.mdb->lpVtbl->OpenEntry(a.mdb, 5, (ENTRYID *)"abcde", NULL, 0, &type, &unk), MAPI_E_INVALID_ENTRYID);
     assert_int_equal(a.logon->lpVtbl->OpenEntry(a.logon, cbf, foreign, NULL, 0, &type, &unk), MAPI_E_NOT_FOUND);

@@ -13,22 +13,11 @@
 #include <assert.h>
 #include <stdio.h>
 #include <sqlite3.h>
-#include "db.h"
+#include "db_int.h"
 
 /* PRAGMA application_id of a Tandem store file: "TdM1". */
 #define TD_APPLICATION_ID 0x54644d31
 
-struct td_db
-{
-    LONG ref;                   /* under registry_lock */
-    td_db *next;                /* registry list, under registry_lock */
-    WCHAR *path;                /* canonical */
-    sqlite3 *h;                 /* SQLITE_OPEN_FULLMUTEX: usable from any thread */
-    CRITICAL_SECTION lock;      /* serialises multi-statement sequences */
-    GUID guid;
-    FILETIME created;
-    ULONG schema_version;
-};
 
 static SRWLOCK registry_lock = SRWLOCK_INIT;
 static td_db *registry;
@@ -82,11 +71,20 @@ static const char *const migrations[TD_SCHEMA_VERSION] =
     "CREATE TABLE receive_folders ("
     "  message_class TEXT PRIMARY KEY COLLATE NOCASE,"
     "  folder_id INTEGER NOT NULL REFERENCES objects(id) ON DELETE CASCADE);",
+    /* 1 -> 2: the object model (issue 3).
+     * objects.version: bumped by every save of the object (MAPI_E_OBJECT_CHANGED detection
+     * across sessions and processes); objects.num: PR_ATTACH_NUM of attachments, PR_ROWID
+     * of recipients. special_folders: role (TD_ROLE_*) -> folder (root, IPM subtree, ...). */
+    "ALTER TABLE objects ADD COLUMN version INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE objects ADD COLUMN num INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE special_folders ("
+    "  role INTEGER PRIMARY KEY,"
+    "  folder_id INTEGER NOT NULL REFERENCES objects(id) ON DELETE CASCADE);",
 };
 
 /* ---- small helpers ----------------------------------------------------------------------- */
 
-static char *to_utf8(const WCHAR *s)
+char *td_db_to_utf8(const WCHAR *s)
 {
     int n = WideCharToMultiByte(CP_UTF8, 0, s, -1, NULL, 0, NULL, NULL);
     char *r;
@@ -95,7 +93,7 @@ static char *to_utf8(const WCHAR *s)
     return r;
 }
 
-static WCHAR *from_utf8(const char *s)
+WCHAR *td_db_from_utf8(const char *s)
 {
     int n = MultiByteToWideChar(CP_UTF8, 0, s, -1, NULL, 0);
     WCHAR *r;
@@ -109,12 +107,12 @@ static void set_why(WCHAR **why, const WCHAR *fmt, const WCHAR *path, const char
     WCHAR *d;
     if (!why) return;
     mc_free(*why);
-    d = detail ? from_utf8(detail) : NULL;
+    d = detail ? td_db_from_utf8(detail) : NULL;
     *why = td_wsprintf(fmt, path, d ? d : L"");
     mc_free(d);
 }
 
-static HRESULT sqlite_hr(int rc)
+HRESULT td_db_hr(int rc)
 {
     switch (rc & 0xff)
     {
@@ -204,7 +202,7 @@ static HRESULT check_file(sqlite3 *h, const WCHAR *path, ULONG *version, WCHAR *
         (rc = query_int(h, "SELECT count(*) FROM sqlite_master", &tables)) != SQLITE_OK)
     {
         set_why(why, L"The file %ls cannot be read as a Tandem store: %ls", path, sqlite3_errstr(rc));
-        return sqlite_hr(rc) == MAPI_E_CALL_FAILED ? MAPI_E_CORRUPT_DATA : sqlite_hr(rc);
+        return td_db_hr(rc) == MAPI_E_CALL_FAILED ? MAPI_E_CORRUPT_DATA : td_db_hr(rc);
     }
     if ((user_version == 0 && tables > 0) || (user_version > 0 && app_id != TD_APPLICATION_ID))
     {
@@ -263,7 +261,7 @@ static HRESULT migrate(td_db *db, ULONG version, const GUID *new_guid, const WCH
         {
             sqlite3_stmt *st = NULL;
             FILETIME now;
-            char *name = display_name ? to_utf8(display_name) : NULL;
+            char *name = display_name ? td_db_to_utf8(display_name) : NULL;
 
             GetSystemTimeAsFileTime(&now);
             snprintf(pragma, sizeof(pragma), "PRAGMA application_id = %d", TD_APPLICATION_ID);
@@ -297,7 +295,7 @@ static HRESULT migrate(td_db *db, ULONG version, const GUID *new_guid, const WCH
     if (rc != SQLITE_OK)
     {
         set_why(why, L"The store %ls could not be initialised: %ls", db->path, sqlite3_errmsg(db->h));
-        return sqlite_hr(rc);
+        return td_db_hr(rc);
     }
     db->schema_version = TD_SCHEMA_VERSION;
     return S_OK;
@@ -306,6 +304,7 @@ static HRESULT migrate(td_db *db, ULONG version, const GUID *new_guid, const WCH
 static void db_destroy(td_db *db)
 {
     if (!db) return;
+    td_db_stmt_cache_clear(db);
     if (db->h) sqlite3_close_v2(db->h);
     DeleteCriticalSection(&db->lock);
     mc_free(db->path);
@@ -315,7 +314,7 @@ static void db_destroy(td_db *db)
 /* Open a connection to `path` (canonical). `writable` FALSE: read-only, never creates. */
 static HRESULT open_handle(const WCHAR *path, BOOL writable, sqlite3 **out, WCHAR **why)
 {
-    char *utf8 = to_utf8(path);
+    char *utf8 = td_db_to_utf8(path);
     int flags = SQLITE_OPEN_FULLMUTEX |
                 (writable ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY);
     int rc;
@@ -329,7 +328,7 @@ static HRESULT open_handle(const WCHAR *path, BOOL writable, sqlite3 **out, WCHA
         set_why(why, L"The store %ls cannot be opened: %ls", path, *out ? sqlite3_errmsg(*out) : sqlite3_errstr(rc));
         sqlite3_close_v2(*out);
         *out = NULL;
-        return sqlite_hr(rc);
+        return td_db_hr(rc);
     }
     sqlite3_busy_timeout(*out, 10000);
     sqlite3_extended_result_codes(*out, 0);
@@ -395,7 +394,7 @@ HRESULT td_db_open(const WCHAR *path, const GUID *new_guid, const WCHAR *display
         exec(db->h, "PRAGMA synchronous = NORMAL") != SQLITE_OK ||
         exec(db->h, "PRAGMA foreign_keys = ON") != SQLITE_OK)
     {
-        hr = sqlite_hr(sqlite3_errcode(db->h));
+        hr = td_db_hr(sqlite3_errcode(db->h));
         set_why(why, L"The store %ls cannot be set up: %ls", db->path, sqlite3_errmsg(db->h));
         goto done;
     }
@@ -503,9 +502,9 @@ HRESULT td_db_get_display_name(td_db *db, WCHAR **out)
     if (rc == SQLITE_ROW)
     {
         const unsigned char *s = sqlite3_column_text(st, 0);
-        if (s && !(*out = from_utf8((const char *)s))) hr = MAPI_E_NOT_ENOUGH_MEMORY;
+        if (s && !(*out = td_db_from_utf8((const char *)s))) hr = MAPI_E_NOT_ENOUGH_MEMORY;
     }
-    else hr = rc == SQLITE_DONE ? MAPI_E_CORRUPT_DATA : sqlite_hr(rc);
+    else hr = rc == SQLITE_DONE ? MAPI_E_CORRUPT_DATA : td_db_hr(rc);
     sqlite3_finalize(st);
     LeaveCriticalSection(&db->lock);
     return hr;
@@ -518,7 +517,7 @@ HRESULT td_db_set_display_name(td_db *db, const WCHAR *name)
     HRESULT hr = S_OK;
     int rc;
 
-    if (name && !(utf8 = to_utf8(name))) return MAPI_E_NOT_ENOUGH_MEMORY;
+    if (name && !(utf8 = td_db_to_utf8(name))) return MAPI_E_NOT_ENOUGH_MEMORY;
     EnterCriticalSection(&db->lock);
     rc = sqlite3_prepare_v2(db->h, "UPDATE store SET display_name = ? WHERE id = 1", -1, &st, NULL);
     if (rc == SQLITE_OK)
@@ -528,7 +527,7 @@ HRESULT td_db_set_display_name(td_db *db, const WCHAR *name)
         rc = sqlite3_step(st);
         if (rc == SQLITE_DONE) rc = SQLITE_OK;
     }
-    if (rc != SQLITE_OK) hr = sqlite_hr(rc);
+    if (rc != SQLITE_OK) hr = td_db_hr(rc);
     sqlite3_finalize(st);
     LeaveCriticalSection(&db->lock);
     mc_free(utf8);

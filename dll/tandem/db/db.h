@@ -12,7 +12,7 @@
 #include "tandem_private.h"
 
 /* Highest schema version this build knows (PRAGMA user_version). */
-#define TD_SCHEMA_VERSION 1
+#define TD_SCHEMA_VERSION 2
 
 typedef struct td_db td_db;
 
@@ -45,5 +45,87 @@ HRESULT td_db_set_display_name(td_db *db, const WCHAR *name);
 
 /* Number of distinct database files open in the process (tests). */
 ULONG   td_db_open_count(void);
+
+/* ---- objects, properties, named properties, receive folders (dbobj.c) ---------------------
+ * Objects are folders, messages, attachments and recipient rows in one tree (parent_id).
+ * Every function takes db's lock for its statements; td_db_begin/commit group calls into one
+ * transaction (nestable on one thread; BEGIN IMMEDIATE, so two processes serialise writers). */
+
+/* Values of objects.type (MAPI object types; recipient rows use MAPI_MAILUSER). */
+typedef struct td_obj_info
+{
+    ULONGLONG id;
+    ULONGLONG parent;       /* 0 for the root folder */
+    ULONG type;
+    ULONG flags;
+    ULONG num;
+    LONGLONG version;
+    FILETIME created;
+    FILETIME modified;
+} td_obj_info;
+
+/* Roles of special folders (table special_folders). */
+enum td_role
+{
+    TD_ROLE_ROOT = 1, TD_ROLE_IPM_SUBTREE, TD_ROLE_INBOX, TD_ROLE_OUTBOX, TD_ROLE_SENTMAIL,
+    TD_ROLE_WASTEBASKET, TD_ROLE_DRAFTS, TD_ROLE_SEARCH_ROOT, TD_ROLE_COUNT
+};
+
+HRESULT td_db_begin(td_db *db);
+HRESULT td_db_commit(td_db *db);      /* fails (and rolls back) after an inner rollback */
+void    td_db_rollback(td_db *db);
+
+HRESULT td_db_object_create(td_db *db, ULONGLONG parent, ULONG type, ULONG flags, ULONG num,
+                            ULONGLONG *id);
+/* MAPI_E_NOT_FOUND when there is no such object. */
+HRESULT td_db_object_get(td_db *db, ULONGLONG id, td_obj_info *info);
+/* Set flags, stamp the modification time and bump the version; *version (may be NULL) gets
+ * the new version. */
+HRESULT td_db_object_touch(td_db *db, ULONGLONG id, ULONG flags, LONGLONG *version);
+HRESULT td_db_object_move(td_db *db, ULONGLONG id, ULONGLONG new_parent);
+/* Deletes the object and everything below it. */
+HRESULT td_db_object_delete(td_db *db, ULONGLONG id);
+/* Children of `parent` of `type` whose (flags & mask) == value, by num then id: new internal
+ * array (mc_free) or NULL when none. */
+HRESULT td_db_children(td_db *db, ULONGLONG parent, ULONG type, ULONG mask, ULONG value,
+                       ULONGLONG **ids, ULONG *count);
+/* Messages of a folder: count, and count whose PR_MESSAGE_FLAGS lacks MSGFLAG_READ. */
+HRESULT td_db_count_messages(td_db *db, ULONGLONG folder, ULONG mask, ULONG value,
+                             ULONG *count, ULONG *unread);
+/* TRUE if `ancestor` is `id` or one of its ancestors. */
+BOOL    td_db_is_ancestor(td_db *db, ULONGLONG ancestor, ULONGLONG id);
+
+/* Every property of an object, added to `bag` (internal copies). */
+HRESULT td_db_props_load(td_db *db, ULONGLONG id, mc_propbag *bag);
+/* Replace every property of an object by the bag's. */
+HRESULT td_db_props_replace(td_db *db, ULONGLONG id, const mc_propbag *bag);
+/* Set or delete one property. */
+HRESULT td_db_prop_set(td_db *db, ULONGLONG id, const SPropValue *v);
+HRESULT td_db_prop_delete(td_db *db, ULONGLONG id, ULONG prop_id);
+/* A child folder of `parent` whose PR_DISPLAY_NAME equals `name` (case-insensitive): S_OK and
+ * *id, or MAPI_E_NOT_FOUND. */
+HRESULT td_db_find_child_folder(td_db *db, ULONGLONG parent, const WCHAR *name, ULONGLONG *id);
+
+HRESULT td_db_special_get(td_db *db, ULONG role, ULONGLONG *id);     /* MAPI_E_NOT_FOUND */
+HRESULT td_db_special_set(td_db *db, ULONG role, ULONGLONG id);
+
+/* Named properties: one mapping per store; property IDs 0x8000 + row id. kind MNID_ID or
+ * MNID_STRING. Without `create`, an unknown name gives MAPI_E_NOT_FOUND. */
+HRESULT td_db_named_to_id(td_db *db, const GUID *guid, ULONG kind, LONG lid, const WCHAR *name,
+                          BOOL create, ULONG *prop_id);
+/* *name new internal memory for MNID_STRING. MAPI_E_NOT_FOUND for unmapped IDs. */
+HRESULT td_db_named_from_id(td_db *db, ULONG prop_id, GUID *guid, ULONG *kind, LONG *lid,
+                            WCHAR **name);
+/* Every mapped property ID (new internal array). */
+HRESULT td_db_named_list(td_db *db, ULONG **ids, ULONG *count);
+
+/* Receive folders: `folder` 0 removes the class. Class '' is the default. */
+HRESULT td_db_receive_set(td_db *db, const WCHAR *message_class, ULONGLONG folder);
+/* All associations: parallel new internal arrays; classes[i] internal memory each. */
+HRESULT td_db_receive_list(td_db *db, ULONG *count, WCHAR ***classes, ULONGLONG **folders);
+
+/* Property value encoding of a `properties` row (propser.c). */
+HRESULT td_propser_encode(const SPropValue *v, BYTE **buf, ULONG *cb, LONGLONG *ival, BOOL *ival_set);
+HRESULT td_propser_decode(ULONG tag, LONGLONG ival, const BYTE *buf, ULONG cb, SPropValue *out);
 
 #endif /* TANDEM_DB_H */

@@ -47,6 +47,11 @@ static BOOL is_computed(ULONG tag)
     case PROP_ID(PR_STORE_RECORD_KEY):
     case PROP_ID(PR_ENTRYID):
     case PROP_ID(PR_STORE_ENTRYID):
+    case PROP_ID(PR_IPM_SUBTREE_ENTRYID):
+    case PROP_ID(PR_IPM_OUTBOX_ENTRYID):
+    case PROP_ID(PR_IPM_SENTMAIL_ENTRYID):
+    case PROP_ID(PR_IPM_WASTEBASKET_ENTRYID):
+    case PROP_ID(PR_VALID_FOLDER_MASK):
         return TRUE;
     }
     return FALSE;
@@ -123,6 +128,7 @@ HRESULT msgstore_create(td_store *s, IMAPISupport *sup, BOOL spooler, IMsgStore 
     sup->lpVtbl->AddRef(sup);
     This->sup = sup;
     This->spooler = spooler;
+    if (!spooler) td_store_set_support(s, sup);
     mc_last_error_init(&This->err);
     mc_object_created();
     *out = &This->IMsgStore_iface;
@@ -170,6 +176,7 @@ static ULONG STDMETHODCALLTYPE msgstore_Release(IMsgStore *iface)
         ULONG flags = LOGOFF_ABORT;   /* the client never called StoreLogoff */
         logoff_transports(This, &flags);
         msprovider_forget_store(This->state->provider, iface);
+        td_store_set_support(This->state, NULL);
     }
     This->sup->lpVtbl->Release(This->sup);
     td_store_release(This->state);
@@ -324,15 +331,18 @@ static HRESULT STDMETHODCALLTYPE msgstore_GetNamesFromIDs(IMsgStore *iface,
         LPSPropTagArray *lppPropTags, LPGUID lpPropSetGuid, ULONG ulFlags, ULONG *lpcPropNames,
         LPMAPINAMEID **lpppPropNames)
 {
-    MC_FIXME("%p GetNamesFromIDs: named properties come with the object model", iface);
-    return MAPI_E_NO_SUPPORT;
+    msgstore *This = impl_from_IMsgStore(iface);
+    MC_TRACE("store", "%p", iface);
+    return td_store_get_names_from_ids(This->state, lppPropTags, lpPropSetGuid, ulFlags, lpcPropNames,
+                                       lpppPropNames);
 }
 
 static HRESULT STDMETHODCALLTYPE msgstore_GetIDsFromNames(IMsgStore *iface, ULONG cPropNames,
         LPMAPINAMEID *lppPropNames, ULONG ulFlags, LPSPropTagArray *lppPropTags)
 {
-    MC_FIXME("%p GetIDsFromNames: named properties come with the object model", iface);
-    return MAPI_E_NO_SUPPORT;
+    msgstore *This = impl_from_IMsgStore(iface);
+    MC_TRACE("store", "%p %lu", iface, (unsigned long)cPropNames);
+    return td_store_get_ids_from_names(This->state, cPropNames, lppPropNames, ulFlags, lppPropTags);
 }
 
 /* ---- IMsgStore --------------------------------------------------------------------------- */
@@ -380,11 +390,8 @@ static HRESULT STDMETHODCALLTYPE msgstore_OpenEntry(IMsgStore *iface, ULONG cbEn
     memset(&dec, 0, sizeof(dec));
     if (!lpulObjType || !lppUnk) return MAPI_E_INVALID_PARAMETER;
     *lppUnk = NULL;
-    if (!lpEntryID)
-    {
-        MC_FIXME("%p OpenEntry(root folder): folders come with the object model", iface);
-        return MAPI_E_NO_SUPPORT;
-    }
+    if (!lpEntryID)   /* the root folder */
+        return td_store_open_entry(This->state, 0, NULL, lpInterface, ulFlags, lpulObjType, lppUnk);
     if (FAILED(hr = td_store_resolve_eid(This->state, cbEntryID, eid, &dec))) goto done;
     if (dec.kind == TD_EID_STORE)
     {
@@ -394,33 +401,153 @@ static HRESULT STDMETHODCALLTYPE msgstore_OpenEntry(IMsgStore *iface, ULONG cbEn
         else *lpulObjType = MAPI_STORE;
         goto done;
     }
-    MC_FIXME("%p OpenEntry kind %u: folders and messages come with the object model", iface, dec.kind);
-    hr = MAPI_E_NO_SUPPORT;
+    hr = td_store_open_entry(This->state, cbEntryID, eid, lpInterface, ulFlags, lpulObjType, lppUnk);
 done:
     td_eid_clear(&dec);
     return hr;
 }
 
+/* A message class argument as UTF-16 (internal memory); NULL stays "" (the default). */
+static WCHAR *class_arg(LPTSTR cls, ULONG flags)
+{
+    if (!cls) return mc_wcsdup(L"");
+    return (flags & MAPI_UNICODE) ? mc_wcsdup((WCHAR *)cls) : mc_a2w((char *)cls);
+}
+
 static HRESULT STDMETHODCALLTYPE msgstore_SetReceiveFolder(IMsgStore *iface,
         LPTSTR lpszMessageClass, ULONG ulFlags, ULONG cbEntryID, LPENTRYID lpEntryID)
 {
-    MC_FIXME("%p SetReceiveFolder", iface);
-    return MAPI_E_NO_SUPPORT;
+    msgstore *This = impl_from_IMsgStore(iface);
+    td_store *s = This->state;
+    WCHAR *cls = NULL;
+    td_eid dec;
+    td_obj_info info;
+    HRESULT hr;
+
+    MC_TRACE("store", "%p %#lx", iface, (unsigned long)ulFlags);
+    memset(&dec, 0, sizeof(dec));
+    if (ulFlags & ~(ULONG)MAPI_UNICODE) return MAPI_E_UNKNOWN_FLAGS;
+    if (!s->writable) return MAPI_E_NO_ACCESS;
+    if (!(cls = class_arg(lpszMessageClass, ulFlags))) return MAPI_E_NOT_ENOUGH_MEMORY;
+    if (!lpEntryID)
+    {
+        /* removing the default puts the Inbox back: the default always exists (§2.6) */
+        hr = td_db_receive_set(s->db, cls, cls[0] ? 0 : s->special[TD_ROLE_INBOX]);
+        goto done;
+    }
+    if (FAILED(hr = td_store_resolve_eid(s, cbEntryID, lpEntryID, &dec))) goto done;
+    if (dec.kind != TD_EID_FOLDER) { hr = MAPI_E_INVALID_ENTRYID; goto done; }
+    if (FAILED(hr = td_db_object_get(s->db, dec.object_id, &info))) goto done;
+    if (info.type != MAPI_FOLDER) { hr = MAPI_E_NOT_FOUND; goto done; }
+    hr = td_db_receive_set(s->db, cls, dec.object_id);
+done:
+    td_eid_clear(&dec);
+    mc_free(cls);
+    return hr;
 }
 
 static HRESULT STDMETHODCALLTYPE msgstore_GetReceiveFolder(IMsgStore *iface,
         LPTSTR lpszMessageClass, ULONG ulFlags, ULONG *lpcbEntryID, LPENTRYID *lppEntryID,
         LPTSTR *lppszExplicitClass)
 {
-    MC_FIXME("%p GetReceiveFolder", iface);
-    return MAPI_E_NO_SUPPORT;
+    msgstore *This = impl_from_IMsgStore(iface);
+    td_store *s = This->state;
+    WCHAR *cls = NULL, *matched = NULL;
+    ENTRYID *eid = NULL, *out = NULL;
+    ULONGLONG folder = 0;
+    ULONG cb = 0;
+    HRESULT hr;
+
+    MC_TRACE("store", "%p %#lx", iface, (unsigned long)ulFlags);
+    if (!lpcbEntryID || !lppEntryID) return MAPI_E_INVALID_PARAMETER;
+    if (ulFlags & ~(ULONG)MAPI_UNICODE) return MAPI_E_UNKNOWN_FLAGS;
+    if (!(cls = class_arg(lpszMessageClass, ulFlags))) return MAPI_E_NOT_ENOUGH_MEMORY;
+    if (FAILED(hr = td_store_receive_folder(s, cls, &folder, &matched))) goto done;
+    if (FAILED(hr = td_store_object_eid(s, TD_EID_FOLDER, folder, &cb, &eid))) goto done;
+    if (FAILED(hr = mc_alloc_more(&s->alloc, NULL, cb, (void **)&out))) goto done;
+    memcpy(out, eid, cb);
+    if (lppszExplicitClass)
+    {
+        /* a second root block (spi-digest §6) */
+        void *root = NULL;
+        if (ulFlags & MAPI_UNICODE)
+        {
+            ULONG len = (ULONG)(wcslen(matched) + 1) * sizeof(WCHAR);
+            if (SUCCEEDED(hr = mc_alloc_more(&s->alloc, NULL, len, &root))) memcpy(root, matched, len);
+        }
+        else
+        {
+            char *a = mc_w2a(matched);
+            if (!a) hr = MAPI_E_NOT_ENOUGH_MEMORY;
+            else if (SUCCEEDED(hr = mc_alloc_more(&s->alloc, NULL, (ULONG)strlen(a) + 1, &root)))
+                memcpy(root, a, strlen(a) + 1);
+            mc_free(a);
+        }
+        if (FAILED(hr)) goto done;
+        *lppszExplicitClass = root;
+    }
+    *lpcbEntryID = cb;
+    *lppEntryID = out;
+    out = NULL;
+done:
+    if (out) s->alloc.free_buffer(out);
+    mc_free(eid);
+    mc_free(cls);
+    mc_free(matched);
+    return hr;
 }
 
 static HRESULT STDMETHODCALLTYPE msgstore_GetReceiveFolderTable(IMsgStore *iface, ULONG ulFlags,
         LPMAPITABLE *lppTable)
 {
-    MC_FIXME("%p GetReceiveFolderTable", iface);
-    return MAPI_E_NO_SUPPORT;
+    static const SizedSPropTagArray(4, columns) = {4, {PR_INSTANCE_KEY, PR_ENTRYID, PR_MESSAGE_CLASS_W, PR_RECORD_KEY}};
+    msgstore *This = impl_from_IMsgStore(iface);
+    td_store *s = This->state;
+    WCHAR **classes = NULL;
+    ULONGLONG *folders = NULL;
+    SPropValue *rows = NULL, **rowp = NULL;
+    ENTRYID **eids = NULL;
+    ULONG n = 0, i, *counts = NULL;
+    HRESULT hr;
+
+    MC_TRACE("store", "%p %#lx", iface, (unsigned long)ulFlags);
+    if (!lppTable) return MAPI_E_INVALID_PARAMETER;
+    *lppTable = NULL;
+    if (ulFlags & ~(ULONG)(MAPI_DEFERRED_ERRORS | MAPI_UNICODE)) return MAPI_E_UNKNOWN_FLAGS;
+    if (FAILED(hr = td_db_receive_list(s->db, &n, &classes, &folders))) return hr;
+    rows = mc_calloc((SIZE_T)n * 4 + 1, sizeof(*rows));
+    rowp = mc_calloc(n + 1, sizeof(*rowp));
+    counts = mc_calloc(n + 1, sizeof(*counts));
+    eids = mc_calloc(n + 1, sizeof(*eids));
+    if (!rows || !rowp || !counts || !eids) { hr = MAPI_E_NOT_ENOUGH_MEMORY; goto done; }
+    for (i = 0; i < n; i++)
+    {
+        ULONG cb = 0;
+        SPropValue *r = &rows[i * 4];
+        if (FAILED(hr = td_store_object_eid(s, TD_EID_FOLDER, folders[i], &cb, &eids[i]))) goto done;
+        r[0].ulPropTag = PR_ROWID;
+        r[0].Value.l = (LONG)i;
+        r[1].ulPropTag = PR_ENTRYID;
+        r[1].Value.bin.cb = cb;
+        r[1].Value.bin.lpb = (BYTE *)eids[i];
+        r[2].ulPropTag = PR_RECORD_KEY;    /* the folder's record key (its entry ID bytes) */
+        r[2].Value.bin.cb = cb;
+        r[2].Value.bin.lpb = (BYTE *)eids[i];
+        r[3].ulPropTag = PR_MESSAGE_CLASS_W;
+        r[3].Value.lpszW = classes[i];
+        rowp[i] = r;
+        counts[i] = 4;
+    }
+    hr = td_snapshot_table(s, PR_ROWID, (SPropTagArray *)&columns, n, counts, rowp, lppTable);
+done:
+    for (i = 0; i < n; i++) { mc_free(classes[i]); if (eids) mc_free(eids[i]); }
+    mc_free(classes);
+    mc_free(folders);
+    mc_free(rows);
+    mc_free(rowp);
+    mc_free(counts);
+    mc_free(eids);
+    return hr;
 }
 
 static HRESULT STDMETHODCALLTYPE msgstore_StoreLogoff(IMsgStore *iface, ULONG *lpulFlags)

@@ -111,12 +111,11 @@ static HRESULT STDMETHODCALLTYPE mslogon_OpenEntry(IMSLogon *iface, ULONG cbEntr
     if (!lpulObjType || !lppUnk) return MAPI_E_INVALID_PARAMETER;
     *lppUnk = NULL;
     /* Bad IDs are refused, IDs of another Tandem store are not ours (MAPI_E_NOT_FOUND, so that
-     * MAPI may try the next logon with our UID); this store's folders and messages come with
-     * the object model. */
+     * MAPI may try the next logon with our UID). */
     if (lpEntryID && FAILED(hr = td_store_resolve_eid(This->state, cbEntryID, lpEntryID, &dec)))
         goto done;
-    MC_FIXME("%p OpenEntry: folders and messages come with the object model", iface);
-    hr = MAPI_E_NO_SUPPORT;
+    if (lpEntryID && dec.kind == TD_EID_STORE) { hr = MAPI_E_NO_SUPPORT; goto done; }   /* MAPI opens stores itself */
+    hr = td_store_open_entry(This->state, cbEntryID, lpEntryID, lpInterface, ulFlags, lpulObjType, lppUnk);
 done:
     td_eid_clear(&dec);
     return hr;

@@ -39,6 +39,7 @@ HRESULT td_store_create(IMSProvider *provider, const mc_alloc *alloc, td_db *db,
     s->db = db;
     provider->lpVtbl->AddRef(provider);
     s->provider = provider;
+    if (FAILED(hr = td_store_provision(s))) goto fail;
     *out = s;
     return S_OK;
 
@@ -56,6 +57,11 @@ void td_store_release(td_store *s)
 {
     if (!s || InterlockedDecrement(&s->ref)) return;
     if (s->props) mc_propbag_free(s->props);
+    td_store_tables_free(s);
+    {
+        ULONG r;
+        for (r = 0; r < TD_ROLE_COUNT; r++) mc_free(s->special_eid[r]);
+    }
     mc_free(s->eid);
     mc_free(s->wrapped);
     if (s->db) td_db_release(s->db);
@@ -66,11 +72,17 @@ void td_store_release(td_store *s)
 
 ULONG td_store_support_mask(const td_store *s)
 {
-    /* Only what works today: IDs are never reused (objects.id is AUTOINCREMENT) and strings
-     * are accepted and returned in Unicode. MODIFY/CREATE/SUBMIT/NOTIFY... come with the
-     * object model; a store without MDB_WRITE must never report MODIFY_OK/CREATE_OK. */
-    (void)s;
-    return STORE_ENTRYID_UNIQUE | STORE_UNICODE_OK;
+    /* Exactly what is honoured: IDs are never reused (objects.id is AUTOINCREMENT), strings
+     * in Unicode and ANSI, attachments, MV properties, RTF and HTML bodies kept as written,
+     * tables restrict and sort (mc_table). Not set: SUBMIT_OK (outgoing queue, issue 6),
+     * NOTIFY_OK (issue 4), SEARCH_OK (no search folders), OLE_OK, CATEGORIZE_OK. A store
+     * without MDB_WRITE never reports MODIFY_OK/CREATE_OK (imapisession-openmsgstore.md). */
+    ULONG mask = STORE_ENTRYID_UNIQUE | STORE_UNICODE_OK | STORE_ANSI_OK | STORE_ATTACH_OK |
+                 STORE_MV_PROPS_OK | STORE_RTF_OK | STORE_HTML_OK | STORE_UNCOMPRESSED_RTF |
+                 STORE_RESTRICTION_OK | STORE_SORT_OK;
+    if (s->writable) mask |= STORE_MODIFY_OK | STORE_CREATE_OK;
+    else mask |= STORE_READONLY;
+    return mask;
 }
 
 ULONG td_store_computed(td_store *s, SPropValue *vals, ULONG max)
@@ -99,6 +111,26 @@ ULONG td_store_computed(td_store *s, SPropValue *vals, ULONG max)
     vals[n].ulPropTag = PR_STORE_ENTRYID;
     vals[n].Value.bin.cb = s->cb_wrapped;
     vals[n++].Value.bin.lpb = (BYTE *)s->wrapped;
+    {
+        static const struct { ULONG tag, role, bit; } ipm[] =
+        {
+            { PR_IPM_SUBTREE_ENTRYID,     TD_ROLE_IPM_SUBTREE, FOLDER_IPM_SUBTREE_VALID },
+            { PR_IPM_OUTBOX_ENTRYID,      TD_ROLE_OUTBOX,      FOLDER_IPM_OUTBOX_VALID },
+            { PR_IPM_SENTMAIL_ENTRYID,    TD_ROLE_SENTMAIL,    FOLDER_IPM_SENTMAIL_VALID },
+            { PR_IPM_WASTEBASKET_ENTRYID, TD_ROLE_WASTEBASKET, FOLDER_IPM_WASTEBASKET_VALID },
+        };
+        ULONG i, valid = FOLDER_IPM_INBOX_VALID;   /* the Inbox is the IPM receive folder */
+        for (i = 0; i < ARRAYSIZE(ipm); i++)
+        {
+            if (!s->special_eid[ipm[i].role]) continue;
+            vals[n].ulPropTag = ipm[i].tag;
+            vals[n].Value.bin.cb = s->cb_special_eid[ipm[i].role];
+            vals[n++].Value.bin.lpb = (BYTE *)s->special_eid[ipm[i].role];
+            valid |= ipm[i].bit;
+        }
+        vals[n].ulPropTag = PR_VALID_FOLDER_MASK;
+        vals[n++].Value.l = (LONG)valid;
+    }
     return n;
 }
 
@@ -201,18 +233,192 @@ HRESULT td_store_resolve_eid(td_store *s, ULONG cb, const ENTRYID *eid, td_eid *
     return S_OK;
 }
 
+/* Advise goes through MAPI's engine (IMAPISupport::Subscribe, spi-digest §4.10); a support
+ * object without it (MAPI_E_NO_SUPPORT) makes Advise answer MAPI_E_NO_SUPPORT. The events
+ * themselves come with issue 4. */
 HRESULT td_store_advise(td_store *s, ULONG cb, const ENTRYID *eid, ULONG mask,
                         IMAPIAdviseSink *sink, ULONG *connection)
 {
-    if (!sink || !connection) return MAPI_E_INVALID_PARAMETER;
-    /* Stores that do not notify still implement Advise with MAPI_E_NO_SUPPORT
-     * (imsgstore-advise.md); notifications are a later issue. */
-    MC_FIXME("Advise %#lx: store notifications come with the notification issue", (unsigned long)mask);
-    return MAPI_E_NO_SUPPORT;
+    IMAPISupport *sup;
+    NOTIFKEY *key = NULL;
+    const ENTRYID *k = eid ? eid : s->wrapped;
+    ULONG kcb = eid ? cb : s->cb_wrapped;
+    ULONG_PTR conn = 0;
+    HRESULT hr;
+
+    if (!sink || !connection || (eid && !cb)) return MAPI_E_INVALID_PARAMETER;
+    if (eid)
+    {
+        td_eid dec;
+        memset(&dec, 0, sizeof(dec));
+        if (FAILED(hr = td_store_resolve_eid(s, cb, eid, &dec))) return hr;
+        td_eid_clear(&dec);
+    }
+    EnterCriticalSection(&s->lock);
+    if ((sup = s->sup)) sup->lpVtbl->AddRef(sup);
+    LeaveCriticalSection(&s->lock);
+    if (!sup) return MAPI_E_NO_SUPPORT;
+    if (!(key = mc_malloc(sizeof(NOTIFKEY) + kcb))) { hr = MAPI_E_NOT_ENOUGH_MEMORY; goto done; }
+    key->cb = kcb;
+    memcpy(key->ab, k, kcb);
+    hr = sup->lpVtbl->Subscribe(sup, key, mask, 0, sink, (void *)&conn);
+    if (SUCCEEDED(hr)) *connection = (ULONG)conn;   /* DECISIONS 1: the low 32 bits */
+    else if (hr == MAPI_E_NO_SUPPORT) MC_FIXME("Advise %#lx: the support object has no Subscribe", (unsigned long)mask);
+done:
+    mc_free(key);
+    sup->lpVtbl->Release(sup);
+    return hr;
 }
 
 HRESULT td_store_unadvise(td_store *s, ULONG connection)
 {
-    MC_FIXME("Unadvise %lu", (unsigned long)connection);
-    return MAPI_E_NO_SUPPORT;
+    IMAPISupport *sup;
+    HRESULT hr;
+
+    if (!connection) return MAPI_E_INVALID_PARAMETER;
+    EnterCriticalSection(&s->lock);
+    if ((sup = s->sup)) sup->lpVtbl->AddRef(sup);
+    LeaveCriticalSection(&s->lock);
+    if (!sup) return MAPI_E_NO_SUPPORT;
+    hr = sup->lpVtbl->Unsubscribe(sup, connection);
+    sup->lpVtbl->Release(sup);
+    return hr;
+}
+
+/* Not AddRef'd here: the client store object holds the support object (one AddRef per
+ * Logon, fact 5) and clears this pointer before it releases it. */
+void td_store_set_support(td_store *s, IMAPISupport *sup)
+{
+    EnterCriticalSection(&s->lock);
+    s->sup = sup;
+    LeaveCriticalSection(&s->lock);
+}
+
+/* ---- provisioning and receive folders ------------------------------------------------------ */
+
+/* The standard folders of a new store (spi-digest §4.4, mapi-special-folders.md). */
+static const struct { ULONG role; ULONG parent_role; const WCHAR *name; } standard_folders[] =
+{
+    { TD_ROLE_IPM_SUBTREE, TD_ROLE_ROOT,        L"IPM Subtree" },
+    { TD_ROLE_SEARCH_ROOT, TD_ROLE_ROOT,        L"Search Root" },
+    { TD_ROLE_INBOX,       TD_ROLE_IPM_SUBTREE, L"Inbox" },
+    { TD_ROLE_OUTBOX,      TD_ROLE_IPM_SUBTREE, L"Outbox" },
+    { TD_ROLE_SENTMAIL,    TD_ROLE_IPM_SUBTREE, L"Sent Items" },
+    { TD_ROLE_WASTEBASKET, TD_ROLE_IPM_SUBTREE, L"Deleted Items" },
+    { TD_ROLE_DRAFTS,      TD_ROLE_IPM_SUBTREE, L"Drafts" },
+};
+
+static HRESULT create_folder(td_store *s, ULONGLONG parent, const WCHAR *name, ULONGLONG *id)
+{
+    SPropValue v;
+    HRESULT hr;
+
+    if (FAILED(hr = td_db_object_create(s->db, parent, MAPI_FOLDER, parent ? FOLDER_GENERIC : FOLDER_ROOT, 0, id)))
+        return hr;
+    v.ulPropTag = PR_DISPLAY_NAME_W;
+    v.Value.lpszW = (WCHAR *)name;
+    return td_db_prop_set(s->db, *id, &v);
+}
+
+HRESULT td_store_provision(td_store *s)
+{
+    ULONG i, r;
+    HRESULT hr;
+
+    if (SUCCEEDED(td_db_special_get(s->db, TD_ROLE_ROOT, &s->special[TD_ROLE_ROOT])))
+        goto load;
+    /* one transaction: another process provisioning the same file waits and then finds it */
+    if (FAILED(hr = td_db_begin(s->db))) return hr;
+    if (SUCCEEDED(td_db_special_get(s->db, TD_ROLE_ROOT, &s->special[TD_ROLE_ROOT])))
+    {
+        td_db_commit(s->db);
+        goto load;
+    }
+    hr = create_folder(s, 0, L"", &s->special[TD_ROLE_ROOT]);
+    if (SUCCEEDED(hr)) hr = td_db_special_set(s->db, TD_ROLE_ROOT, s->special[TD_ROLE_ROOT]);
+    for (i = 0; SUCCEEDED(hr) && i < ARRAYSIZE(standard_folders); i++)
+    {
+        ULONGLONG id = 0;
+        hr = create_folder(s, s->special[standard_folders[i].parent_role], standard_folders[i].name, &id);
+        if (SUCCEEDED(hr)) hr = td_db_special_set(s->db, standard_folders[i].role, id);
+        s->special[standard_folders[i].role] = id;
+    }
+    if (SUCCEEDED(hr))
+    {
+        /* PR_IPM_DRAFTS_ENTRYID on the Inbox and the root, where Outlook-style clients look */
+        ENTRYID *eid = NULL;
+        ULONG cb = 0;
+        SPropValue v;
+        if (SUCCEEDED(hr = td_store_object_eid(s, TD_EID_FOLDER, s->special[TD_ROLE_DRAFTS], &cb, &eid)))
+        {
+            v.ulPropTag = PR_IPM_DRAFTS_ENTRYID;
+            v.Value.bin.cb = cb;
+            v.Value.bin.lpb = (BYTE *)eid;
+            hr = td_db_prop_set(s->db, s->special[TD_ROLE_INBOX], &v);
+            if (SUCCEEDED(hr)) hr = td_db_prop_set(s->db, s->special[TD_ROLE_ROOT], &v);
+            mc_free(eid);
+        }
+    }
+    /* receive folders MAPI expects (§2.6): IPM, reports and the default -> Inbox; IPC -> root */
+    if (SUCCEEDED(hr)) hr = td_db_receive_set(s->db, L"", s->special[TD_ROLE_INBOX]);
+    if (SUCCEEDED(hr)) hr = td_db_receive_set(s->db, L"IPM", s->special[TD_ROLE_INBOX]);
+    if (SUCCEEDED(hr)) hr = td_db_receive_set(s->db, L"REPORT.IPM", s->special[TD_ROLE_INBOX]);
+    if (SUCCEEDED(hr)) hr = td_db_receive_set(s->db, L"IPC", s->special[TD_ROLE_ROOT]);
+    if (FAILED(hr))
+    {
+        td_db_rollback(s->db);
+        return hr;
+    }
+    if (FAILED(hr = td_db_commit(s->db))) return hr;
+
+load:
+    for (r = TD_ROLE_ROOT; r < TD_ROLE_COUNT; r++)
+    {
+        if (r != TD_ROLE_ROOT && FAILED(td_db_special_get(s->db, r, &s->special[r]))) continue;
+        if (!s->special_eid[r])
+            td_store_object_eid(s, TD_EID_FOLDER, s->special[r], &s->cb_special_eid[r], &s->special_eid[r]);
+    }
+    return S_OK;
+}
+
+/* Does `cls` fall under the registered class `reg`? (case-insensitive, by dot-separated
+ * prefix: "IPM" covers "IPM" and "IPM.Note.X"; "" covers everything) */
+static BOOL class_covers(const WCHAR *reg, const WCHAR *cls)
+{
+    size_t n = wcslen(reg);
+    if (!n) return TRUE;
+    if (wcslen(cls) < n) return FALSE;
+    if (CompareStringW(LOCALE_INVARIANT, NORM_IGNORECASE, reg, (int)n, cls, (int)n) != CSTR_EQUAL) return FALSE;
+    return cls[n] == 0 || cls[n] == '.';
+}
+
+HRESULT td_store_receive_folder(td_store *s, const WCHAR *cls, ULONGLONG *folder, WCHAR **matched)
+{
+    WCHAR **classes = NULL;
+    ULONGLONG *folders = NULL;
+    ULONG n = 0, i, best = ~0u;
+    HRESULT hr;
+
+    *matched = NULL;
+    if (FAILED(hr = td_db_receive_list(s->db, &n, &classes, &folders))) return hr;
+    for (i = 0; i < n; i++)
+        if (class_covers(classes[i], cls ? cls : L"") &&
+            (best == ~0u || wcslen(classes[i]) > wcslen(classes[best])))
+            best = i;
+    if (best == ~0u)
+    {
+        /* the default always exists: the Inbox */
+        *folder = s->special[TD_ROLE_INBOX];
+        *matched = mc_wcsdup(L"");
+    }
+    else
+    {
+        *folder = folders[best];
+        *matched = mc_wcsdup(classes[best]);
+    }
+    if (!*matched) hr = MAPI_E_NOT_ENOUGH_MEMORY;
+    for (i = 0; i < n; i++) mc_free(classes[i]);
+    mc_free(classes);
+    mc_free(folders);
+    return hr;
 }

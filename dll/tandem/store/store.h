@@ -46,6 +46,11 @@ typedef struct td_store
     BOOL writable;              /* logged on with MDB_WRITE */
     mc_propbag *props;          /* (lock) stored properties: PR_DISPLAY_NAME_W */
     BOOL logged_off;            /* (lock) IMSLogon::Logoff or StoreLogoff ran */
+    ULONGLONG special[TD_ROLE_COUNT];   /* special folder ids (provisioned at logon) */
+    ENTRYID *special_eid[TD_ROLE_COUNT];    /* their entry IDs (internal memory) */
+    ULONG cb_special_eid[TD_ROLE_COUNT];
+    IMAPISupport *sup;          /* (lock) the client store object's support object (not AddRef'd: Advise) */
+    struct td_table_cache *tables;      /* (lock) contents/hierarchy tables kept in step */
 } td_store;
 
 HRESULT td_store_create(IMSProvider *provider, const mc_alloc *alloc, td_db *db,
@@ -56,7 +61,7 @@ void    td_store_release(td_store *s);
 /* Computed store-level values (PR_OBJECT_TYPE, PR_ENTRYID, ...) for GetProps/GetPropList.
  * Points into `s`; valid while the caller holds s->lock. */
 ULONG   td_store_computed(td_store *s, SPropValue *vals, ULONG max);
-#define TD_STORE_MAX_COMPUTED 12
+#define TD_STORE_MAX_COMPUTED 20
 /* PR_STORE_SUPPORT_MASK: exactly the capabilities honoured today. */
 ULONG   td_store_support_mask(const td_store *s);
 void    td_store_record_key(const GUID *guid, BYTE *key);
@@ -107,5 +112,142 @@ HRESULT mapistatus_create(IMSLogon *logon, td_store *s, IMAPIStatus **out);
  * `display_name` must stay alive while they are used). */
 ULONG   td_store_status_props(td_store *s, const WCHAR *display_name, SPropValue *vals, ULONG max);
 #define TD_STORE_MAX_STATUS_PROPS 12
+
+/* Flags MinGW's headers lack (not in include/tandem/mapiext.h, which is shared): */
+#ifndef SHOW_SOFT_DELETES
+#define SHOW_SOFT_DELETES   ((ULONG)0x00000002)   /* imapicontainer-getcontentstable.md */
+#endif
+#ifndef DELETE_HARD_DELETE
+#define DELETE_HARD_DELETE  ((ULONG)0x00000010)   /* imapifolder-deletemessages.md */
+#endif
+#ifndef ITEMPROC_FORCE
+#define ITEMPROC_FORCE      ((ULONG)0x00000800)   /* imapiprop-savechanges.md */
+#endif
+
+/* ---- object model shared by folder.c, message.c, attach.c, stream.c ------------------------ */
+
+/* GetProps refuses values larger than this (MAPI_E_NOT_ENOUGH_MEMORY in the PT_ERROR value) so
+ * that clients stream them with OpenProperty(IID_IStream), as Exchange and PST stores do. */
+#define TD_MAX_GETPROPS_VALUE  32768
+/* Table rows leave out values larger than this (bodies): tables show summaries. */
+#define TD_MAX_TABLE_VALUE     4096
+
+/* A set of computed values with the memory some of them own (internal). */
+#define TD_VALS_MAX 40
+typedef struct td_vals
+{
+    SPropValue v[TD_VALS_MAX];
+    ULONG n;
+    void *owned[TD_VALS_MAX];
+    ULONG n_owned;
+} td_vals;
+void td_vals_long(td_vals *vals, ULONG tag, LONG l);
+void td_vals_bin(td_vals *vals, ULONG tag, void *data, ULONG cb, BOOL own);  /* own: mc_free later */
+void td_vals_time(td_vals *vals, ULONG tag, FILETIME ft);
+void td_vals_clear(td_vals *vals);
+/* PR_ENTRYID-like values of an object: new internal entry ID in *eid. */
+HRESULT td_store_object_eid(td_store *s, BYTE kind, ULONGLONG id, ULONG *cb, ENTRYID **eid);
+/* The computed values every folder and message shares: PR_ENTRYID, PR_RECORD_KEY,
+ * PR_INSTANCE_KEY, PR_PARENT_ENTRYID, PR_STORE_*, PR_MDB_PROVIDER, PR_OBJECT_TYPE, PR_ACCESS,
+ * PR_ACCESS_LEVEL (id 0: no entry-ID values, for unsaved messages). */
+void td_store_common_vals(td_store *s, td_vals *vals, BYTE kind, ULONGLONG id, ULONGLONG parent,
+                          ULONG obj_type, BOOL writable);
+/* GetProps over bag + computed values, with the TD_MAX_GETPROPS_VALUE rule. */
+HRESULT td_getprops(td_store *s, const mc_propbag *bag, const td_vals *vals,
+                    const SPropTagArray *tags, ULONG flags, ULONG *count, SPropValue **out);
+/* Named properties (every object of the store shares the one mapping). */
+HRESULT td_store_get_ids_from_names(td_store *s, ULONG n, MAPINAMEID **names, ULONG flags,
+                                    SPropTagArray **out);
+HRESULT td_store_get_names_from_ids(td_store *s, SPropTagArray **tags, const GUID *set,
+                                    ULONG flags, ULONG *count, MAPINAMEID ***out);
+/* IMAPIProp::CopyTo / CopyProps property part: copy the bag's values (minus `exclude`, or only
+ * `include`) to `dest` through its IMAPIProp; MAPI_NOREPLACE, MAPI_MOVE (the caller deletes
+ * what moved), problems from the destination's SetProps. */
+HRESULT td_copy_bag(td_store *s, const mc_propbag *bag, const SPropTagArray *exclude,
+                    const SPropTagArray *include, IMAPIProp *dest, ULONG flags,
+                    SPropProblemArray **problems);
+/* The IMAPIProp interface of a CopyTo/CopyProps destination (AddRef'd). */
+HRESULT td_dest_prop(LPCIID iid, void *dest, IMAPIProp **out);
+BOOL    td_iid_excluded(ULONG n, LPCIID iids, REFIID iid);
+
+/* ---- receive folders and provisioning (store.c) -------------------------------------------- */
+HRESULT td_store_provision(td_store *s);
+/* Longest-prefix receive folder for `cls` (UTF-16, NULL = ""): folder id and matched class
+ * (internal memory). */
+HRESULT td_store_receive_folder(td_store *s, const WCHAR *cls, ULONGLONG *folder, WCHAR **matched);
+void    td_store_set_support(td_store *s, IMAPISupport *sup);
+
+/* ---- open objects by entry ID ------------------------------------------------------------ */
+/* IMsgStore::OpenEntry / IMSLogon::OpenEntry for folders and messages (NULL eid: the root). */
+HRESULT td_store_open_entry(td_store *s, ULONG cb, const ENTRYID *eid, LPCIID iid, ULONG flags,
+                            ULONG *type, IUnknown **out);
+
+/* ---- tables (tables.c) ------------------------------------------------------------------- */
+enum td_table_kind { TD_TABLE_CONTENTS, TD_TABLE_ASSOC, TD_TABLE_HIERARCHY, TD_TABLE_HIERARCHY_DEEP };
+HRESULT td_store_folder_table(td_store *s, ULONGLONG folder, int kind, IMAPITable **out);
+/* Keep open tables in step after a save/delete/move in this process. */
+void    td_store_tables_message(td_store *s, ULONGLONG folder, ULONGLONG msg);
+void    td_store_tables_folder(td_store *s, ULONGLONG parent, ULONGLONG folder);
+void    td_store_tables_free(td_store *s);
+/* A snapshot table of rows (each row n values); index_tag must be in every row. */
+HRESULT td_snapshot_table(td_store *s, ULONG index_tag, const SPropTagArray *columns, ULONG nrows,
+                          const ULONG *counts, SPropValue *const *rows, IMAPITable **out);
+
+/* ---- message data (msgdata.c): a message's content in memory ----------------------------- */
+typedef struct td_attdata td_attdata;
+typedef struct td_msgdata
+{
+    mc_propbag *props;
+    mc_propbag **recips;        /* each carries PR_ROWID */
+    ULONG n_recips;
+    td_attdata **atts;          /* saved attachments, by num */
+    ULONG n_atts;
+    ULONG next_rowid;
+    ULONG next_attnum;
+} td_msgdata;
+struct td_attdata
+{
+    ULONG num;
+    mc_propbag *props;
+    td_msgdata *embedded;       /* ATTACH_EMBEDDED_MSG content or NULL */
+};
+td_msgdata *td_msgdata_new(void);
+void        td_msgdata_free(td_msgdata *m);
+td_msgdata *td_msgdata_dup(const td_msgdata *m);
+td_attdata *td_attdata_new(ULONG num);
+void        td_attdata_free(td_attdata *a);
+td_attdata *td_attdata_dup(const td_attdata *a);
+HRESULT     td_msgdata_add_recip(td_msgdata *m, mc_propbag *recip);   /* takes ownership */
+HRESULT     td_msgdata_put_att(td_msgdata *m, td_attdata *a);         /* takes ownership, replaces by num */
+BOOL        td_msgdata_remove_att(td_msgdata *m, ULONG num);
+/* Load recipients and attachments (recursively) of message `id`; props too. */
+HRESULT     td_msgdata_load(td_db *db, ULONGLONG id, td_msgdata **out);
+/* Write recipients and attachments of message `id` (replacing the old ones); props too. Caller
+ * holds a db transaction. */
+HRESULT     td_msgdata_save(td_db *db, ULONGLONG id, const td_msgdata *m);
+/* Rough size in bytes (PR_MESSAGE_SIZE). */
+ULONG       td_msgdata_size(const td_msgdata *m);
+
+/* ---- objects ----------------------------------------------------------------------------- */
+HRESULT folder_open(td_store *s, ULONGLONG id, BOOL writable, IMAPIFolder **out);
+/* The computed values of a folder (also its hierarchy-table row). */
+void    folder_computed(td_store *s, const td_obj_info *info, BOOL writable, td_vals *vals);
+HRESULT message_open(td_store *s, ULONGLONG id, BOOL writable, IMessage **out);
+HRESULT message_new(td_store *s, ULONGLONG folder, BOOL assoc, IMessage **out);
+/* Embedded message of an attachment: `data` is taken over; saves go to `owner`. */
+HRESULT message_embedded(td_store *s, IAttach *owner, td_msgdata *data, BOOL writable, IMessage **out);
+/* Attachments: saves go to the owner message's working copy. */
+HRESULT attach_open(td_store *s, IMessage *owner, td_attdata *data, BOOL writable, BOOL is_new,
+                    IAttach **out);
+void    attach_set_embedded(IAttach *owner, td_msgdata *data);   /* takes ownership */
+void    message_put_attach(IMessage *owner, td_attdata *data);   /* takes ownership */
+/* A stream over a value; `commit` stores the bytes back into the owner. */
+typedef HRESULT (*td_stream_commit_fn)(IUnknown *owner, ULONG tag, const BYTE *data, ULONG cb);
+HRESULT stream_create(IUnknown *owner, td_stream_commit_fn commit, ULONG tag, const BYTE *data,
+                      ULONG cb, BOOL writable, IStream **out);
+/* The bytes of a PT_BINARY / string value for a stream (strings without the terminator). */
+void    td_value_bytes(const SPropValue *v, const BYTE **data, ULONG *cb);
+/* Set a PT_BINARY / string value from stream bytes into a bag. */
+HRESULT td_bag_set_bytes(mc_propbag *bag, ULONG tag, const BYTE *data, ULONG cb);
 
 #endif /* TANDEM_STORE_H */

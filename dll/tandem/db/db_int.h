@@ -1,0 +1,35 @@
+/*
+ * db_int.h - what the files of the db layer share (never included above the db layer).
+ */
+#ifndef TANDEM_DB_INT_H
+#define TANDEM_DB_INT_H
+
+#include <sqlite3.h>
+#include "db.h"
+
+#define TD_DB_STMT_CACHE 48
+
+struct td_db
+{
+    LONG ref;                   /* under registry_lock */
+    td_db *next;                /* registry list, under registry_lock */
+    WCHAR *path;                /* canonical */
+    sqlite3 *h;                 /* SQLITE_OPEN_FULLMUTEX: usable from any thread */
+    CRITICAL_SECTION lock;      /* serialises multi-statement sequences */
+    GUID guid;
+    FILETIME created;
+    ULONG schema_version;
+    int tx_depth;               /* nesting of td_db_begin on the thread holding `lock` */
+    BOOL tx_failed;             /* an inner level rolled back: the outer commit must too */
+    struct { const char *sql; sqlite3_stmt *st; } cache[TD_DB_STMT_CACHE];  /* under lock */
+};
+
+char   *td_db_to_utf8(const WCHAR *s);        /* internal memory */
+WCHAR  *td_db_from_utf8(const char *s);       /* internal memory */
+HRESULT td_db_hr(int rc);                     /* SQLite result -> MAPI error */
+/* A prepared statement for `sql` (a string literal: cached by address), reset and unbound.
+ * Caller holds db->lock. NULL on failure. Never finalize it. */
+sqlite3_stmt *td_db_stmt(td_db *db, const char *sql);
+void    td_db_stmt_cache_clear(td_db *db);
+
+#endif

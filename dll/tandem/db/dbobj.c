@@ -1,0 +1,695 @@
+/*
+ * dbobj.c - the store's objects in SQL: the object tree, property rows, named-property
+ * mapping, special folders and receive folders (db.h).
+ *
+ * Invariants: every statement runs under db->lock; td_db_begin holds that lock until the
+ * matching commit/rollback, so a transaction is one thread's and other threads of the process
+ * wait for it; other processes wait through BEGIN IMMEDIATE and the busy timeout. Object ids
+ * are never reused (AUTOINCREMENT).
+ */
+#include <assert.h>
+#include <stdint.h>
+#include "db_int.h"
+
+#define NOW() now_int()
+
+static sqlite3_int64 now_int(void)
+{
+    FILETIME ft;
+    GetSystemTimeAsFileTime(&ft);
+    return (sqlite3_int64)(((ULONGLONG)ft.dwHighDateTime << 32) | ft.dwLowDateTime);
+}
+
+static FILETIME to_ft(sqlite3_int64 t)
+{
+    FILETIME ft;
+    ft.dwLowDateTime = (DWORD)t;
+    ft.dwHighDateTime = (DWORD)((ULONGLONG)t >> 32);
+    return ft;
+}
+
+sqlite3_stmt *td_db_stmt(td_db *db, const char *sql)
+{
+    int i, free_slot = -1;
+    sqlite3_stmt *st = NULL;
+
+    for (i = 0; i < TD_DB_STMT_CACHE; i++)
+    {
+        if (db->cache[i].sql == sql)
+        {
+            sqlite3_reset(db->cache[i].st);
+            sqlite3_clear_bindings(db->cache[i].st);
+            return db->cache[i].st;
+        }
+        if (!db->cache[i].sql && free_slot < 0) free_slot = i;
+    }
+    if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
+        return NULL;
+    assert(free_slot >= 0);     /* TD_DB_STMT_CACHE exceeds the number of statements below */
+    if (free_slot < 0) { sqlite3_finalize(st); return NULL; }
+    db->cache[free_slot].sql = sql;
+    db->cache[free_slot].st = st;
+    return st;
+}
+
+void td_db_stmt_cache_clear(td_db *db)
+{
+    int i;
+    for (i = 0; i < TD_DB_STMT_CACHE; i++)
+    {
+        if (db->cache[i].st) sqlite3_finalize(db->cache[i].st);
+        db->cache[i].st = NULL;
+        db->cache[i].sql = NULL;
+    }
+}
+
+/* Run a statement that returns no rows; SQLite's code. */
+static int step_done(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
+}
+
+/* ---- transactions ------------------------------------------------------------------------ */
+
+HRESULT td_db_begin(td_db *db)
+{
+    int rc = SQLITE_OK;
+
+    EnterCriticalSection(&db->lock);
+    if (db->tx_depth == 0)
+    {
+        rc = sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+        if (rc != SQLITE_OK)
+        {
+            LeaveCriticalSection(&db->lock);
+            return td_db_hr(rc);
+        }
+        db->tx_failed = FALSE;
+    }
+    db->tx_depth++;
+    return S_OK;
+}
+
+HRESULT td_db_commit(td_db *db)
+{
+    HRESULT hr = S_OK;
+    int rc;
+
+    assert(db->tx_depth > 0);
+    if (--db->tx_depth == 0)
+    {
+        if (db->tx_failed)
+        {
+            sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+            hr = MAPI_E_CALL_FAILED;
+        }
+        else if ((rc = sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK)
+        {
+            sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+            hr = td_db_hr(rc);
+        }
+    }
+    LeaveCriticalSection(&db->lock);
+    return hr;
+}
+
+void td_db_rollback(td_db *db)
+{
+    assert(db->tx_depth > 0);
+    if (--db->tx_depth == 0) sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+    else db->tx_failed = TRUE;
+    LeaveCriticalSection(&db->lock);
+}
+
+/* ---- objects ----------------------------------------------------------------------------- */
+
+HRESULT td_db_object_create(td_db *db, ULONGLONG parent, ULONG type, ULONG flags, ULONG num,
+                            ULONGLONG *id)
+{
+    static const char sql[] = "INSERT INTO objects(parent_id, type, flags, created, modified, version, num) "
+                              "VALUES (?, ?, ?, ?, ?, 1, ?)";
+    sqlite3_stmt *st;
+    sqlite3_int64 now = NOW();
+    HRESULT hr;
+    int rc;
+
+    EnterCriticalSection(&db->lock);
+    if (!(st = td_db_stmt(db, sql))) { hr = td_db_hr(sqlite3_errcode(db->h)); goto done; }
+    if (parent) sqlite3_bind_int64(st, 1, (sqlite3_int64)parent);
+    else sqlite3_bind_null(st, 1);
+    sqlite3_bind_int(st, 2, (int)type);
+    sqlite3_bind_int64(st, 3, flags);
+    sqlite3_bind_int64(st, 4, now);
+    sqlite3_bind_int64(st, 5, now);
+    sqlite3_bind_int64(st, 6, num);
+    rc = step_done(st);
+    hr = td_db_hr(rc);
+    if (SUCCEEDED(hr)) *id = (ULONGLONG)sqlite3_last_insert_rowid(db->h);
+done:
+    LeaveCriticalSection(&db->lock);
+    return hr;
+}
+
+HRESULT td_db_object_get(td_db *db, ULONGLONG id, td_obj_info *info)
+{
+    static const char sql[] = "SELECT parent_id, type, flags, num, version, created, modified "
+                              "FROM objects WHERE id = ?";
+    sqlite3_stmt *st;
+    HRESULT hr = MAPI_E_NOT_FOUND;
+    int rc;
+
+    if (!id || id > (ULONGLONG)INT64_MAX) return MAPI_E_NOT_FOUND;
+    EnterCriticalSection(&db->lock);
+    if (!(st = td_db_stmt(db, sql))) { hr = td_db_hr(sqlite3_errcode(db->h)); goto done; }
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+    {
+        info->id = id;
+        info->parent = (ULONGLONG)sqlite3_column_int64(st, 0);
+        info->type = (ULONG)sqlite3_column_int(st, 1);
+        info->flags = (ULONG)sqlite3_column_int64(st, 2);
+        info->num = (ULONG)sqlite3_column_int64(st, 3);
+        info->version = sqlite3_column_int64(st, 4);
+        info->created = to_ft(sqlite3_column_int64(st, 5));
+        info->modified = to_ft(sqlite3_column_int64(st, 6));
+        hr = S_OK;
+    }
+    else if (rc != SQLITE_DONE) hr = td_db_hr(rc);
+    sqlite3_reset(st);
+done:
+    LeaveCriticalSection(&db->lock);
+    return hr;
+}
+
+HRESULT td_db_object_touch(td_db *db, ULONGLONG id, ULONG flags, LONGLONG *version)
+{
+    static const char sql[] = "UPDATE objects SET flags = ?, modified = ?, version = version + 1 WHERE id = ?";
+    static const char sql_v[] = "SELECT version FROM objects WHERE id = ?";
+    sqlite3_stmt *st;
+    HRESULT hr;
+
+    EnterCriticalSection(&db->lock);
+    if (!(st = td_db_stmt(db, sql))) { hr = td_db_hr(sqlite3_errcode(db->h)); goto done; }
+    sqlite3_bind_int64(st, 1, flags);
+    sqlite3_bind_int64(st, 2, NOW());
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)id);
+    if (FAILED(hr = td_db_hr(step_done(st)))) goto done;
+    if (!sqlite3_changes(db->h)) { hr = MAPI_E_OBJECT_DELETED; goto done; }
+    if (version)
+    {
+        if (!(st = td_db_stmt(db, sql_v))) { hr = td_db_hr(sqlite3_errcode(db->h)); goto done; }
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+        if (sqlite3_step(st) == SQLITE_ROW) *version = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+    }
+done:
+    LeaveCriticalSection(&db->lock);
+    return hr;
+}
+
+HRESULT td_db_object_move(td_db *db, ULONGLONG id, ULONGLONG new_parent)
+{
+    static const char sql[] = "UPDATE objects SET parent_id = ?, modified = ? WHERE id = ?";
+    sqlite3_stmt *st;
+    HRESULT hr;
+
+    EnterCriticalSection(&db->lock);
+    if (!(st = td_db_stmt(db, sql))) hr = td_db_hr(sqlite3_errcode(db->h));
+    else
+    {
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)new_parent);
+        sqlite3_bind_int64(st, 2, NOW());
+        sqlite3_bind_int64(st, 3, (sqlite3_int64)id);
+        hr = td_db_hr(step_done(st));
+        if (SUCCEEDED(hr) && !sqlite3_changes(db->h)) hr = MAPI_E_NOT_FOUND;
+    }
+    LeaveCriticalSection(&db->lock);
+    return hr;
+}
+
+HRESULT td_db_object_delete(td_db *db, ULONGLONG id)
+{
+    static const char sql[] = "DELETE FROM objects WHERE id = ?";
+    sqlite3_stmt *st;
+    HRESULT hr;
+
+    EnterCriticalSection(&db->lock);
+    if (!(st = td_db_stmt(db, sql))) hr = td_db_hr(sqlite3_errcode(db->h));
+    else
+    {
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+        hr = td_db_hr(step_done(st));   /* children and properties: ON DELETE CASCADE */
+        if (SUCCEEDED(hr) && !sqlite3_changes(db->h)) hr = MAPI_E_NOT_FOUND;
+    }
+    LeaveCriticalSection(&db->lock);
+    return hr;
+}
+
+HRESULT td_db_children(td_db *db, ULONGLONG parent, ULONG type, ULONG mask, ULONG value,
+                       ULONGLONG **ids, ULONG *count)
+{
+    static const char sql[] = "SELECT id FROM objects WHERE parent_id = ? AND type = ? "
+                              "AND (flags & ?) = ? ORDER BY num, id";
+    sqlite3_stmt *st;
+    ULONGLONG *arr = NULL, *bigger;
+    ULONG n = 0, cap = 0;
+    HRESULT hr = S_OK;
+    int rc;
+
+    *ids = NULL;
+    *count = 0;
+    EnterCriticalSection(&db->lock);
+    if (!(st = td_db_stmt(db, sql))) { hr = td_db_hr(sqlite3_errcode(db->h)); goto done; }
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)parent);
+    sqlite3_bind_int(st, 2, (int)type);
+    sqlite3_bind_int64(st, 3, mask);
+    sqlite3_bind_int64(st, 4, value);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    {
+        if (n == cap)
+        {
+            cap = cap ? cap * 2 : 16;
+            if (!(bigger = mc_realloc(arr, cap * sizeof(*arr)))) { hr = MAPI_E_NOT_ENOUGH_MEMORY; break; }
+            arr = bigger;
+        }
+        arr[n++] = (ULONGLONG)sqlite3_column_int64(st, 0);
+    }
+    if (SUCCEEDED(hr) && rc != SQLITE_DONE) hr = td_db_hr(rc);
+    sqlite3_reset(st);
+done:
+    LeaveCriticalSection(&db->lock);
+    if (FAILED(hr)) { mc_free(arr); return hr; }
+    *ids = arr;
+    *count = n;
+    return S_OK;
+}
+
+HRESULT td_db_count_messages(td_db *db, ULONGLONG folder, ULONG mask, ULONG value,
+                             ULONG *count, ULONG *unread)
+{
+    static const char sql[] =
+        "SELECT count(*), coalesce(sum(CASE WHEN coalesce((SELECT ival FROM properties p "
+        "WHERE p.object_id = o.id AND p.prop_id = 3591), 0) & 1 THEN 0 ELSE 1 END), 0) "
+        "FROM objects o WHERE parent_id = ? AND type = 5 AND (flags & ?) = ?";   /* 3591 = PR_MESSAGE_FLAGS */
+    sqlite3_stmt *st;
+    HRESULT hr = S_OK;
+
+    EnterCriticalSection(&db->lock);
+    if (!(st = td_db_stmt(db, sql))) { hr = td_db_hr(sqlite3_errcode(db->h)); goto done; }
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)folder);
+    sqlite3_bind_int64(st, 2, mask);
+    sqlite3_bind_int64(st, 3, value);
+    if (sqlite3_step(st) == SQLITE_ROW)
+    {
+        if (count) *count = (ULONG)sqlite3_column_int64(st, 0);
+        if (unread) *unread = (ULONG)sqlite3_column_int64(st, 1);
+    }
+    else hr = td_db_hr(sqlite3_errcode(db->h));
+    sqlite3_reset(st);
+done:
+    LeaveCriticalSection(&db->lock);
+    return hr;
+}
+
+BOOL td_db_is_ancestor(td_db *db, ULONGLONG ancestor, ULONGLONG id)
+{
+    td_obj_info info;
+    int guard = 0;
+
+    while (id && guard++ < 10000)
+    {
+        if (id == ancestor) return TRUE;
+        if (FAILED(td_db_object_get(db, id, &info))) return FALSE;
+        id = info.parent;
+    }
+    return FALSE;
+}
+
+/* ---- properties -------------------------------------------------------------------------- */
+
+HRESULT td_db_props_load(td_db *db, ULONGLONG id, mc_propbag *bag)
+{
+    static const char sql[] = "SELECT prop_id, type, ival, value FROM properties WHERE object_id = ?";
+    sqlite3_stmt *st;
+    HRESULT hr = S_OK;
+    int rc;
+
+    EnterCriticalSection(&db->lock);
+    if (!(st = td_db_stmt(db, sql))) { hr = td_db_hr(sqlite3_errcode(db->h)); goto done; }
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    {
+        ULONG tag = PROP_TAG(sqlite3_column_int(st, 1), sqlite3_column_int(st, 0));
+        SPropValue v;
+        const BYTE *b = sqlite3_column_blob(st, 3);
+        ULONG cb = (ULONG)sqlite3_column_bytes(st, 3);
+
+        if (FAILED(hr = td_propser_decode(tag, sqlite3_column_int64(st, 2), b, cb, &v))) break;
+        hr = mc_propbag_set(bag, &v);
+        mc_prop_free_internal(&v);
+        if (FAILED(hr)) break;
+    }
+    if (SUCCEEDED(hr) && rc != SQLITE_DONE) hr = td_db_hr(rc);
+    sqlite3_reset(st);
+done:
+    LeaveCriticalSection(&db->lock);
+    return hr;
+}
+
+static HRESULT insert_prop(td_db *db, ULONGLONG id, const SPropValue *v)
+{
+    static const char sql[] = "INSERT OR REPLACE INTO properties(object_id, prop_id, type, ival, value) "
+                              "VALUES (?, ?, ?, ?, ?)";
+    sqlite3_stmt *st;
+    BYTE *buf = NULL;
+    ULONG cb = 0;
+    LONGLONG ival;
+    BOOL ival_set;
+    HRESULT hr;
+
+    if (FAILED(hr = td_propser_encode(v, &buf, &cb, &ival, &ival_set))) return hr;
+    if (!(st = td_db_stmt(db, sql))) { hr = td_db_hr(sqlite3_errcode(db->h)); goto done; }
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+    sqlite3_bind_int(st, 2, (int)PROP_ID(v->ulPropTag));
+    sqlite3_bind_int(st, 3, (int)(PROP_TYPE(v->ulPropTag) & ~MV_INSTANCE));
+    if (ival_set) sqlite3_bind_int64(st, 4, ival);
+    if (buf) sqlite3_bind_blob(st, 5, buf, (int)cb, SQLITE_STATIC);
+    hr = td_db_hr(step_done(st));
+    sqlite3_clear_bindings(st);
+done:
+    mc_free(buf);
+    return hr;
+}
+
+HRESULT td_db_props_replace(td_db *db, ULONGLONG id, const mc_propbag *bag)
+{
+    static const char sql[] = "DELETE FROM properties WHERE object_id = ?";
+    sqlite3_stmt *st;
+    HRESULT hr;
+    ULONG i;
+
+    if (FAILED(hr = td_db_begin(db))) return hr;
+    if (!(st = td_db_stmt(db, sql))) { hr = td_db_hr(sqlite3_errcode(db->h)); goto done; }
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+    if (FAILED(hr = td_db_hr(step_done(st)))) goto done;
+    for (i = 0; i < mc_propbag_count(bag); i++)
+    {
+        const SPropValue *v = mc_propbag_at(bag, i);
+        if (PROP_TYPE(v->ulPropTag) == PT_OBJECT) continue;
+        if (FAILED(hr = insert_prop(db, id, v))) goto done;
+    }
+done:
+    if (FAILED(hr)) td_db_rollback(db);
+    else hr = td_db_commit(db);
+    return hr;
+}
+
+HRESULT td_db_prop_set(td_db *db, ULONGLONG id, const SPropValue *v)
+{
+    HRESULT hr;
+    EnterCriticalSection(&db->lock);
+    hr = insert_prop(db, id, v);
+    LeaveCriticalSection(&db->lock);
+    return hr;
+}
+
+HRESULT td_db_prop_delete(td_db *db, ULONGLONG id, ULONG prop_id)
+{
+    static const char sql[] = "DELETE FROM properties WHERE object_id = ? AND prop_id = ?";
+    sqlite3_stmt *st;
+    HRESULT hr;
+
+    EnterCriticalSection(&db->lock);
+    if (!(st = td_db_stmt(db, sql))) hr = td_db_hr(sqlite3_errcode(db->h));
+    else
+    {
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+        sqlite3_bind_int(st, 2, (int)prop_id);
+        hr = td_db_hr(step_done(st));
+    }
+    LeaveCriticalSection(&db->lock);
+    return hr;
+}
+
+HRESULT td_db_find_child_folder(td_db *db, ULONGLONG parent, const WCHAR *name, ULONGLONG *id)
+{
+    static const char sql[] = "SELECT o.id, p.type, p.value FROM objects o JOIN properties p "
+                              "ON p.object_id = o.id AND p.prop_id = 12289 "   /* PR_DISPLAY_NAME */
+                              "WHERE o.parent_id = ? AND o.type = 3";
+    sqlite3_stmt *st;
+    HRESULT hr = MAPI_E_NOT_FOUND;
+
+    EnterCriticalSection(&db->lock);
+    if (!(st = td_db_stmt(db, sql))) { hr = td_db_hr(sqlite3_errcode(db->h)); goto done; }
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)parent);
+    while (sqlite3_step(st) == SQLITE_ROW)
+    {
+        SPropValue v;
+        WCHAR *w = NULL;
+        ULONG tag = PROP_TAG(sqlite3_column_int(st, 1), PROP_ID(PR_DISPLAY_NAME_W));
+
+        if (FAILED(td_propser_decode(tag, 0, sqlite3_column_blob(st, 2),
+                                     (ULONG)sqlite3_column_bytes(st, 2), &v))) continue;
+        if (PROP_TYPE(tag) == PT_UNICODE) w = mc_wcsdup(v.Value.lpszW);
+        else if (PROP_TYPE(tag) == PT_STRING8) w = mc_a2w(v.Value.lpszA);
+        mc_prop_free_internal(&v);
+        if (w && CompareStringW(LOCALE_USER_DEFAULT, NORM_IGNORECASE, w, -1, name, -1) == CSTR_EQUAL)
+        {
+            *id = (ULONGLONG)sqlite3_column_int64(st, 0);
+            hr = S_OK;
+        }
+        mc_free(w);
+        if (hr == S_OK) break;
+    }
+    sqlite3_reset(st);
+done:
+    LeaveCriticalSection(&db->lock);
+    return hr;
+}
+
+/* ---- special folders --------------------------------------------------------------------- */
+
+HRESULT td_db_special_get(td_db *db, ULONG role, ULONGLONG *id)
+{
+    static const char sql[] = "SELECT folder_id FROM special_folders WHERE role = ?";
+    sqlite3_stmt *st;
+    HRESULT hr = MAPI_E_NOT_FOUND;
+
+    EnterCriticalSection(&db->lock);
+    if (!(st = td_db_stmt(db, sql))) hr = td_db_hr(sqlite3_errcode(db->h));
+    else
+    {
+        sqlite3_bind_int(st, 1, (int)role);
+        if (sqlite3_step(st) == SQLITE_ROW) { *id = (ULONGLONG)sqlite3_column_int64(st, 0); hr = S_OK; }
+        sqlite3_reset(st);
+    }
+    LeaveCriticalSection(&db->lock);
+    return hr;
+}
+
+HRESULT td_db_special_set(td_db *db, ULONG role, ULONGLONG id)
+{
+    static const char sql[] = "INSERT OR REPLACE INTO special_folders(role, folder_id) VALUES (?, ?)";
+    sqlite3_stmt *st;
+    HRESULT hr;
+
+    EnterCriticalSection(&db->lock);
+    if (!(st = td_db_stmt(db, sql))) hr = td_db_hr(sqlite3_errcode(db->h));
+    else
+    {
+        sqlite3_bind_int(st, 1, (int)role);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)id);
+        hr = td_db_hr(step_done(st));
+    }
+    LeaveCriticalSection(&db->lock);
+    return hr;
+}
+
+/* ---- named properties -------------------------------------------------------------------- */
+
+HRESULT td_db_named_to_id(td_db *db, const GUID *guid, ULONG kind, LONG lid, const WCHAR *name,
+                          BOOL create, ULONG *prop_id)
+{
+    static const char sql_find[] = "SELECT id FROM named_props WHERE guid = ? AND kind = ? AND lid = ? AND name = ?";
+    static const char sql_next[] = "SELECT coalesce(max(id) + 1, 0) FROM named_props";
+    static const char sql_add[] = "INSERT INTO named_props(id, guid, kind, lid, name) VALUES (?, ?, ?, ?, ?)";
+    sqlite3_stmt *st;
+    char *utf8 = NULL;
+    sqlite3_int64 next = 0;
+    HRESULT hr = MAPI_E_NOT_FOUND;
+    BOOL in_tx = FALSE;
+
+    if (kind == MNID_STRING && (!name || !(utf8 = td_db_to_utf8(name)))) return MAPI_E_INVALID_PARAMETER;
+    if (create)
+    {
+        if (FAILED(hr = td_db_begin(db))) goto done;
+        in_tx = TRUE;
+    }
+    else EnterCriticalSection(&db->lock);
+    hr = MAPI_E_NOT_FOUND;
+    if (!(st = td_db_stmt(db, sql_find))) { hr = td_db_hr(sqlite3_errcode(db->h)); goto done; }
+    sqlite3_bind_blob(st, 1, guid, sizeof(GUID), SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, (int)kind);
+    sqlite3_bind_int64(st, 3, kind == MNID_ID ? (sqlite3_int64)lid : 0);
+    sqlite3_bind_text(st, 4, utf8 ? utf8 : "", -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) { *prop_id = 0x8000 + (ULONG)sqlite3_column_int(st, 0); hr = S_OK; }
+    sqlite3_reset(st);
+    if (hr == S_OK || !create) goto done;
+
+    if (!(st = td_db_stmt(db, sql_next))) { hr = td_db_hr(sqlite3_errcode(db->h)); goto done; }
+    if (sqlite3_step(st) == SQLITE_ROW) next = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    if (next > 0x7FFE) { hr = MAPI_E_NOT_ENOUGH_RESOURCES; goto done; }   /* 0xFFFF is never used */
+    if (!(st = td_db_stmt(db, sql_add))) { hr = td_db_hr(sqlite3_errcode(db->h)); goto done; }
+    sqlite3_bind_int64(st, 1, next);
+    sqlite3_bind_blob(st, 2, guid, sizeof(GUID), SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, (int)kind);
+    sqlite3_bind_int64(st, 4, kind == MNID_ID ? (sqlite3_int64)lid : 0);
+    sqlite3_bind_text(st, 5, utf8 ? utf8 : "", -1, SQLITE_STATIC);
+    if (SUCCEEDED(hr = td_db_hr(step_done(st)))) *prop_id = 0x8000 + (ULONG)next;
+done:
+    if (in_tx)
+    {
+        if (FAILED(hr) && hr != MAPI_E_NOT_FOUND) td_db_rollback(db);
+        else { HRESULT hr2 = td_db_commit(db); if (FAILED(hr2)) hr = hr2; }
+    }
+    else if (!create) LeaveCriticalSection(&db->lock);
+    mc_free(utf8);
+    return hr;
+}
+
+HRESULT td_db_named_from_id(td_db *db, ULONG prop_id, GUID *guid, ULONG *kind, LONG *lid,
+                            WCHAR **name)
+{
+    static const char sql[] = "SELECT guid, kind, lid, name FROM named_props WHERE id = ?";
+    sqlite3_stmt *st;
+    HRESULT hr = MAPI_E_NOT_FOUND;
+
+    *name = NULL;
+    if (prop_id < 0x8000 || prop_id > 0xFFFE) return MAPI_E_NOT_FOUND;
+    EnterCriticalSection(&db->lock);
+    if (!(st = td_db_stmt(db, sql))) hr = td_db_hr(sqlite3_errcode(db->h));
+    else
+    {
+        sqlite3_bind_int(st, 1, (int)(prop_id - 0x8000));
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == sizeof(GUID))
+        {
+            memcpy(guid, sqlite3_column_blob(st, 0), sizeof(GUID));
+            *kind = (ULONG)sqlite3_column_int(st, 1);
+            *lid = (LONG)sqlite3_column_int64(st, 2);
+            hr = S_OK;
+            if (*kind == MNID_STRING && !(*name = td_db_from_utf8((const char *)sqlite3_column_text(st, 3))))
+                hr = MAPI_E_NOT_ENOUGH_MEMORY;
+        }
+        sqlite3_reset(st);
+    }
+    LeaveCriticalSection(&db->lock);
+    return hr;
+}
+
+HRESULT td_db_named_list(td_db *db, ULONG **ids, ULONG *count)
+{
+    static const char sql[] = "SELECT id FROM named_props ORDER BY id";
+    sqlite3_stmt *st;
+    ULONG n = 0, cap = 0, *arr = NULL, *bigger;
+    HRESULT hr = S_OK;
+
+    *ids = NULL;
+    *count = 0;
+    EnterCriticalSection(&db->lock);
+    if (!(st = td_db_stmt(db, sql))) hr = td_db_hr(sqlite3_errcode(db->h));
+    else
+    {
+        while (sqlite3_step(st) == SQLITE_ROW)
+        {
+            if (n == cap)
+            {
+                cap = cap ? cap * 2 : 16;
+                if (!(bigger = mc_realloc(arr, cap * sizeof(*arr)))) { hr = MAPI_E_NOT_ENOUGH_MEMORY; break; }
+                arr = bigger;
+            }
+            arr[n++] = 0x8000 + (ULONG)sqlite3_column_int(st, 0);
+        }
+        sqlite3_reset(st);
+    }
+    LeaveCriticalSection(&db->lock);
+    if (FAILED(hr)) { mc_free(arr); return hr; }
+    *ids = arr;
+    *count = n;
+    return S_OK;
+}
+
+/* ---- receive folders --------------------------------------------------------------------- */
+
+HRESULT td_db_receive_set(td_db *db, const WCHAR *message_class, ULONGLONG folder)
+{
+    static const char sql_del[] = "DELETE FROM receive_folders WHERE message_class = ?";
+    static const char sql_set[] = "INSERT OR REPLACE INTO receive_folders(message_class, folder_id) VALUES (?, ?)";
+    sqlite3_stmt *st;
+    char *utf8 = td_db_to_utf8(message_class ? message_class : L"");
+    HRESULT hr;
+
+    if (!utf8) return MAPI_E_NOT_ENOUGH_MEMORY;
+    EnterCriticalSection(&db->lock);
+    if (!(st = td_db_stmt(db, folder ? sql_set : sql_del))) hr = td_db_hr(sqlite3_errcode(db->h));
+    else
+    {
+        sqlite3_bind_text(st, 1, utf8, -1, SQLITE_STATIC);
+        if (folder) sqlite3_bind_int64(st, 2, (sqlite3_int64)folder);
+        hr = td_db_hr(step_done(st));
+        sqlite3_clear_bindings(st);
+    }
+    LeaveCriticalSection(&db->lock);
+    mc_free(utf8);
+    return hr;
+}
+
+HRESULT td_db_receive_list(td_db *db, ULONG *count, WCHAR ***classes, ULONGLONG **folders)
+{
+    static const char sql[] = "SELECT message_class, folder_id FROM receive_folders ORDER BY message_class";
+    sqlite3_stmt *st;
+    ULONG n = 0, cap = 0, i;
+    WCHAR **c = NULL;
+    ULONGLONG *f = NULL;
+    HRESULT hr = S_OK;
+
+    *count = 0;
+    *classes = NULL;
+    *folders = NULL;
+    EnterCriticalSection(&db->lock);
+    if (!(st = td_db_stmt(db, sql))) hr = td_db_hr(sqlite3_errcode(db->h));
+    else
+    {
+        while (sqlite3_step(st) == SQLITE_ROW)
+        {
+            if (n == cap)
+            {
+                void *nc, *nf;
+                cap = cap ? cap * 2 : 8;
+                nc = mc_realloc(c, cap * sizeof(*c));
+                if (nc) c = nc;
+                nf = mc_realloc(f, cap * sizeof(*f));
+                if (nf) f = nf;
+                if (!nc || !nf) { hr = MAPI_E_NOT_ENOUGH_MEMORY; break; }
+            }
+            if (!(c[n] = td_db_from_utf8((const char *)sqlite3_column_text(st, 0)))) { hr = MAPI_E_NOT_ENOUGH_MEMORY; break; }
+            f[n++] = (ULONGLONG)sqlite3_column_int64(st, 1);
+        }
+        sqlite3_reset(st);
+    }
+    LeaveCriticalSection(&db->lock);
+    if (FAILED(hr))
+    {
+        for (i = 0; i < n; i++) mc_free(c[i]);
+        mc_free(c);
+        mc_free(f);
+        return hr;
+    }
+    *count = n;
+    *classes = c;
+    *folders = f;
+    return S_OK;
+}
