@@ -163,6 +163,8 @@ struct table_view
     ULONG n_advises;
     NOTIFICATION **pending;         /* events of the change in progress (mc_heap_alloc roots) */
     ULONG n_pending, cap_pending;
+    category **touched;             /* headings whose counts the change in progress altered */
+    ULONG n_touched, cap_touched;
 };
 
 static inline table_view *impl_from_IMAPITable(IMAPITable *iface)
@@ -1551,6 +1553,8 @@ static void current_notifier(mc_table *t, mc_notifier *n)
         mc_notify_engine_notifier(t->own_engine, n);
 }
 
+static void announce_touched(table_view *v);
+
 /* Hand the view's queued events to the notifier, in order, as one batch (lock held: the
  * notifier only queues, so the order of batches is the order of changes). */
 static void view_flush_events(table_view *v)
@@ -1559,6 +1563,7 @@ static void view_flush_events(table_view *v)
     mc_notifier n;
     ULONG i;
 
+    announce_touched(v);
     if (!v->n_pending)
         return;
     if (v->n_advises && (v->table->notifier.notify || v->table->own_engine)
@@ -1575,14 +1580,56 @@ static void view_flush_events(table_view *v)
     v->n_pending = 0;
 }
 
+/* A heading whose counts changed: announced once, when the change is over (view_flush_events),
+ * with its final counts. */
 static void queue_heading_modified(table_view *v, category *c)
 {
+    ULONG i;
+
+    if (!v->n_advises)
+        return;
+    for (i = 0; i < v->n_touched; i++)
+        if (v->touched[i] == c)
+            return;
+    if (v->n_touched == v->cap_touched)
+    {
+        ULONG cap = v->cap_touched ? v->cap_touched * 2 : 8;
+        category **t = mc_realloc(v->touched, cap * sizeof(*t));
+        if (!t)
+            return;
+        v->touched = t;
+        v->cap_touched = cap;
+    }
+    v->touched[v->n_touched++] = c;
+}
+
+/* A category going away is no longer to be announced. */
+static void forget_heading(table_view *v, category *c)
+{
+    ULONG i;
+
+    for (i = 0; i < v->n_touched; i++)
+        if (v->touched[i] == c)
+        {
+            v->touched[i] = v->touched[--v->n_touched];
+            return;
+        }
+}
+
+static void announce_touched(table_view *v)
+{
+    ULONG i;
     LONG pos;
 
-    if (!v->n_advises || !entry_visible(&c->head) || (pos = array_find(v, &v->list, &c->head)) < 0)
-        return;
-    queue_event(v, TABLE_ROW_MODIFIED, &c->head, pos);
+    for (i = 0; i < v->n_touched; i++)
+    {
+        category *c = v->touched[i];
+        if (entry_visible(&c->head) && (pos = array_find(v, &v->list, &c->head)) >= 0)
+            queue_event(v, TABLE_ROW_MODIFIED, &c->head, pos);
+    }
+    v->n_touched = 0;
 }
+
 /* ---- categorized changes ------------------------------------------------------------------------ */
 
 /* The entries of a category's block in an array (heading first), from its heading's index. */
@@ -1681,7 +1728,7 @@ static void cat_aggregate(table_view *v, category *c, SPropValue *tmp, const SPr
 
 /* Add a leaf to a categorized view: find or make its categories (headings appear with
  * TABLE_ROW_ADDED), move categories whose aggregate it changes, count it, place it. */
-static HRESULT cat_insert_leaf(table_view *v, ventry *e, BOOL *announce)
+static HRESULT cat_insert_leaf(table_view *v, ventry *e, BOOL *announce, ULONG *n_new)
 {
     category *parent = NULL, *c = NULL, *created[MC_MAX_CATEGORIES];
     BOOL unread = is_unread(e->row);
@@ -1748,15 +1795,20 @@ static HRESULT cat_insert_leaf(table_view *v, ventry *e, BOOL *announce)
             return hr;
         *announce = TRUE;
     }
-    for (c = e->cat; c; c = c->parent)
-    {
-        BOOL is_new = FALSE;
-        for (l = 0; l < n_created; l++)
-            is_new |= created[l] == c;
-        if (!is_new)
-            queue_heading_modified(v, c);
-    }
+    *n_new = n_created;     /* the deepest n_created categories of its chain are new */
     return S_OK;
+}
+
+/* After a leaf was announced: the headings above it whose counts changed (not the new ones,
+ * announced with their counts already). */
+static void announce_headings(table_view *v, const ventry *e, ULONG n_new)
+{
+    category *c = e->cat;
+
+    for (; c && n_new; c = c->parent)
+        n_new--;
+    for (; c; c = c->parent)
+        queue_heading_modified(v, c);
 }
 
 /* A leaf has left a categorized view's arrays: uncount it; empty categories go (their headings
@@ -1781,6 +1833,7 @@ static void cat_remove_leaf(table_view *v, category *c, BOOL unread, ULONG agg_h
                 list_remove(v, pos, 1);
             }
             sibling_remove(v, c);
+            forget_heading(v, c);
             assert(!c->n_kids);
             cat_free(c);
         }
@@ -1854,9 +1907,16 @@ static HRESULT view_take_row(table_view *v, mc_row *row, removed_set *out)
             }
             e = &probe;
         }
-        if ((pos = array_find(v, v->n_levels ? &v->all : &v->list, e)) < 0)
-            continue;
-        e = (v->n_levels ? v->all.a : v->list.a)[pos];
+        {
+            /* the probe stands for the entry: same row, instance and category */
+            const entry_array *arr = v->n_levels ? &v->all : &v->list;
+            ULONG at = array_lower_bound(v, arr, e);
+            if (at >= arr->n || arr->a[at]->row != row || arr->a[at]->inst != e->inst
+                || arr->a[at]->cat != e->cat)
+                continue;
+            pos = at;
+            e = arr->a[at];
+        }
         if (out->n == out->cap)
         {
             ULONG cap = out->cap ? out->cap * 2 : 8;
@@ -1955,7 +2015,7 @@ static HRESULT view_put_row(table_view *v, mc_row *row, removed_set *old)
         ventry *e, probe;
         BOOL announce = FALSE;
         removed *was;
-        ULONG pos;
+        ULONG pos, n_new = 0;
 
         if (!v->mvi_tag && !v->n_levels)
             e = &row->self;
@@ -1980,7 +2040,7 @@ static HRESULT view_put_row(table_view *v, mc_row *row, removed_set *old)
             *e = probe;
         }
         if (v->n_levels)
-            hr = cat_insert_leaf(v, e, &announce);
+            hr = cat_insert_leaf(v, e, &announce, &n_new);
         else
         {
             pos = array_lower_bound(v, &v->list, e);
@@ -1999,6 +2059,8 @@ static HRESULT view_put_row(table_view *v, mc_row *row, removed_set *old)
         }
         else if (was && was->visible)
             queue_event(v, TABLE_ROW_DELETED, was->e, 0);   /* now in a collapsed category */
+        if (v->n_levels)
+            announce_headings(v, e, n_new);
     }
     return hr;
 }
@@ -2038,6 +2100,7 @@ static void view_clear(table_view *v)
     for (i = 0; i < v->n_top; i++)
         cat_free(v->top[i]);
     v->n_top = 0;
+    v->n_touched = 0;
     v->list.n = 0;
     v->all.n = 0;
     v->cursor = 0;
@@ -2629,6 +2692,7 @@ static void view_free(table_view *v)
     view_clear(v);
     mc_free(v->advises);
     mc_free(v->pending);
+    mc_free(v->touched);
     mc_free(v->bookmarks);
     mc_free(v->list.a);
     mc_free(v->all.a);
