@@ -787,6 +787,12 @@ static msg_outcome dispatch(mm_spooler *This, IMessage *msg, const SBinary *eid,
                 }
                 end = END_RESEND_LATER;
             }
+            if (end & (END_RESEND_LATER | END_DONT_RESEND))
+            {
+                /* not sent: this transport's rows go back to FALSE for the next try */
+                for (i = 0; i < n_r; i++) value[i] = value[i] ? done[i] : FALSE;
+                set_responsibility(msg, recips, value);
+            }
             if (end & END_RESEND_LATER)
             {
                 set_waiting(This, eid, 0, FALSE, x);
