@@ -1,10 +1,10 @@
 /*
  * xpprovider.c - the transport provider object (IXPProvider) and XPProviderInit.
  * Docs: xpproviderinit.md, ixpprovideriunknown.md, ixpprovider-transportlogon.md,
- * ixpprovider-shutdown.md; spi-digest §3.1/3.3. The transport itself (IXPLogon, the drop
- * directory and the network channels) is issue 6.
+ * ixpprovider-shutdown.md; spi-digest §3.1/3.3. One provider object serves any number of
+ * logons (xplogon.c); each logon holds a reference on it.
  */
-#include "tandem_private.h"
+#include "xp.h"
 
 typedef struct xpprovider
 {
@@ -73,18 +73,36 @@ static HRESULT STDMETHODCALLTYPE xpprovider_TransportLogon(IXPProvider *iface, L
         LPXPLOGON *lppXPLogon)
 {
     xpprovider *This = impl_from_IXPProvider(iface);
+    WCHAR *profile = NULL, *why = NULL;
+    ULONG in_flags;
+    HRESULT hr;
 
     MC_TRACE("transport", "%p sup %p", iface, lpMAPISup);
     if (lppMAPIError) *lppMAPIError = NULL;
     if (!lpMAPISup || !lpulFlags || !lppXPLogon) return MAPI_E_INVALID_PARAMETER;
     *lppXPLogon = NULL;
-    /* MAPI_E_FAILONEPROVIDER, not MAPI_E_NO_SUPPORT: for most other errors MAPI disables the
-     * whole service, store included, for the session (ixpprovider-transportlogon.md). */
-    MC_FIXME("%p TransportLogon: the transport is issue 6", iface);
-    if (lppMAPIError)
-        mc_make_mapierror(&This->alloc, *lpulFlags & MAPI_UNICODE, TD_COMPONENT,
-                          L"The Tandem transport is not implemented yet", 0, lppMAPIError);
-    return MAPI_E_FAILONEPROVIDER;
+    in_flags = *lpulFlags;
+    EnterCriticalSection(&This->lock);
+    hr = This->shut_down ? MAPI_E_CALL_FAILED : S_OK;
+    LeaveCriticalSection(&This->lock);
+    if (FAILED(hr)) return hr;
+    if (lpszProfileName)
+        profile = (in_flags & MAPI_UNICODE) ? mc_wcsdup((const WCHAR *)lpszProfileName)
+                                             : mc_a2w((const char *)lpszProfileName);
+    hr = td_xplogon_create(iface, &This->alloc, lpMAPISup, profile, lpulFlags, lppXPLogon, &why);
+    mc_free(profile);
+    if (FAILED(hr))
+    {
+        *lpulFlags = in_flags;
+        /* MAPI_E_FAILONEPROVIDER, not the cause: for most other errors MAPI disables the whole
+         * service, store included, for the session (ixpprovider-transportlogon.md) */
+        if (hr != MAPI_E_UNCONFIGURED && hr != MAPI_E_USER_CANCEL) hr = MAPI_E_FAILONEPROVIDER;
+        if (lppMAPIError)
+            mc_make_mapierror(&This->alloc, in_flags & MAPI_UNICODE, TD_COMPONENT,
+                              why ? why : L"The Tandem transport could not log on", 0, lppMAPIError);
+    }
+    mc_free(why);
+    return hr;
 }
 
 static const IXPProviderVtbl xpprovider_vtbl =
