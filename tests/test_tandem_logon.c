@@ -838,29 +838,42 @@ static void store_get_last_error(void **state)
     logoff_and_release(&a);
 }
 
-static void transport_logon_not_yet(void **state)
+/* TransportLogon works now (issue 6); its call sequence is tested in test_transport_xplogon.c. */
+static void transport_logon(void **state)
 {
     IXPProvider *xp = NULL;
-    IXPLogon *xl = (IXPLogon *)0x1;
+    IXPLogon *xl = NULL;
     MAPIERROR *err = NULL;
     fake_profile p;
     fake_sup sup;
+    WCHAR *dir = test_mkdtemp(), *root = td_wsprintf(L"%ls\\drop", dir), *box = td_wsprintf(L"%ls\\t@localhost", root);
     ULONG ver, flags = LOGON_NO_INBOUND | LOGON_NO_OUTBOUND | MAPI_UNICODE;
 
     fake_profile_init(&p, L"t");
+    fake_set_string(fake_service_section(&p), PR_TD_DROP_ROOT_W, root);
     fake_sup_init(&sup, &p, &p.transport_uid);
     assert_int_equal(XPProviderInit(NULL, NULL, test_AllocateBuffer, test_AllocateMore, test_FreeBuffer,
                                     0, CURRENT_SPI_VERSION, &ver, &xp), S_OK);
-    /* issue 6: fails this one provider without disabling the service */
-    assert_int_equal(xp->lpVtbl->TransportLogon(xp, &sup.IMAPISupport_iface, 0, NULL, &flags, &err, &xl),
-                     MAPI_E_FAILONEPROVIDER);
-    assert_null(xl);
-    assert_non_null(err);
-    test_FreeBuffer(err);
+    assert_int_equal(xp->lpVtbl->TransportLogon(xp, &sup.IMAPISupport_iface, 0, (LPTSTR)L"t", &flags, &err, &xl), S_OK);
+    assert_non_null(xl);
+    assert_null(err);
+    assert_int_equal(sup.ref, 2);
+    assert_int_equal(xl->lpVtbl->TransportLogoff(xl, 0), S_OK);
+    assert_int_equal(xl->lpVtbl->Release(xl), 0);
     assert_int_equal(sup.ref, 1);
     xp->lpVtbl->Release(xp);
     fake_sup_done(&sup);
     fake_profile_free(&p);
+    {
+        WCHAR *idx = td_wsprintf(L"%ls\\delivered.idx", box);
+        DeleteFileW(idx);
+        mc_free(idx);
+    }
+    RemoveDirectoryW(box);
+    RemoveDirectoryW(root);
+    mc_free(box);
+    mc_free(root);
+    test_rmdir(dir);
 }
 
 #define TL(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -885,7 +898,7 @@ int main(void)
         TL(corrupt_file),
         TL(bad_arguments),
         TL(store_get_last_error),
-        T(transport_logon_not_yet),
+        T(transport_logon),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -66,8 +66,9 @@
 /* Validate an SMTP address and return its mailbox folder name (new internal memory): the
  * address in lower case. S_OK, or MAPI_E_INVALID_PARAMETER for an address that is not a plain
  * ASCII local@domain, is too long, or could name anything but one folder under the root
- * (separators, "..", ":", wildcards, device names such as CON or COM1, control characters,
- * leading or trailing dots and spaces). */
+ * (separators, "..", ":", wildcards, control characters, leading or trailing dots and
+ * spaces), or whose local part's first atom is a device name (CON, NUL, COM1, LPT1...: also
+ * "con@x.org", which Windows itself would not read as a device, is refused to be safe). */
 HRESULT td_drop_normalize(const WCHAR *address, WCHAR **out);
 
 typedef struct td_dropdir td_dropdir;
