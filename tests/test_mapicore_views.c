@@ -1105,6 +1105,241 @@ static void test_truth_table(void **state)
     mc_table_release(t);
 }
 
+
+/* ---- random changes: a client applying the notifications stays in step --------------------- */
+
+/* A client's copy of a view, kept only from TABLE_NOTIFICATIONs (table_notification.md):
+ * ADDED/MODIFIED put the row after propPrior (first when PR_NULL), DELETED removes it,
+ * TABLE_CHANGED/TABLE_RELOAD mean "read it all again". Runs on the engine's thread. */
+typedef struct replay
+{
+    IMAPIAdviseSink IMAPIAdviseSink_iface;
+    LONG ref;
+    BYTE keys[1024][4];
+    ULONG n;
+    BOOL reread;
+    ULONG errors;
+    ULONG events, rereads;  /* how much the test exercised */
+} replay;
+
+static inline replay *impl_from_replay(IMAPIAdviseSink *iface)
+{
+    return CONTAINING_RECORD(iface, replay, IMAPIAdviseSink_iface);
+}
+
+static ULONG WINAPI replay_AddRef(IMAPIAdviseSink *iface) { return InterlockedIncrement(&impl_from_replay(iface)->ref); }
+static ULONG WINAPI replay_Release(IMAPIAdviseSink *iface) { return InterlockedDecrement(&impl_from_replay(iface)->ref); }
+
+static LONG replay_find(const replay *r, const BYTE *key)
+{
+    ULONG i;
+    for (i = 0; i < r->n; i++)
+        if (!memcmp(r->keys[i], key, 4))
+            return i;
+    return -1;
+}
+
+static void replay_remove(replay *r, LONG at)
+{
+    memmove(r->keys[at], r->keys[at + 1], (r->n - at - 1) * 4);
+    r->n--;
+}
+
+static ULONG WINAPI replay_OnNotify(IMAPIAdviseSink *iface, ULONG count, LPNOTIFICATION n)
+{
+    replay *r = impl_from_replay(iface);
+    ULONG i;
+
+    for (i = 0; i < count; i++)
+    {
+        const TABLE_NOTIFICATION *tab = &n[i].info.tab;
+        LONG at, after;
+        r->events++;
+        switch (tab->ulTableEvent)
+        {
+        case TABLE_CHANGED:
+        case TABLE_RELOAD:
+            r->reread = TRUE;
+            r->rereads++;
+            break;
+        case TABLE_ROW_DELETED:
+            if ((at = replay_find(r, tab->propIndex.Value.bin.lpb)) < 0)
+                r->errors++;
+            else
+                replay_remove(r, at);
+            break;
+        case TABLE_ROW_ADDED:
+        case TABLE_ROW_MODIFIED:
+            if ((at = replay_find(r, tab->propIndex.Value.bin.lpb)) >= 0)
+                replay_remove(r, at);
+            else if (tab->ulTableEvent == TABLE_ROW_MODIFIED)
+                r->errors++;    /* modified a row the client never saw */
+            if (tab->propPrior.ulPropTag == PR_NULL)
+                after = -1;
+            else if ((after = replay_find(r, tab->propPrior.Value.bin.lpb)) < 0)
+            {
+                r->errors++;
+                break;
+            }
+            if (r->n == ARRAYSIZE(r->keys))
+            {
+                r->errors++;
+                break;
+            }
+            memmove(r->keys[after + 2], r->keys[after + 1], (r->n - after - 1) * 4);
+            memcpy(r->keys[after + 1], tab->propIndex.Value.bin.lpb, 4);
+            r->n++;
+            break;
+        default:
+            r->errors++;
+        }
+    }
+    return 0;
+}
+
+static HRESULT WINAPI replay_QueryInterface(IMAPIAdviseSink *iface, REFIID riid, void **obj) { *obj = NULL; return E_NOINTERFACE; }
+static const IMAPIAdviseSinkVtbl replay_vtbl = { replay_QueryInterface, replay_AddRef, replay_Release, replay_OnNotify };
+
+/* The view's instance keys, in order. */
+static ULONG read_keys(IMAPITable *v, BYTE (*keys)[4], ULONG max)
+{
+    SRowSet *rows = NULL;
+    ULONG i, n;
+
+    assert_int_equal(v->lpVtbl->SeekRow(v, BOOKMARK_BEGINNING, 0, NULL), S_OK);
+    assert_int_equal(v->lpVtbl->QueryRows(v, max, 0, &rows), S_OK);
+    n = rows->cRows;
+    for (i = 0; i < n; i++)
+    {
+        const SPropValue *k = mc_props_find(rows->aRow[i].cValues, rows->aRow[i].lpProps, PR_INSTANCE_KEY);
+        assert_non_null(k);
+        memcpy(keys[i], k->Value.bin.lpb, 4);
+    }
+    mc_free_rows(&test_alloc, rows);
+    return n;
+}
+
+static HRESULT put_random(mc_table *t, LONG id, ULONG *seed)
+{
+    static const WCHAR *subjects[] = { L"alpha", L"beta", L"gamma", NULL };
+    static const WCHAR *words[] = { L"x", L"y", L"z" };
+    const WCHAR *kw[3];
+    SPropValue v[5];
+    ULONG n = 0, i, nk = 0, r;
+
+    *seed = *seed * 1103515245 + 12345;
+    r = *seed >> 8;
+    v[n].ulPropTag = PR_ROWID;          v[n++].Value.l = id;
+    if (subjects[r % 4])
+    {
+        v[n].ulPropTag = PR_SUBJECT_W;  v[n++].Value.lpszW = (WCHAR *)subjects[r % 4];
+    }
+    v[n].ulPropTag = PR_IMPORTANCE;     v[n++].Value.l = (r >> 3) % 4;
+    v[n].ulPropTag = PR_MESSAGE_FLAGS;  v[n++].Value.l = (r >> 5) & 1 ? MSGFLAG_READ : 0;
+    for (i = 0; i < 3; i++)
+        if ((r >> (7 + i)) & 1)
+            kw[nk++] = words[i];
+    if (nk)
+    {
+        v[n].ulPropTag = PR_KEYWORDS_W;
+        v[n].Value.MVszW.cValues = nk;
+        v[n++].Value.MVszW.lppszW = (WCHAR **)kw;
+    }
+    return mc_table_modify_row(t, n, v);
+}
+
+static void test_random_changes_stay_in_step(void **state)
+{
+    static const ULONG cols[] = { PR_ROWID, PR_INSTANCE_KEY, PR_ROW_TYPE, MVI_PROP(PR_KEYWORDS_W) };
+    SizedSSortOrderSet(3, by_subject) = { 2, 1, 1, { { PR_SUBJECT_W, TABLE_SORT_ASCEND },
+                                                     { PR_IMPORTANCE, TABLE_SORT_DESCEND } } };
+    SizedSSortOrderSet(3, conv) = { 3, 1, 1, { { PR_SUBJECT_W, TABLE_SORT_DESCEND },
+                                               { PR_IMPORTANCE, TABLE_SORT_CATEG_MAX },
+                                               { PR_IMPORTANCE, TABLE_SORT_DESCEND } } };
+    SizedSSortOrderSet(2, by_word) = { 2, 1, 1, { { MVI_PROP(PR_KEYWORDS_W), TABLE_SORT_ASCEND },
+                                                  { PR_ROWID, TABLE_SORT_ASCEND } } };
+    SizedSSortOrderSet(1, plain) = { 1, 0, 0, { { PR_IMPORTANCE, TABLE_SORT_ASCEND } } };
+    SSortOrderSet *sorts[4] = { (SSortOrderSet *)&by_subject, (SSortOrderSet *)&conv,
+                                (SSortOrderSet *)&by_word, (SSortOrderSet *)&plain };
+    SPropValue one = { PR_IMPORTANCE, 0, { .l = 1 } };
+    SRestriction r = { RES_PROPERTY };
+    static BYTE keys[1024][4], fresh_keys[1024][4];
+    mc_table *t = new_table();
+    IMAPITable *v[4];
+    replay *rp[4];
+    ULONG conn[4], seed = 4711, op, i, n;
+    char ids[4096], fresh_ids[4096];
+
+    r.res.resProperty.relop = RELOP_GE;
+    r.res.resProperty.ulPropTag = PR_IMPORTANCE;
+    r.res.resProperty.lpProp = &one;
+    for (i = 0; i < 4; i++)
+    {
+        v[i] = view_of(t, ARRAYSIZE(cols) - (i == 2 ? 0 : 1), cols);
+        assert_int_equal(v[i]->lpVtbl->SortTable(v[i], sorts[i], 0), S_OK);
+        if (i == 3)
+            assert_int_equal(v[i]->lpVtbl->Restrict(v[i], &r, 0), S_OK);
+        rp[i] = calloc(1, sizeof(replay));
+        rp[i]->IMAPIAdviseSink_iface.lpVtbl = (IMAPIAdviseSinkVtbl *)&replay_vtbl;
+        rp[i]->ref = 1;
+        assert_int_equal(v[i]->lpVtbl->Advise(v[i], fnevTableModified, &rp[i]->IMAPIAdviseSink_iface, &conn[i]), S_OK);
+    }
+    for (op = 0; op < 400; op++)
+    {
+        LONG id = (LONG)((seed >> 4) % 25) + 1;
+        seed = seed * 1103515245 + 12345;
+        if ((seed >> 12) % 5 == 0)
+            del(t, id);             /* may be absent: MAPI_E_NOT_FOUND, nothing happens */
+        else
+            assert_int_equal(put_random(t, id, &seed), S_OK);
+        settle(t);
+        for (i = 0; i < 4; i++)
+        {
+            IMAPITable *f;
+            n = read_keys(v[i], keys, 1024);
+            if (rp[i]->reread)
+            {
+                memcpy(rp[i]->keys, keys, n * 4);
+                rp[i]->n = n;
+                rp[i]->reread = FALSE;
+            }
+            if (rp[i]->errors || rp[i]->n != n || memcmp(rp[i]->keys, keys, n * 4))
+                fail_msg("view %lu out of step after change %lu (%lu errors, %lu rows, client %lu)",
+                         (unsigned long)i, (unsigned long)op, (unsigned long)rp[i]->errors,
+                         (unsigned long)n, (unsigned long)rp[i]->n);
+            /* and the same rows as a view built from scratch */
+            f = view_of(t, ARRAYSIZE(cols) - (i == 2 ? 0 : 1), cols);
+            assert_int_equal(f->lpVtbl->SortTable(f, sorts[i], 0), S_OK);
+            if (i == 3)
+                assert_int_equal(f->lpVtbl->Restrict(f, &r, 0), S_OK);
+            all_rows(f, fresh_ids);
+            all_rows(v[i], ids);
+            if (strcmp(ids, fresh_ids))
+                fail_msg("view %lu after change %lu: %s, built afresh: %s", (unsigned long)i,
+                         (unsigned long)op, ids, fresh_ids);
+            if (i != 2)     /* expanded rows get new keys in a new view */
+            {
+                assert_int_equal(read_keys(f, fresh_keys, 1024), n);
+            }
+            f->lpVtbl->Release(f);
+        }
+    }
+    /* every view saw plenty; categories moved in the CATEG_MAX one; rows multiplied in the
+     * expanded one */
+    for (i = 0; i < 4; i++)
+        assert_true(rp[i]->events > 200);
+    assert_true(rp[1]->rereads > 0);
+    assert_true(rp[2]->n > mc_table_row_count(t));
+    for (i = 0; i < 4; i++)
+    {
+        assert_int_equal(v[i]->lpVtbl->Unadvise(v[i], conn[i]), S_OK);
+        assert_int_equal(rp[i]->ref, 1);
+        free(rp[i]);
+        v[i]->lpVtbl->Release(v[i]);
+    }
+    mc_table_release(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1119,6 +1354,7 @@ int main(void)
         T(test_bad_sorts_columns_bookmarks),
         T(test_default_sort),
         T(test_truth_table),
+        T(test_random_changes_stay_in_step),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
