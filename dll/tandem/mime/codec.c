@@ -15,14 +15,52 @@
 static const char b64_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
+/* Output in 4 KiB stack chunks: one mbuf_put per chunk instead of one per byte. */
+typedef struct chunk {
+    char buf[4096];
+    size_t n;
+    mbuf *out;
+} chunk;
+
+static void chunk_flush(chunk *c)
+{
+    mbuf_put(c->out, c->buf, c->n);
+    c->n = 0;
+}
+
+static inline void chunk_put(chunk *c, const char *p, size_t n)
+{
+    if (c->n + n > sizeof(c->buf))
+        chunk_flush(c);
+    memcpy(c->buf + c->n, p, n);
+    c->n += n;
+}
+
+static inline void chunk_putc(chunk *c, char ch)
+{
+    if (c->n == sizeof(c->buf))
+        chunk_flush(c);
+    c->buf[c->n++] = ch;
+}
+
+/* 0-63 for the alphabet, 64 for '=', 255 for everything else. */
+static const unsigned char b64_table[256] = {
+#define X 255
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, 62, X, X, X, 63, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, X, X,
+    X, 64, X, X, X, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
+    22, 23, 24, 25, X, X, X, X, X, X, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+    41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+#undef X
+};
+
 static int b64_value(unsigned char c)
 {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
+    return b64_table[c] < 64 ? b64_table[c] : -1;
 }
 
 void b64_decode(const char *in, size_t n, mbuf *out)
@@ -30,28 +68,31 @@ void b64_decode(const char *in, size_t n, mbuf *out)
     uint32_t acc = 0;
     int bits = 0;
     size_t i;
+    chunk c;
 
-    for (i = 0; i < n && !out->status; i++) {
-        unsigned char c = (unsigned char)in[i];
-        int v = b64_value(c);
+    c.n = 0;
+    c.out = out;
+    for (i = 0; i < n; i++) {
+        unsigned v = b64_table[(unsigned char)in[i]];
 
-        if (c == '=') {
+        if (v == 64) {
             /* Padding ends a group: what whole bytes it had are out already; drop the rest, so
              * concatenated encodings ("QQ==QQ==") decode piece by piece. */
             acc = 0;
             bits = 0;
             continue;
         }
-        if (v < 0)
+        if (v > 64)
             continue;
-        acc = (acc << 6) | (uint32_t)v;
+        acc = (acc << 6) | v;
         bits += 6;
         if (bits >= 8) {
             bits -= 8;
-            mbuf_putc(out, (int)((acc >> bits) & 0xff));
+            chunk_putc(&c, (char)((acc >> bits) & 0xff));
             acc &= (1u << bits) - 1;
         }
     }
+    chunk_flush(&c);
 }
 
 size_t b64_encoded_len(size_t n)
@@ -72,25 +113,38 @@ static void b64_group(const unsigned char *p, size_t k, char q[4])
 void b64_encode(const void *in, size_t n, mbuf *out)
 {
     const unsigned char *p = in;
-    char q[4];
     size_t i;
+    chunk c;
 
-    for (i = 0; i < n && !out->status; i += 3) {
+    c.n = 0;
+    c.out = out;
+    for (i = 0; i < n; i += 3) {
+        char q[4];
         b64_group(p + i, n - i < 3 ? n - i : 3, q);
-        mbuf_put(out, q, 4);
+        chunk_put(&c, q, 4);
     }
+    chunk_flush(&c);
 }
 
 void b64_encode_lines(const void *in, size_t n, mbuf *out)
 {
     const unsigned char *p = in;
     const size_t per_line = MIME_LINE_SOFT / 4 * 3;   /* 57 bytes -> 76 characters */
-    size_t i;
+    size_t i, k;
+    chunk c;
 
-    for (i = 0; i < n && !out->status; i += per_line) {
-        b64_encode(p + i, n - i < per_line ? n - i : per_line, out);
-        mbuf_put(out, "\r\n", 2);
+    c.n = 0;
+    c.out = out;
+    for (i = 0; i < n; i += per_line) {
+        size_t end = n - i < per_line ? n : i + per_line;
+        for (k = i; k < end; k += 3) {
+            char q[4];
+            b64_group(p + k, end - k < 3 ? end - k : 3, q);
+            chunk_put(&c, q, 4);
+        }
+        chunk_put(&c, "\r\n", 2);
     }
+    chunk_flush(&c);
 }
 
 static int hex_value(unsigned char c)
@@ -104,8 +158,11 @@ static int hex_value(unsigned char c)
 void qp_decode(const char *in, size_t n, mbuf *out)
 {
     size_t pos = 0;
+    chunk c;
 
-    while (pos < n && !out->status) {
+    c.n = 0;
+    c.out = out;
+    while (pos < n) {
         const char *nl = memchr(in + pos, '\n', n - pos);
         size_t end = nl ? (size_t)(nl - in) : n, next = nl ? end + 1 : n, i;
         int soft = 0;
@@ -124,16 +181,17 @@ void qp_decode(const char *in, size_t n, mbuf *out)
 
             if (in[i] == '=' && end - i >= 3 && (hi = hex_value((unsigned char)in[i + 1])) >= 0 &&
                 (lo = hex_value((unsigned char)in[i + 2])) >= 0) {
-                mbuf_putc(out, hi << 4 | lo);
+                chunk_putc(&c, (char)(hi << 4 | lo));
                 i += 2;
             } else {
-                mbuf_putc(out, in[i]);
+                chunk_putc(&c, in[i]);
             }
         }
         if (nl && !soft)
-            mbuf_put(out, "\r\n", 2);
+            chunk_put(&c, "\r\n", 2);
         pos = next;
     }
+    chunk_flush(&c);
 }
 
 /* Characters kept literal at a position: printable ASCII but "=", and whitespace that a line
@@ -157,14 +215,16 @@ void qp_encode(const void *in, size_t n, mbuf *out)
     static const char hex[] = "0123456789ABCDEF";
     const unsigned char *p = in;
     size_t col = 0, i;
+    chunk c;
 
-    for (i = 0; i < n && !out->status; i++) {
-        unsigned char c = p[i];
-        char rep[3];
+    c.n = 0;
+    c.out = out;
+    for (i = 0; i < n; i++) {
+        unsigned char ch = p[i];
         size_t len;
 
-        if (c == '\r' && i + 1 < n && p[i + 1] == '\n') {
-            mbuf_put(out, "\r\n", 2);
+        if (ch == '\r' && i + 1 < n && p[i + 1] == '\n') {
+            chunk_put(&c, "\r\n", 2);
             col = 0;
             i++;
             continue;
@@ -172,20 +232,19 @@ void qp_encode(const void *in, size_t n, mbuf *out)
         len = qp_literal(p, n, i, col) ? 1 : 3;
         if (col + len > MIME_LINE_SOFT - 1) {
             /* Soft break: "=" ends the line at MIME_LINE_SOFT at most. */
-            mbuf_put(out, "=\r\n", 3);
+            chunk_put(&c, "=\r\n", 3);
             col = 0;
             len = qp_literal(p, n, i, col) ? 1 : 3;
         }
         if (len == 1) {
-            rep[0] = (char)c;
+            chunk_putc(&c, (char)ch);
         } else {
-            rep[0] = '=';
-            rep[1] = hex[c >> 4];
-            rep[2] = hex[c & 15];
+            char rep[3] = { '=', hex[ch >> 4], hex[ch & 15] };
+            chunk_put(&c, rep, 3);
         }
-        mbuf_put(out, rep, len);
         col += len;
     }
+    chunk_flush(&c);
 }
 
 int mime_base64_encode(const void *in, size_t n, char **out, size_t *out_len)

@@ -5,8 +5,10 @@
  * MultiByteToWideChar, learn.microsoft.com "Code Page Identifiers"), and
  * MultiByteToWideChar + WideCharToMultiByte(CP_UTF8) convert.
  *
- * A code page the system does not have (IsValidCodePage) counts as unknown, and the core then
- * reads the text as UTF-8 or windows-1252. Windows-only: native builds use charset_iconv.c.
+ * A code page the system does not have (IsValidCodePage) gets a stand-in where one exists
+ * (Wine has neither ISO-2022-JP nor GB18030): ISO-2022-JP is re-encoded as EUC-JP, GB18030 is
+ * read as its GBK subset. Otherwise the charset counts as unknown, and the core reads the text
+ * as UTF-8 or windows-1252. Windows-only: native builds use charset_iconv.c.
  */
 #ifdef _WIN32
 
@@ -34,7 +36,7 @@ static const struct {
     { "iso-8859-6-i", 28596 }, { "iso-8859-6-e", 28596 },
     { "iso-8859-7", 28597 }, { "greek", 28597 }, { "iso_8859-7", 28597 },
     { "iso-8859-8", 28598 }, { "hebrew", 28598 }, { "iso_8859-8", 28598 },
-    { "iso-8859-8-e", 28598 }, { "iso-8859-8-i", 38598 }, { "logical", 38598 },
+    { "iso-8859-8-e", 28598 }, { "iso-8859-8-i", 28598 }, { "logical", 28598 },
     { "iso-8859-9", 28599 }, { "latin5", 28599 }, { "iso_8859-9", 28599 },
     { "iso-8859-10", 28600 }, { "latin6", 28600 },
     { "iso-8859-11", 874 }, { "tis-620", 874 }, { "windows-874", 874 },
@@ -119,23 +121,85 @@ unsigned mime_codepage_from_charset(const char *charset)
     return numeric_codepage(charset);
 }
 
+/* ISO-2022-JP (RFC 1468, with the JIS X 0212 and half-width katakana extensions) as EUC-JP,
+ * which has the same character sets without the escapes. The result is never longer than
+ * twice the input (a half-width katakana byte becomes two). NULL when out of memory. */
+static char *iso2022jp_to_eucjp(const char *in, size_t len, size_t *out_len)
+{
+    enum { ASCII, JIS0208, JIS0212, KANA } mode = ASCII;
+    const unsigned char *p = (const unsigned char *)in;
+    unsigned char *out = malloc(2 * len + 1);
+    size_t i, k = 0;
+
+    if (!out)
+        return NULL;
+    for (i = 0; i < len; i++) {
+        if (p[i] == 0x1b && i + 2 < len) {
+            if (p[i + 1] == '(' && (p[i + 2] == 'B' || p[i + 2] == 'J')) { mode = ASCII; i += 2; continue; }
+            if (p[i + 1] == '(' && p[i + 2] == 'I') { mode = KANA; i += 2; continue; }
+            if (p[i + 1] == '$' && (p[i + 2] == '@' || p[i + 2] == 'B')) { mode = JIS0208; i += 2; continue; }
+            if (p[i + 1] == '$' && p[i + 2] == '(' && i + 3 < len && p[i + 3] == 'D') {
+                mode = JIS0212;
+                i += 3;
+                continue;
+            }
+        }
+        if (p[i] == '\r' || p[i] == '\n')
+            mode = ASCII;   /* a line break resets the mode (RFC 1468) */
+        if (mode == ASCII || p[i] < 0x21 || p[i] > 0x7e) {
+            out[k++] = p[i];
+        } else if (mode == KANA) {
+            out[k++] = 0x8e;
+            out[k++] = (unsigned char)(p[i] | 0x80);
+        } else if (i + 1 < len) {
+            if (mode == JIS0212)
+                out[k++] = 0x8f;
+            out[k++] = (unsigned char)(p[i] | 0x80);
+            out[k++] = (unsigned char)(p[i + 1] | 0x80);
+            i++;
+        }
+    }
+    *out_len = k;
+    return (char *)out;
+}
+
+/* The code page to use for cp where the system lacks it; 0 when there is none. */
+static unsigned stand_in(unsigned cp)
+{
+    if (IsValidCodePage(cp))
+        return cp;
+    if (cp == 54936 && IsValidCodePage(936))
+        return 936;
+    if (cp >= 50220 && cp <= 50222 && IsValidCodePage(20932))
+        return 20932;
+    return 0;
+}
+
 long mime_charset_windows(void *ctx, const char *charset, const char *in, size_t len, char *out,
                           size_t cap)
 {
-    unsigned cp = mime_codepage_from_charset(charset);
+    unsigned asked = mime_codepage_from_charset(charset), cp = asked ? stand_in(asked) : 0;
+    char *converted = NULL;
     WCHAR *wide;
     int wn, n;
 
     (void)ctx;
-    if (!cp || !IsValidCodePage(cp) || len > 0x7fffffff)
+    if (!cp || len > 0x3fffffff)
         return -1;
     if (!len)
         return 0;
-    if ((wn = MultiByteToWideChar(cp, 0, in, (int)len, NULL, 0)) <= 0)
+    if (cp == 20932 && asked != 20932) {
+        if (!(converted = iso2022jp_to_eucjp(in, len, &len)))
+            return -1;
+        in = converted;
+    }
+    wn = MultiByteToWideChar(cp, 0, in, (int)len, NULL, 0);
+    if (wn <= 0 || !(wide = malloc((size_t)wn * sizeof(WCHAR)))) {
+        free(converted);
         return -1;
-    if (!(wide = malloc((size_t)wn * sizeof(WCHAR))))
-        return -1;
+    }
     MultiByteToWideChar(cp, 0, in, (int)len, wide, wn);
+    free(converted);
     n = WideCharToMultiByte(CP_UTF8, 0, wide, wn, NULL, 0, NULL, NULL);
     if (n > 0 && (size_t)n <= cap)
         WideCharToMultiByte(CP_UTF8, 0, wide, wn, out, n, NULL, NULL);

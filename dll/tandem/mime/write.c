@@ -261,21 +261,25 @@ enum cte { CTE_7BIT, CTE_QP, CTE_BASE64 };
  * lean further towards quoted-printable, it stays readable. */
 static enum cte choose_cte(const unsigned char *p, size_t n, int text)
 {
-    size_t i, col = 0, escaped = 0;
+    size_t i, col = 0, escaped = 0, limit = n / (text ? 3 : 8);
     int seven = 1;
 
     for (i = 0; i < n; i++) {
         unsigned char c = p[i];
+
+        if (col && c >= 32 && c < 127 && c != '=') {   /* the common case, mid-line */
+            col++;
+            continue;
+        }
         if (c == '\r' && i + 1 < n && p[i + 1] == '\n') {
-            if (col && (p[i - 1] == ' ' || p[i - 1] == '\t'))
-                seven = 0;   /* trailing blanks may be stripped in transit */
+            if (col > MIME_LINE_SOFT || (col && (p[i - 1] == ' ' || p[i - 1] == '\t')))
+                seven = 0;   /* too long, or trailing blanks that transport may strip */
             col = 0;
             i++;
             continue;
         }
-        if (col == 0 && (c == '-' || c == '.' || c == 'F') &&
-            ((c == '-' && i + 1 < n && p[i + 1] == '-') || c == '.' ||
-             (c == 'F' && n - i >= 5 && !memcmp(p + i, "From ", 5))))
+        if (col == 0 && ((c == '-' && i + 1 < n && p[i + 1] == '-') || c == '.' ||
+                         (c == 'F' && n - i >= 5 && !memcmp(p + i, "From ", 5))))
             seven = 0;
         if ((c < 32 && c != '\t') || c > 126) {
             seven = 0;
@@ -283,14 +287,15 @@ static enum cte choose_cte(const unsigned char *p, size_t n, int text)
         } else if (c == '=') {
             escaped++;
         }
-        if (++col > MIME_LINE_SOFT)
-            seven = 0;
+        col++;
+        if (!seven && escaped > limit)
+            return CTE_BASE64;   /* decided: no need to read the rest */
     }
-    if (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+    if (col > MIME_LINE_SOFT || (n && (p[n - 1] == ' ' || p[n - 1] == '\t')))
         seven = 0;
     if (seven)
         return CTE_7BIT;
-    return escaped <= n / (text ? 3 : 8) ? CTE_QP : CTE_BASE64;
+    return escaped <= limit ? CTE_QP : CTE_BASE64;
 }
 
 static void write_encoded(writer *w, enum cte cte, const void *p, size_t n, int top)
