@@ -80,6 +80,19 @@ static const char *const migrations[TD_SCHEMA_VERSION] =
     "CREATE TABLE special_folders ("
     "  role INTEGER PRIMARY KEY,"
     "  folder_id INTEGER NOT NULL REFERENCES objects(id) ON DELETE CASCADE);",
+    /* 2 -> 3: submit state (issue 6, DECISIONS 7). One row per submitted message that is not
+     * finished yet; no row = not submitted. seq: submission order (the spooler sends in the
+     * order of SubmitMessage calls); state: TD_SUBMIT_QUEUED (in the outgoing queue) or
+     * TD_SUBMIT_COUPLED (being sent by the coupled transport, invisible to the spooler);
+     * submit_flags: PR_SUBMIT_FLAGS (SUBMITFLAG_PREPROCESS; SUBMITFLAG_LOCKED with lock_pid,
+     * the locking process, so a lock dies with its process). */
+    "CREATE TABLE outgoing_queue ("
+    "  message_id INTEGER PRIMARY KEY REFERENCES objects(id) ON DELETE CASCADE,"
+    "  seq INTEGER NOT NULL UNIQUE,"
+    "  submit_time INTEGER NOT NULL,"
+    "  state INTEGER NOT NULL,"
+    "  submit_flags INTEGER NOT NULL DEFAULT 0,"
+    "  lock_pid INTEGER NOT NULL DEFAULT 0);",
 };
 
 /* ---- small helpers ----------------------------------------------------------------------- */
@@ -532,6 +545,49 @@ HRESULT td_db_set_display_name(td_db *db, const WCHAR *name)
     LeaveCriticalSection(&db->lock);
     mc_free(utf8);
     return hr;
+}
+
+/* Rows a check statement returns, each one problem; a lone "ok" row (integrity_check) is
+ * none. With `counts`, the statement returns one count instead. */
+static int count_problems(sqlite3 *h, const char *sql, BOOL counts, ULONG *problems)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(h, sql, -1, &st, NULL);
+
+    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+    {
+        const char *text = (const char *)sqlite3_column_text(st, 0);
+        if (counts) *problems += (ULONG)sqlite3_column_int64(st, 0);
+        else if (!text || strcmp(text, "ok")) (*problems)++;
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+HRESULT td_db_check_integrity(td_db *db, ULONG *problems)
+{
+    /* object types: MAPI_FOLDER 3, MAPI_MESSAGE 5, MAPI_MAILUSER 6 (recipient rows),
+     * MAPI_ATTACH 7 */
+    static const char tree[] =
+        "SELECT (SELECT count(*) FROM objects WHERE parent_id IS NULL) != 1"
+        " + (SELECT count(*) FROM objects WHERE parent_id IS NULL AND type != 3)"
+        " + (SELECT count(*) FROM objects o JOIN objects p ON p.id = o.parent_id WHERE"
+        "    (o.type = 3 AND p.type != 3) OR (o.type = 5 AND p.type NOT IN (3, 7))"
+        "    OR (o.type IN (6, 7) AND p.type != 5) OR o.type NOT IN (3, 5, 6, 7))"
+        " + (SELECT count(*) FROM objects o WHERE o.type = 7 AND"
+        "    (SELECT count(*) FROM objects m WHERE m.parent_id = o.id) > 1)";
+    int rc;
+
+    if (!problems) return MAPI_E_INVALID_PARAMETER;
+    *problems = 0;
+    EnterCriticalSection(&db->lock);
+    if ((rc = count_problems(db->h, "PRAGMA integrity_check", FALSE, problems)) == SQLITE_OK &&
+        (rc = count_problems(db->h, "PRAGMA foreign_key_check", FALSE, problems)) == SQLITE_OK &&
+        *problems == 0)
+        rc = count_problems(db->h, tree, TRUE, problems);   /* only on a sound file */
+    LeaveCriticalSection(&db->lock);
+    return td_db_hr(rc);
 }
 
 ULONG td_db_open_count(void)

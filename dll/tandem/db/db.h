@@ -12,7 +12,7 @@
 #include "tandem_private.h"
 
 /* Highest schema version this build knows (PRAGMA user_version). */
-#define TD_SCHEMA_VERSION 2
+#define TD_SCHEMA_VERSION 3
 
 typedef struct td_db td_db;
 
@@ -42,6 +42,12 @@ FILETIME td_db_created(const td_db *db);
 /* The store's display name as kept in the file: new internal memory or NULL if none. */
 HRESULT td_db_get_display_name(td_db *db, WCHAR **out);
 HRESULT td_db_set_display_name(td_db *db, const WCHAR *name);
+
+/* Check the file: SQLite's integrity_check and foreign_key_check, and the store's own tree
+ * rules (one root folder; folders below folders; messages below folders or attachments;
+ * recipient rows and attachments below messages). *problems gets the number of problems
+ * found (0: consistent). Errors only when the check could not run. */
+HRESULT td_db_check_integrity(td_db *db, ULONG *problems);
 
 /* Number of distinct database files open in the process (tests). */
 ULONG   td_db_open_count(void);
@@ -123,6 +129,28 @@ HRESULT td_db_named_list(td_db *db, ULONG **ids, ULONG *count);
 HRESULT td_db_receive_set(td_db *db, const WCHAR *message_class, ULONGLONG folder);
 /* All associations: parallel new internal arrays; classes[i] internal memory each. */
 HRESULT td_db_receive_list(td_db *db, ULONG *count, WCHAR ***classes, ULONGLONG **folders);
+
+/* ---- submit state (dbsubmit.c) -------------------------------------------------------------
+ * The row that says whether a message is submitted and who holds it (DECISIONS 7: change it
+ * inside the same td_db_begin/commit as the message change it describes). */
+enum td_submit_state { TD_SUBMIT_NONE = 0, TD_SUBMIT_QUEUED = 1, TD_SUBMIT_COUPLED = 2 };
+typedef struct td_submit_info
+{
+    ULONGLONG message;
+    ULONG state;            /* TD_SUBMIT_* */
+    ULONG submit_flags;     /* SUBMITFLAG_PREPROCESS, SUBMITFLAG_LOCKED */
+    ULONG lock_pid;         /* process holding SUBMITFLAG_LOCKED */
+    FILETIME submit_time;
+    LONGLONG seq;
+} td_submit_info;
+/* MAPI_E_NOT_FOUND (and info->state TD_SUBMIT_NONE) when the message is not submitted. */
+HRESULT td_db_submit_get(td_db *db, ULONGLONG message, td_submit_info *info);
+/* Insert (at the end of the submission order) or update the message's row. */
+HRESULT td_db_submit_put(td_db *db, const td_submit_info *info);
+/* Remove the row; MAPI_E_NOT_FOUND if there was none. */
+HRESULT td_db_submit_remove(td_db *db, ULONGLONG message);
+/* Rows in submission order whose state is `state` (0: all): new internal array or NULL. */
+HRESULT td_db_submit_list(td_db *db, ULONG state, td_submit_info **rows, ULONG *count);
 
 /* Property value encoding of a `properties` row (propser.c). */
 HRESULT td_propser_encode(const SPropValue *v, BYTE **buf, ULONG *cb, LONGLONG *ival, BOOL *ival_set);

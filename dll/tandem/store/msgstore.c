@@ -686,6 +686,16 @@ static HRESULT STDMETHODCALLTYPE tandemstore_GetSchemaVersion(ITandemStore *ifac
     return S_OK;
 }
 
+static HRESULT STDMETHODCALLTYPE tandemstore_CheckIntegrity(ITandemStore *iface, ULONG flags, ULONG *problems)
+{
+    msgstore *This = impl_from_ITandemStore(iface);
+
+    MC_TRACE("store", "%p %#lx", iface, (unsigned long)flags);
+    if (!problems) return MAPI_E_INVALID_PARAMETER;
+    if (flags) return MAPI_E_UNKNOWN_FLAGS;
+    return td_db_check_integrity(This->state->db, problems);
+}
+
 static const ITandemStoreVtbl tandemstore_vtbl =
 {
     tandemstore_QueryInterface,
@@ -693,4 +703,5 @@ static const ITandemStoreVtbl tandemstore_vtbl =
     tandemstore_Release,
     tandemstore_GetDatabasePath,
     tandemstore_GetSchemaVersion,
+    tandemstore_CheckIntegrity,
 };
