@@ -27,6 +27,7 @@ PACKAGES=(
   wine64 libwine-dev                           # Wine to run tests; .idl files widl imports
   cmake make tcl                               # build; tclsh makes SQLite's amalgamation
   file xz-utils ca-certificates
+  clang-14 libclang-rt-14-dev python3          # mime fuzzing (libFuzzer), mime cross-check
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

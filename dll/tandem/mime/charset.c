@@ -144,6 +144,25 @@ static void normalize_name(const char *charset, char *buf, size_t cap)
         buf[0] = 0;     /* longer than any real charset name */
 }
 
+/* Names some mailers write that the platform converters do not know: Python's email writes
+ * "eucgb2312_cn" and "big5_tw", old Microsoft mailers "ks_c_5601-1987", others "x-" forms. */
+static void canonical_name(char *name, size_t cap)
+{
+    static const char *const aliases[][2] = {
+        { "eucgb2312_cn", "gb2312" }, { "big5_tw", "big5" }, { "x-sjis", "shift_jis" },
+        { "x-euc-jp", "euc-jp" }, { "ks_c_5601-1987", "cp949" }, { "ks_c_5601", "cp949" },
+        { "x-gbk", "gbk" }, { "x-mac-roman", "macintosh" }, { "iso-8859-8-i", "iso-8859-8" },
+        { "windows-874", "cp874" }, { "x-user-defined", "windows-1252" },
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+        if (!strcmp(name, aliases[i][0]) && strlen(aliases[i][1]) < cap) {
+            strcpy(name, aliases[i][1]);
+            return;
+        }
+}
+
 static int is_one_of(const char *name, const char *const *list)
 {
     for (; *list; list++)
@@ -190,7 +209,7 @@ void charset_to_utf8(const mime_parse_options *opt, const char *charset, const c
 {
     static const char *const undeclared[] = {
         "", "us-ascii", "ascii", "ansi_x3.4-1968", "unknown-8bit", "x-unknown", "unknown",
-        "default", "x-user-defined", NULL };
+        "default", NULL };
     static const char *const utf8[] = { "utf-8", "utf8", "x-utf-8", NULL };
     static const char *const latin1[] = {
         "iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "l1", "windows-1252", "cp1252",
@@ -198,6 +217,7 @@ void charset_to_utf8(const mime_parse_options *opt, const char *charset, const c
     char name[64];
 
     normalize_name(charset, name, sizeof(name));
+    canonical_name(name, sizeof(name));
     if (is_one_of(name, undeclared)) {
         raw_to_utf8(in, n, out);
         return;

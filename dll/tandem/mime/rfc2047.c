@@ -189,30 +189,38 @@ void ew_encode(hdr_writer *w, const char *text, size_t n, int phrase)
 {
     const unsigned char *s = (const unsigned char *)text;
     size_t qlen = 0, i, pos = 0;
-    int b;
+    int b, quoted;
     mbuf word;
 
-    (void)phrase; /* the phrase-safe set serves unstructured text as well */
     for (i = 0; i < n; i++)
         qlen += q_safe(s[i]) ? 1 : 3;
     b = qlen > b64_encoded_len(n);
+    /* A display name that needs several words goes inside a quoted string. RFC 2047 has
+     * encoded words outside quotes only, but decoders disagree there: Python's email inserts a
+     * blank between adjacent words of a phrase, while inside quotes it joins them as RFC 2047
+     * joins them, and Outlook and Thunderbird read both forms (Outlook writes the quoted one).
+     * A name that fits one word stays in the standard form. */
+    quoted = phrase && word_take(s, n, b, EW_MAX) < n;
     mbuf_init(&word, 4 * EW_MAX);
     while (pos < n && !w->out->status) {
-        /* Room on this line after the separating blank; a new line when too little is left
-         * for a useful word. */
-        size_t room = w->col + 1 < MIME_LINE_SOFT ? MIME_LINE_SOFT - w->col - 1 : 0, take;
+        /* Room on this line after the separating blank (and a quote); a new line when too
+         * little is left for a useful word, or for the whole of a one-word name. */
+        size_t room = w->col + 1 + quoted < MIME_LINE_SOFT ? MIME_LINE_SOFT - w->col - 1 - quoted
+                                                            : 0, take;
 
-        if (room > EW_MAX)
-            room = EW_MAX;
+        if (room > (size_t)(EW_MAX - quoted))
+            room = (size_t)(EW_MAX - quoted);
         take = room >= EW_OVERHEAD + 12 ? word_take(s + pos, n - pos, b, room) : 0;
-        if (!take) {
-            room = EW_MAX;
+        if (!take || (phrase && !quoted && take < n)) {
+            room = (size_t)(EW_MAX - quoted);
             take = word_take(s + pos, n - pos, b, room);
             if (!take)
                 take = 1;   /* cannot happen: a 4-byte character needs 12 characters */
-            hw_fold(w);
+            hw_fold(w);     /* possibly right after "Name:" - legal, and keeps the line short */
         }
         mbuf_reset(&word);
+        if (quoted && pos == 0)
+            mbuf_putc(&word, '"');
         mbuf_puts(&word, b ? EW_PREFIX "B?" : EW_PREFIX "Q?");
         if (b) {
             b64_encode(s + pos, take, &word);
@@ -230,6 +238,8 @@ void ew_encode(hdr_writer *w, const char *text, size_t n, int phrase)
             }
         }
         mbuf_puts(&word, "?=");
+        if (quoted && pos + take == n)
+            mbuf_putc(&word, '"');
         if (word.status) {
             w->out->status = word.status;
             break;
