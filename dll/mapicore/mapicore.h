@@ -4,8 +4,9 @@
  * What lives here is MAPI value-level machinery that every object needs, written once:
  * the allocator triple, property values (size, deep copy, compare, ANSI/Unicode conversion),
  * property bags with GetProps/GetPropList/SetProps/DeleteProps semantics, MAPIERROR blocks,
- * and an in-memory table (the ITableData model: rows kept by an index column, any number of
- * IMAPITable views over them).
+ * an in-memory table (the ITableData model: rows kept by an index column, any number of
+ * IMAPITable views over them) and notifications (copies, a notifier abstraction over
+ * IMAPISupport, and an asynchronous notification engine minimapi can use as its own).
  *
  * Rules: memory handed to a caller comes from the caller-visible allocator (mc_alloc) as one
  * root block with AllocateMore children; memory kept inside an object is ours (HeapAlloc) and
@@ -279,7 +280,14 @@ void    mc_notify_engine_notifier(mc_notify_engine *e, mc_notifier *out);
  *   MVI_FLAG; the view then has one row per value, each with its own PR_INSTANCE_KEY and with
  *   PR_INSTANCE_NUM = the value's index (0 for a row without values, which appears once); the
  *   column comes back single-valued (PROP_TAG(base type, id)); restrictions and sorts on it
- *   see that one value. A second MV_INSTANCE column is MAPI_E_TOO_COMPLEX.
+ *   see that one value. A second MV_INSTANCE column is MAPI_E_TOO_COMPLEX. A modified row
+ *   keeps the instance keys of the values it kept; SortTable, Restrict and a SetColumns that
+ *   changes the expansion rebuild the view and give the instance rows new keys.
+ * - GetCollapseState/SetCollapseState: the state is valid for the same view with the same
+ *   sort order (else MAPI_E_UNABLE_TO_COMPLETE); malformed state: MAPI_E_INVALID_PARAMETER.
+ *   On views that are not categorized both are MAPI_E_NO_SUPPORT.
+ * - Bookmarks: at most 1024 per view; a bookmark of another view, a freed one or a made-up
+ *   one is MAPI_E_INVALID_BOOKMARK.
  * - Notifications: TABLE_ROW_ADDED/MODIFIED/DELETED (propIndex/propPrior are PR_INSTANCE_KEY,
  *   propPrior PR_NULL for the first row), headings appearing, changing and disappearing with
  *   their categories, TABLE_CHANGED when a category moves (its aggregate changed),

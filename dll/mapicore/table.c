@@ -3206,40 +3206,42 @@ static HRESULT WINAPI view_Restrict(IMAPITable *iface, LPSRestriction res, ULONG
     return hr;
 }
 
-static HRESULT WINAPI view_CreateBookmark(IMAPITable *iface, BOOKMARK *position)
+/* A new bookmark on the row at `pos` of the list (or after the last row); caller holds the
+ * lock. MAPI_E_UNABLE_TO_COMPLETE when out of bookmarks (imapitable-createbookmark.md). */
+static HRESULT bookmark_add(table_view *v, ULONG pos, BOOKMARK *position)
 {
-    table_view *v = impl_from_IMAPITable(iface);
-    HRESULT hr = S_OK;
     bookmark *b;
 
-    MC_TRACE("table", "%p", v);
-    if (!position)
-        return MAPI_E_INVALID_PARAMETER;
-    EnterCriticalSection(&v->table->lock);
     if (v->n_bookmarks >= MAX_BOOKMARKS)
-    {
-        hr = MAPI_E_UNABLE_TO_COMPLETE;     /* imapitable-createbookmark.md: out of bookmarks */
-        goto done;
-    }
+        return MAPI_E_UNABLE_TO_COMPLETE;
     if (!(b = mc_realloc(v->bookmarks, (v->n_bookmarks + 1) * sizeof(*b))))
-    {
-        hr = MAPI_E_NOT_ENOUGH_MEMORY;
-        goto done;
-    }
+        return MAPI_E_NOT_ENOUGH_MEMORY;
     v->bookmarks = b;
     b = &v->bookmarks[v->n_bookmarks++];
     memset(b, 0, sizeof(*b));
     b->id = v->next_bookmark++;
-    if (v->cursor < v->list.n)
+    if (pos < v->list.n)
     {
-        b->entry = v->list.a[v->cursor];
+        b->entry = v->list.a[pos];
         memcpy(b->key, b->entry->key, 4);
     }
     else
         b->at_end = TRUE;
     /* Only the low 32 bits are ours to write (DECISIONS.md 1). */
     *position = b->id;
-done:
+    return S_OK;
+}
+
+static HRESULT WINAPI view_CreateBookmark(IMAPITable *iface, BOOKMARK *position)
+{
+    table_view *v = impl_from_IMAPITable(iface);
+    HRESULT hr;
+
+    MC_TRACE("table", "%p", v);
+    if (!position)
+        return MAPI_E_INVALID_PARAMETER;
+    EnterCriticalSection(&v->table->lock);
+    hr = bookmark_add(v, v->cursor, position);
     LeaveCriticalSection(&v->table->lock);
     return hr;
 }
@@ -3889,7 +3891,6 @@ static HRESULT WINAPI view_SetCollapseState(IMAPITable *iface, ULONG flags, ULON
     ULONGLONG seq = 0;
     ULONG kind, inst = NO_INST, count, i;
     HRESULT hr = S_OK;
-    bookmark *b;
 
     MC_TRACE("table", "%p %#lx %lu", v, (unsigned long)flags, (unsigned long)cb_state);
     if (!state || !location)
@@ -3963,38 +3964,9 @@ static HRESULT WINAPI view_SetCollapseState(IMAPITable *iface, ULONG flags, ULON
             target = v->all.a[i];
     }
     v->cursor = 0;
-    if (v->n_bookmarks >= MAX_BOOKMARKS)
-    {
-        hr = MAPI_E_UNABLE_TO_COMPLETE;
-        goto done;
-    }
-    if (!(b = mc_realloc(v->bookmarks, (v->n_bookmarks + 1) * sizeof(*b))))
-    {
-        hr = MAPI_E_NOT_ENOUGH_MEMORY;
-        goto done;
-    }
-    v->bookmarks = b;
-    b = &v->bookmarks[v->n_bookmarks++];
-    memset(b, 0, sizeof(*b));
-    b->id = v->next_bookmark++;
-    if (target && entry_visible(target))
-    {
-        b->entry = target;
-        memcpy(b->key, target->key, 4);
-    }
-    else
-    {
-        /* the row is gone or hidden: the bookmark stands where it would be */
-        ULONG pos = target ? array_lower_bound(v, &v->list, target) : 0;
-        if (pos < v->list.n)
-        {
-            b->entry = v->list.a[pos];
-            memcpy(b->key, b->entry->key, 4);
-        }
-        else
-            b->at_end = TRUE;
-    }
-    *location = b->id;      /* low 32 bits (DECISIONS.md 1) */
+    /* the bookmark: on the saved row, or where it would be when it is gone or hidden */
+    hr = bookmark_add(v, !target ? 0 : entry_visible(target) ? (ULONG)array_find(v, &v->list, target)
+                                     : array_lower_bound(v, &v->list, target), location);
 done:
     LeaveCriticalSection(&v->table->lock);
     return hr;
