@@ -14,6 +14,7 @@
  */
 #include <shlobj.h>
 #include "store/store.h"
+#include "transport/netcfg.h"
 
 typedef struct service_ctx
 {
@@ -309,6 +310,13 @@ static HRESULT configure(service_ctx *c, ULONG cValues, const SPropValue *lpProp
     v[4].ulPropTag = PR_TD_STORE_GUID;
     v[4].Value.bin.cb = sizeof(GUID);
     v[4].Value.bin.lpb = (BYTE *)&cfg.store_guid;
+    /* the network channels' settings (transport/netcfg.h), checked before anything is written */
+    if (FAILED(hr = td_netcfg_configure(svc, cValues, lpProps, &why)))
+    {
+        hr = fail(c, hr, why);
+        why = NULL;
+        goto done;
+    }
     if (FAILED(hr = svc->lpVtbl->SetProps(svc, 5, v, NULL)))
     {
         fail(c, hr, td_wsprintf(L"The configuration cannot be written to the profile (%#lx)", (unsigned long)hr));

@@ -18,6 +18,11 @@
  * end a flush it started (without FLUSH_ASYNC_OK). */
 #define TD_XP_FLUSH_WAIT_MS 30000
 
+/* Inbound network sessions (POP3/IMAP): at most one per interval on Poll (FlushQueues with
+ * FLUSH_DOWNLOAD fetches at once), at most this many messages per session. */
+#define TD_XP_FETCH_INTERVAL_S 60
+#define TD_XP_FETCH_MAX        200
+
 /* Where the drop root is when the profile names none: %ProgramData%\Tandem\drop. */
 WCHAR *td_xp_default_drop_root(void);
 

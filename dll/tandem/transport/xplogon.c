@@ -24,6 +24,8 @@
 #include <stdlib.h>
 #include "xp.h"
 #include "mapimime.h"
+#include "smtp.h"
+#include "inbound.h"
 #include "store/entryid.h"
 
 td_drop_lookup_fn td_xp_delivery_lookup;
@@ -47,6 +49,12 @@ struct xplogon
 
     CRITICAL_SECTION io_lock;
     td_dropdir *drop;           /* NULL when the root cannot be used */
+    /* network channels (netcfg.h), under io_lock */
+    td_netcfg net;
+    td_uidrec *uidrec;          /* inbound UIDs fetched; NULL without inbound or own mailbox */
+    ULONGLONG next_fetch;       /* GetTickCount64 of the next inbound session */
+    ULONGLONG smtp_retry_at;    /* back-off: no SMTP connection before this tick */
+    ULONG smtp_failures;        /* consecutive failed SMTP sessions */
 
     /* read-only after logon */
     WCHAR *profile_name;
@@ -217,6 +225,29 @@ static void read_own_store(xplogon *x, const td_config *cfg, IProfSect *svc)
     }
 }
 
+/* The network channels: the status text names them; inbound needs our own mailbox (the
+ * fetched messages are kept there, inbound.h) and the UID record beside the store file. */
+static void open_network(xplogon *x, const td_config *cfg)
+{
+    if (x->net.smtp.host && x->drop)
+        set_status_string(x, td_wsprintf(L"SMTP %hs:%u", x->net.smtp.host, x->net.smtp.port));
+    if (x->net.in_protocol == TD_IN_NONE) return;
+    if (!x->drop || !td_drop_owns_mailbox(x->drop) || !cfg->path)
+    {
+        set_status_string(x, td_wsprintf(L"Receiving is off: the local mailbox of %ls cannot be used",
+                                          x->address ? x->address : L"(none)"));
+        return;
+    }
+    {
+        WCHAR *rec = td_wsprintf(L"%ls.%hs-%hs.uids", cfg->path, x->net.in_protocol == TD_IN_POP3 ? "pop3" : "imap",
+                                 x->net.in.user ? x->net.in.user : "anonymous");
+        HRESULT hr = rec ? td_uidrec_open(rec, &x->uidrec) : MAPI_E_NOT_ENOUGH_MEMORY;
+        if (FAILED(hr)) set_status_string(x, td_wsprintf(L"Receiving is off: %ls cannot be opened (%#lx)",
+                                                         rec ? rec : L"", (unsigned long)hr));
+        mc_free(rec);
+    }
+}
+
 static HRESULT read_config(xplogon *x, WCHAR **why)
 {
     SizedSPropTagArray(1, tags) = { 1, { PR_SERVICE_UID } };
@@ -246,6 +277,7 @@ static HRESULT read_config(xplogon *x, WCHAR **why)
         x->sup->lpVtbl->OpenProfileSection(x->sup, &uid, 0, &svc);
     }
     read_own_store(x, &cfg, svc);
+    td_netcfg_read(&x->alloc, svc ? svc : prov, &x->net);
 
     x->display_name = cfg.display_name ? mc_wcsdup(cfg.display_name)
                     : x->profile_name ? mc_wcsdup(x->profile_name) : NULL;
@@ -275,6 +307,7 @@ static HRESULT read_config(xplogon *x, WCHAR **why)
         if (!x->status_string) set_status_string(x, td_wsprintf(L"Drop directory %ls", td_drop_root(x->drop)));
         if (td_xp_delivery_lookup) td_drop_set_lookup(x->drop, td_xp_delivery_lookup, &x->own_store);
     }
+    open_network(x, &cfg);
     hr = S_OK;
 
 done:
@@ -289,6 +322,8 @@ done:
 static void xplogon_destroy(xplogon *x)
 {
     td_drop_close(x->drop);
+    td_uidrec_close(x->uidrec);
+    td_netcfg_clear(&x->net);
     DeleteCriticalSection(&x->io_lock);
     DeleteCriticalSection(&x->lock);
     if (x->flush_done) CloseHandle(x->flush_done);
@@ -459,6 +494,8 @@ static HRESULT STDMETHODCALLTYPE xplogon_TransportLogoff(IXPLogon *iface, ULONG 
     EnterCriticalSection(&x->io_lock);
     drop = x->drop;
     x->drop = NULL;
+    td_uidrec_close(x->uidrec);     /* a new logon may fetch for the account */
+    x->uidrec = NULL;
     LeaveCriticalSection(&x->io_lock);
     td_drop_close(drop);
     /* No IMAPISupport::MakeInvalid: its documented effect (the object's vtable swapped for
@@ -479,6 +516,7 @@ typedef struct recip
     enum outcome outcome;
     LONG diag;              /* NDR: MAPI_DIAG_* */
     LONG reason;            /* NDR: MAPI_REASON_* */
+    char *reply;            /* SMTP: the server's reply for this recipient (internal memory) */
 } recip;
 
 static BOOL check_cancel(xplogon *x, ULONG ref)
@@ -522,6 +560,7 @@ static HRESULT read_recipient_rows(xplogon *x, IMessage *msg, recip **out, ULONG
             r[n].n = rows->aRow[i].cValues;
             r[n].outcome = OUT_SKIP;
             r[n].diag = r[n].reason = 0;
+            r[n].reply = NULL;
             rows->aRow[i].lpProps = NULL;
             n++;
         }
@@ -696,7 +735,9 @@ static HRESULT report(xplogon *x, IMessage *msg, recip *r, ULONG n, BOOL deliver
         if (r[i].outcome == OUT_NDR)
         {
             const WCHAR *addr = row_wstr(&r[i], PR_EMAIL_ADDRESS_W);
-            text = td_wsprintf(r[i].diag == MAPI_DIAG_MAIL_ADDRESS_INCORRECT
+            text = r[i].reply ? td_wsprintf(L"The mail server %hs refused %ls: %hs", x->net.smtp.host,
+                                            addr ? addr : L"(no address)", r[i].reply)
+                 : td_wsprintf(r[i].diag == MAPI_DIAG_MAIL_ADDRESS_INCORRECT
                 ? L"%ls is not an address the Tandem drop directory can deliver to."
                 : r[i].diag == MAPI_DIAG_MAIL_RECIPIENT_UNKNOWN
                 ? L"No mailbox exists for %ls in the Tandem drop directory."
@@ -753,6 +794,111 @@ static HRESULT mark_responsible(xplogon *x, IMessage *msg, recip *r, ULONG n)
     return hr;
 }
 
+/* RFC 3463 enhanced status -> PR_NDR_DIAG_CODE. */
+static LONG diag_of(const td_smtp_rcpt *s)
+{
+    if (!strcmp(s->enhanced, "5.1.1") || !strcmp(s->enhanced, "5.1.0") || !strcmp(s->enhanced, "5.1.6"))
+        return MAPI_DIAG_MAIL_RECIPIENT_UNKNOWN;
+    if (!strncmp(s->enhanced, "5.1.", 4)) return MAPI_DIAG_MAIL_ADDRESS_INCORRECT;
+    if (!strcmp(s->enhanced, "5.3.4") || !strcmp(s->enhanced, "5.2.3")) return MAPI_DIAG_LENGTH_CONSTRAINT_VIOLATD;
+    if (!strcmp(s->enhanced, "5.2.2")) return MAPI_DIAG_MAIL_REFUSED;
+    return MAPI_DIAG_NO_DIAGNOSTIC;
+}
+
+/* Back-off after a failed SMTP session: 2, 4, 8 ... seconds, at most 5 minutes. The spooler
+ * keeps its own retry schedule on END_RESEND_LATER; this one keeps several queued messages from
+ * each waiting a full timeout on a dead server. FlushQueues(FLUSH_UPLOAD) ends it. */
+static void smtp_session_ended(xplogon *x, BOOL failed, WCHAR *why)
+{
+    EnterCriticalSection(&x->io_lock);
+    if (failed)
+    {
+        ULONG secs = x->smtp_failures >= 8 ? 300 : 2u << x->smtp_failures;
+        if (secs > 300) secs = 300;
+        x->smtp_failures++;
+        x->smtp_retry_at = GetTickCount64() + secs * 1000ull;
+    }
+    else
+    {
+        x->smtp_failures = 0;
+        x->smtp_retry_at = 0;
+    }
+    LeaveCriticalSection(&x->io_lock);
+    if (why) set_status_string(x, why);
+    else if (!failed) set_status_string(x, td_wsprintf(L"SMTP %hs:%u", x->net.smtp.host, x->net.smtp.port));
+    publish_status(x, STATUSROW_UPDATE);
+}
+
+/* One SMTP session for every recipient left to us (issue 7 point 1): 2xx sent, 5xx NDR with
+ * the server's reply, 4xx and every session failure (cannot connect, TLS, password, lost
+ * connection) leave PR_RESPONSIBILITY FALSE: END_RESEND_LATER. */
+static HRESULT send_smtp(xplogon *x, recip *r, ULONG n, HRESULT write_hr, const char *bytes, size_t len, BOOL *retry)
+{
+    td_smtp_rcpt *sr = NULL;
+    char *from = NULL, *helo = NULL;
+    WCHAR *why = NULL;
+    ULONG i, k = 0;
+    HRESULT hr;
+
+    if (!(sr = mc_calloc(n, sizeof(*sr)))) return MAPI_E_NOT_ENOUGH_MEMORY;
+    for (i = 0; i < n; i++)
+    {
+        const WCHAR *addr = row_wstr(&r[i], PR_EMAIL_ADDRESS_W);
+        char *a;
+        if (r[i].outcome != OUT_OURS) continue;
+        r[i].reason = MAPI_REASON_TRANSFER_IMPOSSIBLE;
+        a = SUCCEEDED(write_hr) && addr ? td_utf8_from_wide(addr) : NULL;
+        if (a && (!strchr(a, '@') || strpbrk(a, "<>\r\n \t"))) { mc_free(a); a = NULL; }
+        if (!a)
+        {
+            r[i].outcome = OUT_NDR;
+            r[i].diag = FAILED(write_hr) ? MAPI_DIAG_NO_DIAGNOSTIC : MAPI_DIAG_MAIL_ADDRESS_INCORRECT;
+            continue;
+        }
+        sr[k++].address = a;
+        r[i].outcome = OUT_RETRY;       /* until the server answers */
+    }
+    if (!k) { hr = S_OK; goto done; }
+    from = x->address ? td_utf8_from_wide(x->address) : mc_strdup("");
+    helo = from && strchr(from, '@') && strchr(from, '@')[1] ? mc_strdup(strchr(from, '@') + 1) : mc_strdup("localhost");
+    if (!from || !helo) { hr = MAPI_E_NOT_ENOUGH_MEMORY; goto done; }
+
+    EnterCriticalSection(&x->io_lock);
+    hr = td_smtp_send(&x->net, helo, from, sr, k, bytes, len, &why);
+    LeaveCriticalSection(&x->io_lock);
+    smtp_session_ended(x, FAILED(hr), why);
+    why = NULL;
+    for (i = 0, k = 0; i < n; i++)
+    {
+        td_smtp_rcpt *s;
+        if (r[i].outcome != OUT_RETRY) continue;
+        s = &sr[k++];
+        if (FAILED(hr)) { *retry = TRUE; continue; }
+        if (s->code / 100 == 2) r[i].outcome = OUT_SENT;
+        else if (s->code / 100 == 5)
+        {
+            r[i].outcome = OUT_NDR;
+            r[i].diag = diag_of(s);
+            r[i].reply = s->reply;
+            s->reply = NULL;
+        }
+        else *retry = TRUE;             /* 4xx: PR_RESPONSIBILITY stays FALSE */
+    }
+    hr = S_OK;
+
+done:
+    for (i = 0; i < n; i++)
+    {
+        mc_free((char *)sr[i].address);
+        td_smtp_rcpt_clear(&sr[i]);
+    }
+    mc_free(sr);
+    mc_free(from);
+    mc_free(helo);
+    mc_free(why);
+    return hr;
+}
+
 static HRESULT send_message(xplogon *x, IMessage *msg, ULONG ref, BOOL *retry)
 {
     SizedSPropTagArray(1, dr_tag) = { 1, { PR_ORIGINATOR_DELIVERY_REPORT_REQUESTED } };
@@ -788,6 +934,11 @@ static HRESULT send_message(xplogon *x, IMessage *msg, ULONG ref, BOOL *retry)
     }
     write_hr = td_mapimime_write(&x->alloc, msg, &bytes, &len, NULL);
     if (write_hr == MAPI_E_NOT_ENOUGH_MEMORY) { hr = write_hr; goto done; }
+    if (x->net.smtp.host)
+    {
+        if (FAILED(hr = send_smtp(x, r, n, write_hr, bytes, len, retry))) goto done;
+        goto finish;
+    }
     if (!(done_boxes = mc_calloc(n, sizeof(*done_boxes)))) { hr = MAPI_E_NOT_ENOUGH_MEMORY; goto done; }
 
     for (i = 0; i < n; i++)
@@ -837,6 +988,7 @@ static HRESULT send_message(xplogon *x, IMessage *msg, ULONG ref, BOOL *retry)
         done_boxes[i] = box;
     }
 
+finish:
     report(x, msg, r, n, delivery_report);
     hr = mark_responsible(x, msg, r, n);
 
@@ -845,7 +997,11 @@ done:
         for (i = 0; i < n; i++) mc_free(done_boxes[i]);
     mc_free(done_boxes);
     free(bytes);
-    for (i = 0; i < n; i++) x->alloc.free_buffer(r[i].props);
+    for (i = 0; i < n; i++)
+    {
+        x->alloc.free_buffer(r[i].props);
+        mc_free(r[i].reply);
+    }
     mc_free(r);
     return hr;
 }
@@ -879,6 +1035,19 @@ static HRESULT STDMETHODCALLTYPE xplogon_SubmitMessage(IXPLogon *iface, ULONG ul
         *lpulReturnParm = 60;       /* seconds until the spooler tries again */
         return MAPI_E_NETWORK_ERROR;
     }
+    if (x->net.smtp.host)
+    {
+        ULONGLONG now = GetTickCount64(), at;
+        EnterCriticalSection(&x->io_lock);
+        at = x->smtp_retry_at;
+        LeaveCriticalSection(&x->io_lock);
+        if (now < at)
+        {
+            /* backing off a failing server: nothing done, the spooler comes back then */
+            *lpulReturnParm = (ULONG)((at - now + 999) / 1000);
+            return MAPI_E_WAIT;
+        }
+    }
     update_status(x, STATUS_OUTBOUND_ACTIVE, 0);
     hr = send_message(x, lpMessage, *lpulMsgRef, &retry);
     update_status(x, 0, STATUS_OUTBOUND_ACTIVE);
@@ -906,6 +1075,37 @@ static HRESULT STDMETHODCALLTYPE xplogon_EndMessage(IXPLogon *iface, ULONG ulMsg
 
 /* ---- inbound ----------------------------------------------------------------------------- */
 
+/* The inbound sink: a fetched message goes into our own mailbox (inbound.h). */
+static HRESULT keep_fetched(void *ctx, const char *data, size_t len, BOOL seen)
+{
+    xplogon *x = ctx;
+    /* \Seen is not carried to the store yet (README: what is left) */
+    return td_drop_post(x->drop, x->address, data, len);
+}
+
+/* One inbound session when one is due (force: now), under io_lock. Network time is bounded by
+ * the configured timeout per step; at most TD_XP_FETCH_MAX messages per session. */
+static void fetch_inbound(xplogon *x, BOOL force)
+{
+    ULONGLONG now = GetTickCount64();
+    ULONG fetched = 0;
+    WCHAR *why = NULL;
+    HRESULT hr;
+
+    if (!x->uidrec || !x->drop || (!force && now < x->next_fetch)) return;
+    x->next_fetch = now + TD_XP_FETCH_INTERVAL_S * 1000ull;
+    hr = td_inbound_fetch(&x->net, x->uidrec, keep_fetched, x, TD_XP_FETCH_MAX, &fetched, &why);
+    MC_TRACE("transport", "%p fetched %lu: %#lx", x, (unsigned long)fetched, (unsigned long)hr);
+    if (FAILED(hr))
+    {
+        /* a failed session is tried again at the next interval; what was fetched is kept */
+        set_status_string(x, why ? why : td_wsprintf(L"Receiving failed (%#lx)", (unsigned long)hr));
+        publish_status(x, STATUSROW_UPDATE);
+        return;
+    }
+    mc_free(why);
+}
+
 static HRESULT STDMETHODCALLTYPE xplogon_Poll(IXPLogon *iface, ULONG *lpulIncoming)
 {
     xplogon *x = impl_from_IXPLogon(iface);
@@ -918,6 +1118,7 @@ static HRESULT STDMETHODCALLTYPE xplogon_Poll(IXPLogon *iface, ULONG *lpulIncomi
     LeaveCriticalSection(&x->lock);
     if (!enabled) return S_OK;
     EnterCriticalSection(&x->io_lock);
+    fetch_inbound(x, FALSE);
     if (x->drop) *lpulIncoming = td_drop_pending(x->drop);
     LeaveCriticalSection(&x->io_lock);
     MC_TRACE("transport", "%p incoming %lu", iface, (unsigned long)*lpulIncoming);
@@ -1088,10 +1289,17 @@ HRESULT td_xplogon_flush(xplogon *x, ULONG flags, BOOL wait)
     HRESULT hr;
 
     if (x->logged_off) return MAPI_E_CALL_FAILED;
-    if (flags & FLUSH_UPLOAD) set |= STATUS_OUTBOUND_FLUSH;
+    if (flags & FLUSH_UPLOAD)
+    {
+        set |= STATUS_OUTBOUND_FLUSH;
+        EnterCriticalSection(&x->io_lock);
+        x->smtp_retry_at = 0;       /* "send now" ends a back-off */
+        LeaveCriticalSection(&x->io_lock);
+    }
     if (flags & FLUSH_DOWNLOAD)
     {
         EnterCriticalSection(&x->io_lock);
+        fetch_inbound(x, TRUE);
         pending = x->drop && td_drop_pending(x->drop);
         LeaveCriticalSection(&x->io_lock);
         if (pending) set |= STATUS_INBOUND_FLUSH;
