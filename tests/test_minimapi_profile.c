@@ -503,7 +503,7 @@ static void test_logon(void **state)
     assert_true(subsystem);
     FreeProws(rows);
 
-    assert_int_equal(session->lpVtbl->Advise(session, 0, NULL, 0, NULL, NULL), MAPI_E_NO_SUPPORT);
+    assert_int_equal(session->lpVtbl->Advise(session, 0, NULL, 0, NULL, NULL), MAPI_E_INVALID_PARAMETER);
     assert_int_equal(session->lpVtbl->QueryInterface(session, &IID_IMiniMapiDiagnostics, (void **)&diag), S_OK);
     assert_int_equal(((get_counters_fn)((void **)diag->lpVtbl)[3])(diag, &blocks, &objects, &provider_objects), S_OK);
     assert_int_equal(objects, 1);           /* the profile administration object */

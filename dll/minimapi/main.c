@@ -2,7 +2,7 @@
  * main.c - minimapi.dll's entry points besides the COM objects: DllMain, MAPIInitialize and
  * MAPIUninitialize (reference counted, mapiinitialize.md, mapiuninitialize.md), the utility
  * exports Wine's mapi32 forwards to us (ScInitMapiUtil, DeinitMapiUtil, HrQueryAllRows,
- * FreeProws, FreePadrlist, HrThisThreadAdviseSink) and the COM server exports.
+ * FreeProws, FreePadrlist; HrThisThreadAdviseSink is in threadsink.c) and the COM server exports.
  */
 #include "minimapi_private.h"
 
@@ -28,10 +28,10 @@ HRESULT WINAPI MAPIInitialize(LPVOID init)
         if (params->ulFlags & ~(MAPI_MULTITHREAD_NOTIFICATIONS | MAPI_NO_COINIT | MAPI_NT_SERVICE))
             return MAPI_E_UNKNOWN_FLAGS;
     }
-    /* Nothing global to set up beyond the count: profiles are read from the registry on use,
-     * and minimapi needs no OLE initialisation of the caller's thread (CoCreateGuid works
-     * without it), so MAPI_NO_COINIT is the behaviour either way. The notification thread of
-     * MAPI_MULTITHREAD_NOTIFICATIONS comes with the notification engine (issue 4). */
+    /* Profiles are read from the registry on use, and minimapi needs no OLE initialisation of
+     * the caller's thread (CoCreateGuid works without it), so MAPI_NO_COINIT is the behaviour
+     * either way. The first call decides where client notifications run (threadsink.c). */
+    mm_notifications_init(params ? params->ulFlags : 0);
     InterlockedIncrement(&init_count);
     return S_OK;
 }
@@ -132,17 +132,6 @@ fail:
     for (i = 0; i < total; i++) MAPIFreeBuffer(all[i].lpProps);
     mc_free(all);
     return hr;
-}
-
-/* For now the caller's sink itself: notifications are delivered on the thread that raises them
- * until issue 4 brings the notification engine and the real per-thread wrapper. */
-HRESULT WINAPI HrThisThreadAdviseSink(LPMAPIADVISESINK sink, LPMAPIADVISESINK *out)
-{
-    MC_TRACE(MM_CH, "(%p, %p)\n", sink, out);
-    if (!sink || !out) return MAPI_E_INVALID_PARAMETER;
-    sink->lpVtbl->AddRef(sink);
-    *out = sink;
-    return S_OK;
 }
 
 HRESULT WINAPI DllCanUnloadNow(void)

@@ -284,6 +284,37 @@ HRESULT mm_session_compare_entryids(mm_session *s, ULONG cb1, ENTRYID *e1, ULONG
                                     ENTRYID *e2, ULONG flags, ULONG *result);
 HRESULT mm_session_modify_status_row(mm_session *s, ULONG n, const SPropValue *row);
 HRESULT mm_session_delete_status_row(mm_session *s, const SBinary *key);
+/* The session's notification engine: every support object's Subscribe/Unsubscribe/Notify and
+ * the session's own Advise (imapisupport-subscribe.md, imapisupport-notify.md). */
+mc_notify_engine *mm_session_engine(mm_session *s);
+IMAPISession *mm_session_iface(mm_session *s);
+
+/* ---- status objects (status.c) ------------------------------------------------------------- */
+
+/* Status entry IDs (every status-table row has one, status-tables.md): 4 flag bytes,
+ * minimapi's status MAPIUID, the kind and, for a provider's row, its profile section. */
+#define MM_STATUS_SUBSYSTEM 0
+#define MM_STATUS_SPOOLER   1
+#define MM_STATUS_PROVIDER  2
+#define MM_STATUS_EID_SIZE  40
+extern const MAPIUID mm_muid_status;
+void    mm_status_eid(ULONG kind, const MAPIUID *section, BYTE out[MM_STATUS_EID_SIZE]);
+BOOL    mm_status_eid_parse(ULONG cb, const ENTRYID *eid, ULONG *kind, MAPIUID *section);
+/* minimapi's own IMAPIStatus for the subsystem or the spooler row; AddRefs the session. */
+HRESULT mm_status_create(mm_session *session, ULONG kind, IMAPIStatus **out);
+/* For them: a copy of their row, the spooler's FlushQueues and ValidateState. */
+HRESULT mm_session_status_props(mm_session *s, ULONG kind, mc_propbag **out);
+HRESULT mm_session_flush_queues(mm_session *s, ULONG flags);
+HRESULT mm_session_validate_state(mm_session *s, ULONG kind, ULONG flags);
+
+/* ---- advise sinks on a thread (threadsink.c) ----------------------------------------------- */
+
+/* Remember the first MAPIInitialize: its thread gets the notifications of client sinks unless
+ * MAPI_MULTITHREAD_NOTIFICATIONS was given (mapiinit_0.md). */
+void    mm_notifications_init(ULONG init_flags);
+/* The sink a client's Advise subscribes: the sink itself (AddRef'd) with
+ * MAPI_MULTITHREAD_NOTIFICATIONS, else a wrapper calling it on the MAPIInitialize thread. */
+HRESULT mm_notification_sink(IMAPIAdviseSink *sink, IMAPIAdviseSink **out);
 
 /* ---- one-off entry IDs and the address book (oneoff.c, addrbook.c, mailuser.c) --------- */
 
@@ -337,6 +368,9 @@ BOOL    mm_spooler_needs_preprocessing(mm_spooler *sp, const WCHAR *type, const 
 /* Whether a live transport (of `service` only, when given) takes this address type / entry ID. */
 BOOL    mm_spooler_handles_type(mm_spooler *sp, const MAPIUID *service, const WCHAR *type,
                                 const SPropValue *eid);
+/* The same for the transports coupled to `store` (mm_support_owns_store). */
+BOOL    mm_spooler_coupled_handles_type(mm_spooler *sp, const SBinary *store, const WCHAR *type,
+                                        const SPropValue *eid);
 /* TransportLogoff of the transports of `service` (NULL: all), once each. */
 void    mm_spooler_logoff_transports(mm_spooler *sp, const MAPIUID *service);
 HRESULT mm_spooler_start(mm_spooler *sp);           /* the thread */
@@ -347,6 +381,10 @@ HRESULT mm_spooler_notify(mm_spooler *sp, mm_support *sup, ULONG flags, void *da
 BOOL    mm_spooler_in_critsec(mm_spooler *sp, mm_support *sup);
 HRESULT mm_spooler_flush(mm_spooler *sp, ULONG flags);
 ULONG   mm_spooler_status(mm_spooler *sp);
+void    mm_spooler_config_changed(mm_spooler *sp);     /* AddressTypes again, every transport */
+/* The address types of the live transports, without duplicates (internal memory:
+ * mm_free_strings). */
+HRESULT mm_spooler_address_types(mm_spooler *sp, WCHAR ***types, ULONG *count);
 
 /* StatusRecips: NDR / DR messages in `store`; frees `list` on success only. */
 HRESULT mm_report_status_recips(IMsgStore *store, IMessage *orig, ADRLIST *list);
@@ -358,5 +396,10 @@ void    mm_support_set_spooler(mm_support *s, mm_spooler *sp);
 void    mm_support_set_store(mm_support *s, IMsgStore *store);
 void    mm_support_logoff_transport(mm_support *s);
 BOOL    mm_support_same_service(mm_support *s, const MAPIUID *service);
+HRESULT mm_support_service(mm_support *s, MAPIUID *service);
+/* Whether the provider of this support object (a transport) put `store` (a wrapped store
+ * entry ID) in PR_OWN_STORE_ENTRYID of its status row: its coupled store
+ * (tightly-coupled-message-store-providers.md). */
+BOOL    mm_support_owns_store(mm_support *s, const SBinary *store);
 
 #endif /* TANDEM_MINIMAPI_PRIVATE_H */

@@ -505,6 +505,68 @@ BOOL mm_spooler_handles_type(mm_spooler *This, const MAPIUID *service, const WCH
     return found;
 }
 
+BOOL mm_spooler_coupled_handles_type(mm_spooler *This, const SBinary *store, const WCHAR *type,
+                                     const SPropValue *eid)
+{
+    BOOL found = FALSE;
+    ULONG i;
+    EnterCriticalSection(&This->lock);
+    for (i = 0; i < This->n_xp && !found; i++)
+    {
+        transport *t = This->xp[i];
+        if (t->logged_off || t->failed || !t->sup || !mm_support_owns_store(t->sup, store)) continue;
+        found = transport_has_uid(t, eid) || transport_has_type(t, type);
+    }
+    LeaveCriticalSection(&This->lock);
+    return found;
+}
+
+HRESULT mm_spooler_address_types(mm_spooler *This, WCHAR ***types, ULONG *count)
+{
+    WCHAR **list = NULL, **grown;
+    ULONG n = 0, i, j, k;
+    HRESULT hr = S_OK;
+
+    EnterCriticalSection(&This->lock);
+    for (i = 0; i < This->n_xp && SUCCEEDED(hr); i++)
+    {
+        transport *t = This->xp[i];
+        if (t->logged_off || t->failed) continue;
+        for (j = 0; j < t->n_types && SUCCEEDED(hr); j++)
+        {
+            BOOL dup = !t->types[j][0];     /* a single "" means: no outbound types */
+            for (k = 0; k < n && !dup; k++) dup = !lstrcmpiW(list[k], t->types[j]);
+            if (dup) continue;
+            if (!(grown = mc_realloc(list, (n + 1) * sizeof(*grown))) || !(grown[n] = mc_wcsdup(t->types[j])))
+            {
+                if (grown) list = grown;
+                hr = MAPI_E_NOT_ENOUGH_MEMORY;
+                break;
+            }
+            list = grown;
+            n++;
+        }
+    }
+    LeaveCriticalSection(&This->lock);
+    if (FAILED(hr))
+    {
+        mm_free_strings(list, n);
+        return hr;
+    }
+    *types = list;
+    *count = n;
+    return S_OK;
+}
+
+void mm_spooler_config_changed(mm_spooler *This)
+{
+    ULONG i;
+    EnterCriticalSection(&This->lock);
+    for (i = 0; i < This->n_xp; i++) This->xp[i]->config_changed = TRUE;
+    LeaveCriticalSection(&This->lock);
+    SetEvent(This->wake);
+}
+
 /* Run every preprocessor that applies to one of the recipients, in registration order. */
 static HRESULT run_preprocessors(mm_spooler *This, IMessage *msg, const SRowSet *recips,
                                  BOOL remove)

@@ -79,6 +79,27 @@ BOOL mm_support_same_service(mm_support *s, const MAPIUID *service)
     return !memcmp(&s->service, service, sizeof(*service));
 }
 
+HRESULT mm_support_service(mm_support *s, MAPIUID *service)
+{
+    *service = s->service;
+    return S_OK;
+}
+
+/* Byte comparison: both IDs come from WrapStoreEntryID of the same store (the store writes its
+ * wrapped ID into its section, the transport wraps the same provider ID). Called with the
+ * spooler's lock held, so it never calls a provider. */
+BOOL mm_support_owns_store(mm_support *s, const SBinary *store)
+{
+    const SPropValue *own;
+    BOOL owns = FALSE;
+
+    EnterCriticalSection(&s->lock);
+    if (s->status_row && (own = mc_propbag_get(s->status_row, PR_OWN_STORE_ENTRYID)))
+        owns = own->Value.bin.cb == store->cb && !memcmp(own->Value.bin.lpb, store->lpb, store->cb);
+    LeaveCriticalSection(&s->lock);
+    return owns;
+}
+
 /* The spooler, or NULL; the weak pointer is read under the lock. */
 static mm_spooler *get_spooler(mm_support *s)
 {
@@ -175,27 +196,80 @@ static HRESULT STDMETHODCALLTYPE support_GetMemAllocRoutines(IMAPISupport *iface
     return S_OK;
 }
 
+/* The session's engine, with the support lock held so the session cannot detach meanwhile.
+ * NULL (and the lock released) for a service entry's support object or after logoff. */
+static mc_notify_engine *lock_engine(mm_support *This)
+{
+    EnterCriticalSection(&This->lock);
+    if (This->session) return mm_session_engine(This->session);
+    LeaveCriticalSection(&This->lock);
+    return NULL;
+}
+
+/* imapisupport-subscribe.md: MAPI's engine keeps a reference on the sink until Unsubscribe.
+ * Connection numbers: the low 32 bits are written (DECISIONS 1). */
 static HRESULT STDMETHODCALLTYPE support_Subscribe(IMAPISupport *iface, LPNOTIFKEY key, ULONG mask,
                                                    ULONG flags, LPMAPIADVISESINK sink,
                                                    ULONG *connection)
 {
-    return NOT_YET("the notification engine comes with issue 4");
+    mm_support *This = impl_from_IMAPISupport(iface);
+    mc_notify_engine *engine;
+    HRESULT hr;
+
+    MC_TRACE(MM_CH, "(%p, %p, %#lx, %#lx, %p)\n", This, key, mask, flags, sink);
+    if (!key || !key->cb || !sink || !connection) return MAPI_E_INVALID_PARAMETER;
+    if (flags & ~NOTIFY_SYNC) return MAPI_E_UNKNOWN_FLAGS;
+    if (!(engine = lock_engine(This)))
+        return mc_last_error_set(&This->err, MAPI_E_NO_SUPPORT,
+                                 L"notifications need a session (not a service entry's support)");
+    hr = mc_notify_engine_subscribe(engine, key, mask, flags, sink, connection);
+    LeaveCriticalSection(&This->lock);
+    return hr;
 }
 
+/* The lock stays held while the engine waits for a running delivery to this connection: a
+ * sink that, from another thread, makes the same provider notify through this support object
+ * while it is being unsubscribed would wait for it (client sinks wrapped for a thread only post
+ * a message, so they never do). */
 static HRESULT STDMETHODCALLTYPE support_Unsubscribe(IMAPISupport *iface, ULONG connection)
 {
-    return NOT_YET("the notification engine comes with issue 4");
+    mm_support *This = impl_from_IMAPISupport(iface);
+    mc_notify_engine *engine;
+    HRESULT hr;
+
+    MC_TRACE(MM_CH, "(%p, %lu)\n", This, connection);
+    if (!connection) return MAPI_E_INVALID_PARAMETER;
+    if (!(engine = lock_engine(This)))
+        return mc_last_error_set(&This->err, MAPI_E_CALL_FAILED, L"the session has logged off");
+    hr = mc_notify_engine_unsubscribe(engine, connection);
+    LeaveCriticalSection(&This->lock);
+    return hr;
 }
 
+/* imapisupport-notify.md: the structures are copied; delivery is asynchronous, except to
+ * sinks subscribed with NOTIFY_SYNC or with NOTIFY_SYNC in *flags (internal use). */
 static HRESULT STDMETHODCALLTYPE support_Notify(IMAPISupport *iface, LPNOTIFKEY key, ULONG count,
                                                 LPNOTIFICATION notifications, ULONG *flags)
 {
-    return NOT_YET("the notification engine comes with issue 4");
+    mm_support *This = impl_from_IMAPISupport(iface);
+    mc_notify_engine *engine;
+    HRESULT hr;
+
+    MC_TRACE(MM_CH, "(%p, %p, %lu, %p)\n", This, key, count, notifications);
+    if (!key || !key->cb || (count && !notifications)) return MAPI_E_INVALID_PARAMETER;
+    if (flags && (*flags & ~(NOTIFY_SYNC | NOTIFY_CANCELED))) return MAPI_E_UNKNOWN_FLAGS;
+    if (flags) *flags &= NOTIFY_SYNC;
+    if (!count) return S_OK;
+    if (!(engine = lock_engine(This))) return S_OK;   /* nobody can be subscribed */
+    hr = mc_notify_engine_notify(engine, key, count, notifications, flags);
+    LeaveCriticalSection(&This->lock);
+    return hr;
 }
 
 /* Status row columns MAPI supplies itself (status-tables.md; spi-digest §3.10). */
 static HRESULT fill_status_row(mm_support *This, mc_propbag *row)
 {
+    BYTE eid[MM_STATUS_EID_SIZE];
     mc_propbag *section = NULL;
     SPropValue v;
     WCHAR *s;
@@ -209,6 +283,11 @@ static HRESULT fill_status_row(mm_support *This, mc_propbag *row)
     mc_propbag_set(row, &v);
     v.ulPropTag = PR_OBJECT_TYPE;
     v.Value.l = MAPI_STATUS;
+    mc_propbag_set(row, &v);
+    v.ulPropTag = PR_ENTRYID;
+    mm_status_eid(MM_STATUS_PROVIDER, &This->section, eid);
+    v.Value.bin.cb = sizeof(eid);
+    v.Value.bin.lpb = eid;
     mc_propbag_set(row, &v);
     v.ulPropTag = PR_RESOURCE_FLAGS;
     v.Value.l = mc_propbag_get_long(section, PR_RESOURCE_FLAGS, 0);
@@ -621,11 +700,32 @@ done:
     return hr;
 }
 
+/* The wrapped entry ID of this support's store: PR_ENTRYID of its section (internal memory,
+ * one block), or NULL. */
+static SPropValue *own_store_id(mm_support *This)
+{
+    mc_propbag *b = NULL;
+    const SPropValue *v;
+    SPropValue *copy = NULL;
+
+    if (FAILED(mm_section_load(This->profile, &This->section, &b))) return NULL;
+    if ((v = mc_propbag_get(b, PR_ENTRYID))
+        && (copy = mc_malloc(sizeof(*copy) + v->Value.bin.cb)))
+    {
+        *copy = *v;
+        copy->Value.bin.lpb = (BYTE *)(copy + 1);
+        memcpy(copy->Value.bin.lpb, v->Value.bin.lpb, v->Value.bin.cb);
+    }
+    mc_propbag_free(b);
+    return copy;
+}
+
 static HRESULT STDMETHODCALLTYPE support_ExpandRecips(IMAPISupport *iface, LPMESSAGE message,
                                                       ULONG *flags)
 {
     mm_support *This = impl_from_IMAPISupport(iface);
     mm_spooler *sp = get_spooler(This);
+    SPropValue *store_id = NULL;
     IMAPITable *t = NULL;
     SRowSet *rows = NULL;
     ULONG i, out = 0;
@@ -638,8 +738,10 @@ static HRESULT STDMETHODCALLTYPE support_ExpandRecips(IMAPISupport *iface, LPMES
     if (FAILED(hr = HrQueryAllRows(t, NULL, NULL, NULL, 0, &rows))) goto done;
     /* No distribution lists or address book entries to expand: one-offs are already resolved.
      * NEEDS_PREPROCESSING when a registered preprocessor applies to a recipient; NEEDS_SPOOLER
-     * when a recipient's address type is not handled by this store's coupled transport (the
-     * transport of the same message service, whose status row carries PR_OWN_STORE_ENTRYID). */
+     * when a recipient's address type is not handled by a transport coupled to this store: one
+     * whose status row carries this store's entry ID in PR_OWN_STORE_ENTRYID
+     * (tightly-coupled-message-store-providers.md). */
+    store_id = own_store_id(This);
     for (i = 0; i < rows->cRows; i++)
     {
         const SRow *r = &rows->aRow[i];
@@ -658,7 +760,8 @@ static HRESULT STDMETHODCALLTYPE support_ExpandRecips(IMAPISupport *iface, LPMES
             }
         }
         if (sp && mm_spooler_needs_preprocessing(sp, type, ev)) out |= NEEDS_PREPROCESSING;
-        if (!sp || !mm_spooler_handles_type(sp, &This->service, type, ev)) out |= NEEDS_SPOOLER;
+        if (!sp || !store_id || !mm_spooler_coupled_handles_type(sp, &store_id->Value.bin, type, ev))
+            out |= NEEDS_SPOOLER;
         mc_free(type);
     }
     if (out & NEEDS_PREPROCESSING)
@@ -671,6 +774,7 @@ static HRESULT STDMETHODCALLTYPE support_ExpandRecips(IMAPISupport *iface, LPMES
     }
     if (flags) *flags = out;
 done:
+    if (store_id) mc_free(store_id);
     if (rows) FreeProws(rows);
     t->lpVtbl->Release(t);
     return hr;
