@@ -318,6 +318,7 @@ static void db_destroy(td_db *db)
 {
     if (!db) return;
     td_db_stmt_cache_clear(db);
+    mc_free(db->writers);
     if (db->h) sqlite3_close_v2(db->h);
     DeleteCriticalSection(&db->lock);
     mc_free(db->path);
@@ -399,6 +400,7 @@ HRESULT td_db_open(const WCHAR *path, const GUID *new_guid, const WCHAR *display
     db->path = canon;
     canon = NULL;
     InitializeCriticalSection(&db->lock);
+    InitializeSRWLock(&db->writers_lock);
 
     if (FAILED(hr = open_handle(db->path, TRUE, &db->h, why))) goto done;
     if (FAILED(hr = check_file(db->h, db->path, &version, why))) goto done;
@@ -588,6 +590,54 @@ HRESULT td_db_check_integrity(td_db *db, ULONG *problems)
         rc = count_problems(db->h, tree, TRUE, problems);   /* only on a sound file */
     LeaveCriticalSection(&db->lock);
     return td_db_hr(rc);
+}
+
+HRESULT td_db_writer_open(td_db *db, ULONGLONG id)
+{
+    HRESULT hr = S_OK;
+    ULONG i;
+
+    AcquireSRWLockExclusive(&db->writers_lock);
+    for (i = 0; i < db->n_writers; i++)
+        if (db->writers[i].id == id) { db->writers[i].count++; goto done; }
+    if (db->n_writers == db->cap_writers)
+    {
+        ULONG cap = db->cap_writers ? db->cap_writers * 2 : 16;
+        void *bigger = mc_realloc(db->writers, cap * sizeof(*db->writers));
+        if (!bigger) { hr = MAPI_E_NOT_ENOUGH_MEMORY; goto done; }
+        db->writers = bigger;
+        db->cap_writers = cap;
+    }
+    db->writers[db->n_writers].id = id;
+    db->writers[db->n_writers++].count = 1;
+done:
+    ReleaseSRWLockExclusive(&db->writers_lock);
+    return hr;
+}
+
+void td_db_writer_close(td_db *db, ULONGLONG id)
+{
+    ULONG i;
+
+    AcquireSRWLockExclusive(&db->writers_lock);
+    for (i = 0; i < db->n_writers; i++)
+        if (db->writers[i].id == id)
+        {
+            if (!--db->writers[i].count) db->writers[i] = db->writers[--db->n_writers];
+            break;
+        }
+    ReleaseSRWLockExclusive(&db->writers_lock);
+}
+
+BOOL td_db_writer_is_open(td_db *db, ULONGLONG id)
+{
+    BOOL open = FALSE;
+    ULONG i;
+
+    AcquireSRWLockShared(&db->writers_lock);
+    for (i = 0; i < db->n_writers && !open; i++) open = db->writers[i].id == id;
+    ReleaseSRWLockShared(&db->writers_lock);
+    return open;
 }
 
 ULONG td_db_open_count(void)

@@ -49,6 +49,12 @@ HRESULT td_db_set_display_name(td_db *db, const WCHAR *name);
  * found (0: consistent). Errors only when the check could not run. */
 HRESULT td_db_check_integrity(td_db *db, ULONG *problems);
 
+/* Objects open for writing in this process, counted per object id (in memory, not in the
+ * file): IMAPIFolder::DeleteMessages refuses such messages. */
+HRESULT td_db_writer_open(td_db *db, ULONGLONG id);
+void    td_db_writer_close(td_db *db, ULONGLONG id);
+BOOL    td_db_writer_is_open(td_db *db, ULONGLONG id);
+
 /* Number of distinct database files open in the process (tests). */
 ULONG   td_db_open_count(void);
 

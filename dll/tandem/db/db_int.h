@@ -22,6 +22,9 @@ struct td_db
     int tx_depth;               /* nesting of td_db_begin on the thread holding `lock` */
     BOOL tx_failed;             /* an inner level rolled back: the outer commit must too */
     struct { const char *sql; sqlite3_stmt *st; } cache[TD_DB_STMT_CACHE];  /* under lock */
+    SRWLOCK writers_lock;       /* guards writers (never held while waiting for `lock`) */
+    struct { ULONGLONG id; ULONG count; } *writers;   /* objects open for writing in the process */
+    ULONG n_writers, cap_writers;
 };
 
 char   *td_db_to_utf8(const WCHAR *s);        /* internal memory */
