@@ -24,6 +24,7 @@ typedef struct message
     FILETIME created;
     td_msgdata *work;
     mc_last_error err;
+    BOOL open_for_write;        /* counted by td_db_writer_open: DeleteMessages refuses it */
 } message;
 
 static const IMessageVtbl message_vtbl;
@@ -139,6 +140,17 @@ static HRESULT create(td_store *s, message **out)
     return S_OK;
 }
 
+/* Keep the process-wide count of messages open for writing in step with this one. */
+static void note_writer(message *This)
+{
+    BOOL open = This->writable && This->saves_left && This->id && !This->owner;
+
+    if (open == This->open_for_write) return;
+    if (open && FAILED(td_db_writer_open(This->s->db, This->id))) return;
+    if (!open) td_db_writer_close(This->s->db, This->id);
+    This->open_for_write = open;
+}
+
 HRESULT message_open(td_store *s, ULONGLONG id, BOOL writable, IMessage **out)
 {
     td_obj_info info;
@@ -159,6 +171,7 @@ HRESULT message_open(td_store *s, ULONGLONG id, BOOL writable, IMessage **out)
         This->IMessage_iface.lpVtbl->Release(&This->IMessage_iface);
         return hr;
     }
+    note_writer(This);
     *out = &This->IMessage_iface;
     return S_OK;
 }
@@ -249,6 +262,7 @@ static ULONG STDMETHODCALLTYPE message_Release(IMessage *iface)
     MC_TRACE("message", "%p -> %lu", iface, (unsigned long)ref);
     if (ref) return ref;
     /* an unsaved new message was never written: it simply vanishes */
+    if (This->open_for_write) td_db_writer_close(This->s->db, This->id);
     td_msgdata_free(This->work);
     if (This->owner) This->owner->lpVtbl->Release(This->owner);
     td_store_release(This->s);
@@ -368,6 +382,7 @@ done:
         This->saved = TRUE;
         if (ulFlags & KEEP_OPEN_READONLY) This->writable = TRUE;   /* "may stay read/write" */
         else if (!(ulFlags & KEEP_OPEN_READWRITE)) This->saves_left = FALSE;
+        note_writer(This);
     }
     LeaveCriticalSection(&This->lock);
     return hr;
