@@ -714,6 +714,9 @@ static HRESULT STDMETHODCALLTYPE folder_DeleteMessages(IMAPIFolder *iface, LPENT
 
         if (SUCCEEDED(hr2) && info.parent != This->id) hr2 = MAPI_E_NOT_FOUND;
         if (SUCCEEDED(hr2) && (info.flags & MSGFLAG_SUBMIT)) hr2 = MAPI_E_SUBMITTED;   /* §1.6 */
+        /* "messages ... that are open with read/write permission ... cannot be deleted"
+         * (imapifolder-deletemessages.md); known for this process's openers */
+        if (SUCCEEDED(hr2) && td_db_writer_is_open(This->s->db, id)) hr2 = MAPI_E_NO_ACCESS;
         if (SUCCEEDED(hr2) && SUCCEEDED(hr2 = td_db_object_delete(This->s->db, id)))
             td_store_tables_message(This->s, This->id, id);
         if (SUCCEEDED(hr2)) done_ok++;
