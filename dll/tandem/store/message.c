@@ -3,9 +3,9 @@
  * its content (td_msgdata) that SaveChanges writes in one database transaction (or, for an
  * embedded message, hands to its attachment). Docs: imessageimapiprop.md, imessage-*.md,
  * imapiprop-savechanges.md, pidtagmessageflags-canonical-property.md; spi-digest §1.4, §4.7.
- * SubmitMessage belongs to the outgoing queue (issue 6) and answers MAPI_E_NO_SUPPORT today.
+ * SubmitMessage hands its work to submit.c (issue 6); a submitted message is spent.
  */
-#include "store.h"
+#include "submit.h"
 
 typedef struct message
 {
@@ -20,6 +20,7 @@ typedef struct message
     BOOL assoc;
     BOOL saved;                 /* saved at least once: UNSENT/RESEND/FROMME are read-only */
     BOOL saves_left;            /* FALSE after SaveChanges without KEEP_OPEN_*: only Release */
+    BOOL spooler;               /* opened (or locked) by the spooler (submit.c) */
     LONGLONG version;           /* objects.version when loaded or last saved */
     FILETIME created;
     td_msgdata *work;
@@ -83,6 +84,11 @@ static void computed(message *This, td_vals *vals)
     td_vals_long(vals, PR_MESSAGE_SIZE, (LONG)td_msgdata_size(This->work));
     if (!mc_propbag_get(This->work->props, PR_MSG_STATUS)) td_vals_long(vals, PR_MSG_STATUS, 0);
     td_vals_time(vals, PR_CREATION_TIME, This->created);
+    {
+        ULONG submit_flags;
+        if (!This->owner && td_submit_flags(This->s, This->id, &submit_flags))
+            td_vals_long(vals, PR_SUBMIT_FLAGS, (LONG)submit_flags);
+    }
 }
 
 /* PR_DISPLAY_TO/CC/BCC from the recipient rows ("; "-separated display names). */
@@ -929,8 +935,84 @@ done:
 
 static HRESULT STDMETHODCALLTYPE message_SubmitMessage(IMessage *iface, ULONG ulFlags)
 {
-    MC_FIXME("%p SubmitMessage: the outgoing queue comes with issue 6", iface);
-    return MAPI_E_NO_SUPPORT;
+    message *This = impl_from_IMessage(iface);
+    HRESULT hr;
+
+    MC_TRACE("message", "%p %#lx", iface, (unsigned long)ulFlags);
+    if (ulFlags & ~(ULONG)FORCE_SUBMIT) return MAPI_E_UNKNOWN_FLAGS;
+    /* an embedded or associated message is never sent; a read-only or spent one can't be */
+    if (This->owner || This->assoc || !This->writable || !This->saves_left) return MAPI_E_NO_ACCESS;
+    hr = td_submit_message(This->s, iface);
+    if (hr == MAPI_E_NO_RECIPIENTS)
+        hr = mc_last_error_set(&This->err, hr, L"The message has no recipients");
+    return hr;
+}
+
+/* ---- what the submit path (submit.c) needs of a message ----------------------------------- */
+
+static message *our_message(IMessage *iface)
+{
+    return iface && iface->lpVtbl == &message_vtbl ? impl_from_IMessage(iface) : NULL;
+}
+
+HRESULT message_with_work(IMessage *iface, HRESULT (*fn)(td_msgdata *m, void *ctx), void *ctx)
+{
+    message *This = our_message(iface);
+    HRESULT hr;
+
+    if (!This) return MAPI_E_INVALID_PARAMETER;
+    EnterCriticalSection(&This->lock);
+    hr = fn(This->work, ctx);
+    LeaveCriticalSection(&This->lock);
+    return hr;
+}
+
+ULONGLONG message_id(IMessage *iface)
+{
+    message *This = our_message(iface);
+    ULONGLONG id;
+
+    if (!This || This->owner) return 0;
+    EnterCriticalSection(&This->lock);
+    id = This->id;
+    LeaveCriticalSection(&This->lock);
+    return id;
+}
+
+BOOL message_is_spooler(IMessage *iface)
+{
+    message *This = our_message(iface);
+    return This && This->spooler;
+}
+
+void message_set_spooler(IMessage *iface)
+{
+    message *This = our_message(iface);
+    if (This) This->spooler = TRUE;
+}
+
+void message_set_state(IMessage *iface, ULONG msgflags, LONGLONG version)
+{
+    message *This = our_message(iface);
+    SPropValue v;
+
+    if (!This) return;
+    EnterCriticalSection(&This->lock);
+    v.ulPropTag = PR_MESSAGE_FLAGS;
+    v.Value.l = (LONG)msgflags;
+    mc_propbag_set(This->work->props, &v);
+    This->version = version;
+    LeaveCriticalSection(&This->lock);
+}
+
+void message_spend(IMessage *iface)
+{
+    message *This = our_message(iface);
+    if (!This) return;
+    EnterCriticalSection(&This->lock);
+    This->writable = FALSE;
+    This->saves_left = FALSE;
+    LeaveCriticalSection(&This->lock);
 }
 
 static HRESULT STDMETHODCALLTYPE message_SetReadFlag(IMessage *iface, ULONG ulFlags)

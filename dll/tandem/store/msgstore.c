@@ -6,7 +6,7 @@
  * (from SpoolerLogon, DECISIONS 4); the spooler-only methods refuse a client store with
  * MAPI_E_NO_SUPPORT as their pages say.
  */
-#include "store.h"
+#include "submit.h"
 
 typedef struct msgstore
 {
@@ -401,6 +401,18 @@ static HRESULT STDMETHODCALLTYPE msgstore_OpenEntry(IMsgStore *iface, ULONG cbEn
         else *lpulObjType = MAPI_STORE;
         goto done;
     }
+    if (This->spooler && dec.kind == TD_EID_MESSAGE)
+    {
+        /* the spooler opens queued and locked messages read/write (DECISIONS 4) */
+        if (lpInterface && !IsEqualGUID(lpInterface, &IID_IMessage) && !IsEqualGUID(lpInterface, &IID_IMAPIProp) &&
+            !IsEqualGUID(lpInterface, &IID_IUnknown))
+            hr = MAPI_E_INTERFACE_NOT_SUPPORTED;
+        else if (ulFlags & ~(ULONG)(MAPI_MODIFY | MAPI_BEST_ACCESS | MAPI_DEFERRED_ERRORS | SHOW_SOFT_DELETES))
+            hr = MAPI_E_UNKNOWN_FLAGS;
+        else if (SUCCEEDED(hr = td_submit_open_for_spooler(This->state, dec.object_id, (IMessage **)lppUnk)))
+            *lpulObjType = MAPI_MESSAGE;
+        goto done;
+    }
     hr = td_store_open_entry(This->state, cbEntryID, eid, lpInterface, ulFlags, lpulObjType, lppUnk);
 done:
     td_eid_clear(&dec);
@@ -567,8 +579,12 @@ static HRESULT STDMETHODCALLTYPE msgstore_StoreLogoff(IMsgStore *iface, ULONG *l
 static HRESULT STDMETHODCALLTYPE msgstore_AbortSubmit(IMsgStore *iface, ULONG cbEntryID,
         LPENTRYID lpEntryID, ULONG ulFlags)
 {
-    MC_FIXME("%p AbortSubmit", iface);
-    return MAPI_E_NO_SUPPORT;
+    msgstore *This = impl_from_IMsgStore(iface);
+
+    MC_TRACE("store", "%p", iface);
+    if (!lpEntryID || !cbEntryID) return MAPI_E_INVALID_PARAMETER;
+    if (ulFlags) return MAPI_E_UNKNOWN_FLAGS;     /* reserved (imsgstore-abortsubmit.md) */
+    return td_submit_abort(This->state, cbEntryID, lpEntryID);
 }
 
 /* The spooler-only methods: "the MAPI spooler is the only client that calls" them; a client
@@ -578,36 +594,44 @@ static HRESULT STDMETHODCALLTYPE msgstore_GetOutgoingQueue(IMsgStore *iface, ULO
         LPMAPITABLE *lppTable)
 {
     msgstore *This = impl_from_IMsgStore(iface);
+
+    MC_TRACE("store", "%p %#lx", iface, (unsigned long)ulFlags);
     if (!This->spooler) return MAPI_E_NO_SUPPORT;
-    MC_FIXME("%p GetOutgoingQueue", iface);
-    return MAPI_E_NO_SUPPORT;
+    if (!lppTable) return MAPI_E_INVALID_PARAMETER;
+    if (ulFlags) return MAPI_E_UNKNOWN_FLAGS;     /* reserved */
+    return td_submit_outgoing_queue(This->state, This->sup, lppTable);
 }
 
 static HRESULT STDMETHODCALLTYPE msgstore_SetLockState(IMsgStore *iface, LPMESSAGE lpMessage,
         ULONG ulLockState)
 {
     msgstore *This = impl_from_IMsgStore(iface);
+
+    MC_TRACE("store", "%p %p %lu", iface, lpMessage, (unsigned long)ulLockState);
     if (!This->spooler) return MAPI_E_NO_SUPPORT;
-    MC_FIXME("%p SetLockState", iface);
-    return MAPI_E_NO_SUPPORT;
+    return td_submit_set_lock(This->state, lpMessage, ulLockState);
 }
 
 static HRESULT STDMETHODCALLTYPE msgstore_FinishedMsg(IMsgStore *iface, ULONG ulFlags,
         ULONG cbEntryID, LPENTRYID lpEntryID)
 {
     msgstore *This = impl_from_IMsgStore(iface);
+
+    MC_TRACE("store", "%p %#lx", iface, (unsigned long)ulFlags);
     if (!This->spooler) return MAPI_E_NO_SUPPORT;
-    MC_FIXME("%p FinishedMsg", iface);
-    return MAPI_E_NO_SUPPORT;
+    if (!lpEntryID || !cbEntryID) return MAPI_E_INVALID_PARAMETER;
+    return td_submit_finished(This->state, This->sup, cbEntryID, lpEntryID);
 }
 
 static HRESULT STDMETHODCALLTYPE msgstore_NotifyNewMail(IMsgStore *iface,
         LPNOTIFICATION lpNotification)
 {
     msgstore *This = impl_from_IMsgStore(iface);
+
+    MC_TRACE("store", "%p", iface);
     if (!This->spooler) return MAPI_E_NO_SUPPORT;
-    MC_FIXME("%p NotifyNewMail", iface);
-    return MAPI_E_NO_SUPPORT;
+    if (!lpNotification) return MAPI_E_INVALID_PARAMETER;
+    return td_submit_notify_new_mail(This->state, This->sup, lpNotification);
 }
 
 static const IMsgStoreVtbl msgstore_vtbl =

@@ -4,7 +4,7 @@
  * (imapiprop-getidsfromnames.md, imapiprop-getnamesfromids.md), the property part of
  * CopyTo/CopyProps (imapiprop-copyto.md, imapiprop-copyprops.md) and OpenEntry.
  */
-#include "store.h"
+#include "submit.h"
 
 void td_vals_long(td_vals *vals, ULONG tag, LONG l)
 {
@@ -357,6 +357,8 @@ HRESULT td_store_open_entry(td_store *s, ULONG cb, const ENTRYID *eid, LPCIID ii
         /* only messages directly in folders have entry IDs */
         if (info.type != MAPI_MESSAGE || FAILED(td_db_object_get(s->db, info.parent, &pinfo)) ||
             pinfo.type != MAPI_FOLDER) { hr = MAPI_E_NOT_FOUND; goto done; }
+        /* submitted messages: spi-digest §1.6 (submit.c) */
+        if (FAILED(hr = td_submit_check_open(s, dec.object_id, flags, &writable))) goto done;
         if (FAILED(hr = message_open(s, dec.object_id, writable, (IMessage **)&obj))) goto done;
         *type = MAPI_MESSAGE;
         if (iid && !IsEqualGUID(iid, &IID_IMessage) && !IsEqualGUID(iid, &IID_IMAPIProp) &&

@@ -51,6 +51,7 @@ typedef struct td_store
     ULONG cb_special_eid[TD_ROLE_COUNT];
     IMAPISupport *sup;          /* (lock) the client store object's support object (not AddRef'd: Advise) */
     struct td_table_cache *tables;      /* (lock) contents/hierarchy tables kept in step */
+    LONG ready_to_send;         /* SpoolerNotify(NOTIFY_READYTOSEND) done (submit.c); interlocked */
 } td_store;
 
 HRESULT td_store_create(IMSProvider *provider, const mc_alloc *alloc, td_db *db,
