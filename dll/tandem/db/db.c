@@ -640,6 +640,19 @@ BOOL td_db_writer_is_open(td_db *db, ULONGLONG id)
     return open;
 }
 
+ULONGLONG td_db_generation(td_db *db)
+{
+    sqlite3_int64 other = 0;
+    ULONGLONG gen;
+
+    EnterCriticalSection(&db->lock);
+    /* data_version moves with other connections' commits, total_changes with ours */
+    query_int(db->h, "PRAGMA data_version", &other);
+    gen = ((ULONGLONG)other << 40) ^ (ULONGLONG)sqlite3_total_changes64(db->h);
+    LeaveCriticalSection(&db->lock);
+    return gen;
+}
+
 ULONG td_db_open_count(void)
 {
     ULONG n = 0;

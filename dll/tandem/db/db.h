@@ -55,6 +55,11 @@ HRESULT td_db_writer_open(td_db *db, ULONGLONG id);
 void    td_db_writer_close(td_db *db, ULONGLONG id);
 BOOL    td_db_writer_is_open(td_db *db, ULONGLONG id);
 
+/* A value that changes whenever the file's content may have changed: every write through
+ * this process's connection (any session) and every commit by another process. Caches of
+ * database content compare it to know they are stale. */
+ULONGLONG td_db_generation(td_db *db);
+
 /* Number of distinct database files open in the process (tests). */
 ULONG   td_db_open_count(void);
 

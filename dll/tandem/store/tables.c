@@ -3,8 +3,10 @@
  * associated) and hierarchy tables of folders, filled from the database when first opened and
  * kept in step as this process saves, moves and deletes objects; snapshot tables (recipients,
  * attachments, receive folders, deep hierarchy). Docs: contents-tables.md, hierarchy-tables.md.
- * Limits: changes made by another process show in tables opened after them (the full table
- * engine with cross-process refresh is the next issue).
+ * A cached table is used for a new view only while the database is unchanged since it was
+ * filled (td_db_generation); otherwise it is refilled, so changes by other sessions and other
+ * processes show in tables opened after them. Views already open follow this logon's changes
+ * only (the full table engine with cross-session refresh is the next issue).
  */
 #include "store.h"
 
@@ -13,6 +15,7 @@ struct td_table_cache
     ULONGLONG folder;
     int kind;
     mc_table *t;
+    ULONGLONG generation;       /* td_db_generation when filled */
     struct td_table_cache *next;
 };
 
@@ -91,10 +94,21 @@ HRESULT td_store_folder_table(td_store *s, ULONGLONG folder, int kind, IMAPITabl
     HRESULT hr = S_OK;
     BOOL deep = kind > TD_TABLE_HIERARCHY;
 
+    ULONGLONG generation = td_db_generation(s->db);
+    struct td_table_cache **pc;
+
     if (deep) kind = TD_TABLE_HIERARCHY;
     EnterCriticalSection(&s->lock);
-    for (c = s->tables; c && !deep; c = c->next)
-        if (c->folder == folder && c->kind == kind) { t = c->t; mc_table_addref(t); break; }
+    for (pc = &s->tables; (c = *pc) && !deep; pc = &c->next)
+        if (c->folder == folder && c->kind == kind)
+        {
+            if (c->generation == generation) { t = c->t; mc_table_addref(t); break; }
+            /* stale: forget it (open views keep their table) and fill a new one */
+            *pc = c->next;
+            mc_table_release(c->t);
+            mc_free(c);
+            break;
+        }
     if (!t)
     {
         hr = mc_table_new(&s->alloc, PR_ENTRYID, kind == TD_TABLE_HIERARCHY ?
@@ -108,6 +122,7 @@ HRESULT td_store_folder_table(td_store *s, ULONGLONG folder, int kind, IMAPITabl
                 c->folder = folder;
                 c->kind = kind;
                 c->t = t;
+                c->generation = generation;
                 mc_table_addref(t);
                 c->next = s->tables;
                 s->tables = c;
