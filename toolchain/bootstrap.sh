@@ -28,6 +28,7 @@ PACKAGES=(
   cmake make tcl                               # build; tclsh makes SQLite's amalgamation
   file xz-utils ca-certificates
   clang-14 libclang-rt-14-dev python3          # mime fuzzing (libFuzzer), mime cross-check
+  dovecot-imapd dovecot-pop3d python3-aiosmtpd openssl  # network tests: private mail servers
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -41,7 +41,7 @@ chown -R "$mailuser:" "$d/mail"
 sed -e "s#@DIR@#$d#g" -e "s/@PORTBASE@/$base/g" -e "s/@IMAP@/$imap/" -e "s/@IMAPS@/$imaps/" \
     -e "s/@POP3@/$pop3/" -e "s/@POP3S@/$pop3s/" -e "s/@UID@/$(id -u "$mailuser")/" -e "s/@GID@/$(id -g "$mailuser")/" \
     "$here/dovecot.conf.in" > "$d/dovecot.conf"
-dovecot -c "$d/dovecot.conf"
+dovecot -c "$d/dovecot.conf" < /dev/null > "$d/dovecot.out" 2>&1
 setsid $py "$here/smtpd.py" "$d" $smtp $sub $smtps > "$d/smtpd.out" 2>&1 < /dev/null &
 echo $! > "$d/smtpd.pid"
 setsid $py "$here/faultproxy.py" "$d" $proxy $smtp $control > "$d/faultproxy.out" 2>&1 < /dev/null &
