@@ -1,0 +1,413 @@
+/*
+ * bench_store.c - the message store's save path and memory (issue 3 point 11). Not a test:
+ * it prints numbers and ratios against baselines measured in the same run.
+ *
+ * 1. SaveChanges of new messages (20 properties, 2 KB body) through the public MAPI API per
+ *    second, against plain SQLite (same PRAGMAs as the store: WAL, synchronous=NORMAL)
+ *    inserting the same bytes, one transaction per message. Target ratio >= 0.7.
+ * 2. The peak working set (PROCESS_MEMORY_COUNTERS.PeakWorkingSetSize) of a process whose
+ *    session opened a store of 100,000 messages (contents table of the Inbox, row count, one
+ *    page of rows), against the same process over a new, empty store. The 100,000 messages
+ *    are written through the store's db layer in one transaction (fast), not through MAPI.
+ *
+ * Run: bench_store.exe [messages to save] [messages in the big store]. Uses profiles
+ * "tandem-bench-save", "tandem-bench-big" and "tandem-bench-empty" and files in %TEMP%.
+ */
+#include <windows.h>
+#include <psapi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <mapix.h>
+#include <mapiutil.h>
+#include <mapitags.h>
+#include <mapicode.h>
+#include <sqlite3.h>
+#include "db/db.h"
+
+#ifndef PR_PST_PATH_W
+#define PR_PST_PATH_W  PROP_TAG(PT_UNICODE, 0x6700)
+#endif
+#define NPROPS    20
+#define BODY_SIZE 2048
+
+static double now_s(void)
+{
+    LARGE_INTEGER f, c;
+    QueryPerformanceFrequency(&f);
+    QueryPerformanceCounter(&c);
+    return (double)c.QuadPart / (double)f.QuadPart;
+}
+
+static void store_path(const char *profile, WCHAR *path)
+{
+    WCHAR tmp[MAX_PATH];
+    GetTempPathW(MAX_PATH, tmp);
+    swprintf(path, MAX_PATH, L"%lsbench-%hs.tandem", tmp, profile);
+}
+
+static BOOL make_profile(const char *profile)
+{
+    static const SizedSPropTagArray(2, cols) = {2, {PR_SERVICE_NAME_A, PR_SERVICE_UID}};
+    IProfAdmin *admin = NULL;
+    IMsgServiceAdmin *svc = NULL;
+    IMAPITable *t = NULL;
+    SRowSet *rows = NULL;
+    SPropValue p[2];
+    WCHAR path[MAX_PATH];
+    MAPIUID uid;
+    BOOL found = FALSE;
+    ULONG i;
+
+    store_path(profile, path);
+    DeleteFileW(path);
+    if (MAPIAdminProfiles(0, &admin) != S_OK) return FALSE;
+    admin->lpVtbl->DeleteProfile(admin, (LPTSTR)profile, 0);
+    if (admin->lpVtbl->CreateProfile(admin, (LPTSTR)profile, NULL, 0, 0) == S_OK &&
+        admin->lpVtbl->AdminServices(admin, (LPTSTR)profile, NULL, 0, 0, &svc) == S_OK &&
+        svc->lpVtbl->CreateMsgService(svc, (LPTSTR)"TANDEM", (LPTSTR)"Tandem", 0, 0) == S_OK &&
+        svc->lpVtbl->GetMsgServiceTable(svc, 0, &t) == S_OK &&
+        HrQueryAllRows(t, (SPropTagArray *)&cols, NULL, NULL, 0, &rows) == S_OK)
+    {
+        for (i = 0; i < rows->cRows; i++)
+            if (rows->aRow[i].lpProps[1].ulPropTag == PR_SERVICE_UID)
+            {
+                memcpy(&uid, rows->aRow[i].lpProps[1].Value.bin.lpb, sizeof(uid));
+                found = TRUE;
+            }
+        if (found)
+        {
+            p[0].ulPropTag = PR_PST_PATH_W;
+            p[0].Value.lpszW = path;
+            p[1].ulPropTag = PR_DISPLAY_NAME_W;
+            p[1].Value.lpszW = (WCHAR *)L"Bench";
+            found = svc->lpVtbl->ConfigureMsgService(svc, &uid, 0, 0, 2, p) == S_OK;
+        }
+    }
+    if (rows) FreeProws(rows);
+    if (t) t->lpVtbl->Release(t);
+    if (svc) svc->lpVtbl->Release(svc);
+    admin->lpVtbl->Release(admin);
+    return found;
+}
+
+static void drop_profile(const char *profile)
+{
+    IProfAdmin *admin = NULL;
+    WCHAR path[MAX_PATH];
+    if (MAPIAdminProfiles(0, &admin) == S_OK)
+    {
+        admin->lpVtbl->DeleteProfile(admin, (LPTSTR)profile, 0);
+        admin->lpVtbl->Release(admin);
+    }
+    store_path(profile, path);
+    DeleteFileW(path);
+}
+
+typedef struct session
+{
+    IMAPISession *session;
+    IMsgStore *mdb;
+    IMAPIFolder *inbox;
+} session;
+
+static BOOL logon(const char *profile, session *s)
+{
+    static const SizedSPropTagArray(2, cols) = {2, {PR_ENTRYID, PR_DEFAULT_STORE}};
+    IMAPITable *t = NULL;
+    SRowSet *rows = NULL;
+    ENTRYID *eid = NULL;
+    ULONG cb = 0, type, i;
+    HRESULT hr = E_FAIL;
+
+    memset(s, 0, sizeof(*s));
+    if (MAPILogonEx(0, (LPTSTR)profile, NULL, MAPI_EXTENDED | MAPI_NEW_SESSION | MAPI_NO_MAIL, &s->session) != S_OK)
+        return FALSE;
+    if (s->session->lpVtbl->GetMsgStoresTable(s->session, 0, &t) == S_OK &&
+        HrQueryAllRows(t, (SPropTagArray *)&cols, NULL, NULL, 0, &rows) == S_OK)
+        for (i = 0; i < rows->cRows && FAILED(hr); i++)
+            if (rows->aRow[i].lpProps[1].Value.b)
+                hr = s->session->lpVtbl->OpenMsgStore(s->session, 0, rows->aRow[i].lpProps[0].Value.bin.cb,
+                                                      (ENTRYID *)rows->aRow[i].lpProps[0].Value.bin.lpb, NULL,
+                                                      MDB_WRITE | MDB_NO_DIALOG, &s->mdb);
+    if (rows) FreeProws(rows);
+    if (t) t->lpVtbl->Release(t);
+    if (FAILED(hr)) return FALSE;
+    if (s->mdb->lpVtbl->GetReceiveFolder(s->mdb, NULL, 0, &cb, &eid, NULL) != S_OK) return FALSE;
+    hr = s->mdb->lpVtbl->OpenEntry(s->mdb, cb, eid, NULL, MAPI_MODIFY, &type, (IUnknown **)&s->inbox);
+    MAPIFreeBuffer(eid);
+    return hr == S_OK;
+}
+
+static void logoff(session *s)
+{
+    if (s->inbox) s->inbox->lpVtbl->Release(s->inbox);
+    if (s->mdb) s->mdb->lpVtbl->Release(s->mdb);
+    if (s->session)
+    {
+        s->session->lpVtbl->Logoff(s->session, 0, 0, 0);
+        s->session->lpVtbl->Release(s->session);
+    }
+    memset(s, 0, sizeof(*s));
+}
+
+/* The 20 properties of a benchmark message (2 KB body); strings point into `body`/`subject`. */
+static void message_props(SPropValue *p, ULONG i, char *subject, char *body)
+{
+    static BYTE key[16];
+    ULONG n = 0, k;
+
+    snprintf(subject, 64, "Benchmark message %lu", (unsigned long)i);
+    memset(body, 'a' + (char)(i % 26), BODY_SIZE);
+    body[BODY_SIZE] = 0;
+    p[n].ulPropTag = PR_SUBJECT_A;          p[n++].Value.lpszA = subject;
+    p[n].ulPropTag = PR_BODY_A;             p[n++].Value.lpszA = body;
+    p[n].ulPropTag = PR_MESSAGE_CLASS_A;    p[n++].Value.lpszA = (char *)"IPM.Note";
+    p[n].ulPropTag = PR_SENDER_NAME_A;      p[n++].Value.lpszA = (char *)"Bench Sender";
+    p[n].ulPropTag = PR_SENDER_EMAIL_ADDRESS_A; p[n++].Value.lpszA = (char *)"sender@example.test";
+    p[n].ulPropTag = PR_SENDER_ADDRTYPE_A;  p[n++].Value.lpszA = (char *)"SMTP";
+    p[n].ulPropTag = PR_IMPORTANCE;         p[n++].Value.l = IMPORTANCE_NORMAL;
+    p[n].ulPropTag = PR_PRIORITY;           p[n++].Value.l = PRIO_NORMAL;
+    p[n].ulPropTag = PR_SENSITIVITY;        p[n++].Value.l = SENSITIVITY_NONE;
+    p[n].ulPropTag = PROP_TAG(PT_LONG, 0x3FDE); p[n++].Value.l = 65001;   /* PR_INTERNET_CPID */
+    p[n].ulPropTag = PR_CLIENT_SUBMIT_TIME; GetSystemTimeAsFileTime(&p[n++].Value.ft);
+    p[n].ulPropTag = PR_MESSAGE_DELIVERY_TIME; GetSystemTimeAsFileTime(&p[n++].Value.ft);
+    p[n].ulPropTag = PR_CONVERSATION_TOPIC_A; p[n++].Value.lpszA = subject;
+    p[n].ulPropTag = PR_NORMALIZED_SUBJECT_A; p[n++].Value.lpszA = subject;
+    p[n].ulPropTag = PROP_TAG(PT_STRING8, 0x1035); p[n++].Value.lpszA = (char *)"<bench@example.test>";
+    p[n].ulPropTag = PR_CONVERSATION_INDEX; p[n].Value.bin.cb = sizeof(key); p[n++].Value.bin.lpb = key;
+    p[n].ulPropTag = PR_READ_RECEIPT_REQUESTED; p[n++].Value.b = FALSE;
+    p[n].ulPropTag = PR_ORIGINATOR_DELIVERY_REPORT_REQUESTED; p[n++].Value.b = FALSE;
+    p[n].ulPropTag = PR_RTF_IN_SYNC;        p[n++].Value.b = TRUE;
+    p[n].ulPropTag = PROP_TAG(PT_LONG, 0x6810); p[n++].Value.l = (LONG)i;
+    for (k = 0; k < sizeof(key); k++) key[k] = (BYTE)(i + k);
+}
+
+/* The same bytes into plain SQLite, one transaction per message. Messages per second. */
+static double sqlite_baseline(ULONG count)
+{
+    static char body[BODY_SIZE + 1];
+    WCHAR wpath[MAX_PATH];
+    char path[MAX_PATH];
+    SPropValue p[NPROPS];
+    char subject[64];
+    sqlite3 *h = NULL;
+    sqlite3_stmt *msg = NULL, *prop = NULL;
+    double t0, t;
+    ULONG i, k;
+
+    store_path("baseline", wpath);
+    DeleteFileW(wpath);
+    WideCharToMultiByte(CP_UTF8, 0, wpath, -1, path, MAX_PATH, NULL, NULL);
+    if (sqlite3_open(path, &h) != SQLITE_OK) return 0;
+    sqlite3_exec(h, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+                    "CREATE TABLE msgs (id INTEGER PRIMARY KEY, folder INTEGER);"
+                    "CREATE TABLE props (msg INTEGER, tag INTEGER, value BLOB, PRIMARY KEY (msg, tag)) WITHOUT ROWID;",
+                 NULL, NULL, NULL);
+    sqlite3_prepare_v2(h, "INSERT INTO msgs(folder) VALUES (1)", -1, &msg, NULL);
+    sqlite3_prepare_v2(h, "INSERT INTO props VALUES (?, ?, ?)", -1, &prop, NULL);
+    t0 = now_s();
+    for (i = 0; i < count; i++)
+    {
+        sqlite3_int64 id;
+        message_props(p, i, subject, body);
+        sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+        sqlite3_step(msg);
+        sqlite3_reset(msg);
+        id = sqlite3_last_insert_rowid(h);
+        for (k = 0; k < NPROPS; k++)
+        {
+            sqlite3_bind_int64(prop, 1, id);
+            sqlite3_bind_int(prop, 2, (int)p[k].ulPropTag);
+            switch (PROP_TYPE(p[k].ulPropTag))
+            {
+            case PT_STRING8: sqlite3_bind_text(prop, 3, p[k].Value.lpszA, -1, SQLITE_STATIC); break;
+            case PT_BINARY:  sqlite3_bind_blob(prop, 3, p[k].Value.bin.lpb, (int)p[k].Value.bin.cb, SQLITE_STATIC); break;
+            default:         sqlite3_bind_blob(prop, 3, &p[k].Value, 8, SQLITE_STATIC); break;
+            }
+            sqlite3_step(prop);
+            sqlite3_reset(prop);
+        }
+        sqlite3_exec(h, "COMMIT", NULL, NULL, NULL);
+    }
+    t = now_s() - t0;
+    sqlite3_finalize(msg);
+    sqlite3_finalize(prop);
+    sqlite3_close(h);
+    DeleteFileW(wpath);
+    return count / t;
+}
+
+/* New messages through MAPI: CreateMessage, SetProps, SaveChanges, Release. Per second. */
+static double mapi_saves(session *s, ULONG count)
+{
+    static char body[BODY_SIZE + 1];
+    SPropValue p[NPROPS];
+    char subject[64];
+    double t0;
+    ULONG i;
+
+    t0 = now_s();
+    for (i = 0; i < count; i++)
+    {
+        IMessage *m = NULL;
+        message_props(p, i, subject, body);
+        if (s->inbox->lpVtbl->CreateMessage(s->inbox, NULL, 0, &m) != S_OK) return 0;
+        m->lpVtbl->SetProps(m, NPROPS, p, NULL);
+        if (m->lpVtbl->SaveChanges(m, 0) != S_OK) { m->lpVtbl->Release(m); return 0; }
+        m->lpVtbl->Release(m);
+    }
+    return count / (now_s() - t0);
+}
+
+/* Write `count` messages into the Inbox of the store file through the db layer. */
+static BOOL fill_store(const char *profile, ULONG count)
+{
+    static char body[BODY_SIZE + 1];
+    WCHAR path[MAX_PATH];
+    SPropValue p[NPROPS + 1];
+    char subject[64];
+    mc_propbag *bag = mc_propbag_new();
+    ULONGLONG inbox, id;
+    GUID unused = {0};
+    td_db *db = NULL;
+    ULONG i, k;
+    HRESULT hr;
+
+    store_path(profile, path);
+    if (!bag || FAILED(td_db_open(path, &unused, NULL, &db, NULL))) return FALSE;
+    hr = td_db_special_get(db, TD_ROLE_INBOX, &inbox);
+    if (SUCCEEDED(hr)) hr = td_db_begin(db);
+    for (i = 0; SUCCEEDED(hr) && i < count; i++)
+    {
+        message_props(p, i, subject, body);
+        p[NPROPS].ulPropTag = PR_MESSAGE_FLAGS;
+        p[NPROPS].Value.l = i % 3 ? MSGFLAG_READ : 0;
+        mc_propbag_clear(bag);
+        for (k = 0; k <= NPROPS; k++) mc_propbag_set(bag, &p[k]);
+        if (SUCCEEDED(hr = td_db_object_create(db, inbox, MAPI_MESSAGE, 0, 0, &id)))
+            hr = td_db_props_replace(db, id, bag);
+    }
+    if (SUCCEEDED(hr)) hr = td_db_commit(db);
+    else td_db_rollback(db);
+    td_db_release(db);
+    mc_propbag_free(bag);
+    return SUCCEEDED(hr);
+}
+
+/* Child role: log on, open the Inbox's contents table, count and read a page; print the peak
+ * working set in bytes on stdout. */
+static int child_peak(const char *profile)
+{
+    static const SizedSPropTagArray(4, cols) = {4, {PR_ENTRYID, PR_SUBJECT_A, PR_MESSAGE_FLAGS, PR_MESSAGE_SIZE}};
+    PROCESS_MEMORY_COUNTERS pmc;
+    IMAPITable *t = NULL;
+    SRowSet *rows = NULL;
+    session s;
+    ULONG n = 0;
+
+    if (MAPIInitialize(NULL) != S_OK || !logon(profile, &s)) return 2;
+    if (s.inbox->lpVtbl->GetContentsTable(s.inbox, 0, &t) == S_OK)
+    {
+        t->lpVtbl->SetColumns(t, (SPropTagArray *)&cols, 0);
+        t->lpVtbl->GetRowCount(t, 0, &n);
+        if (t->lpVtbl->QueryRows(t, 50, 0, &rows) == S_OK) FreeProws(rows);
+        t->lpVtbl->Release(t);
+    }
+    memset(&pmc, 0, sizeof(pmc));
+    pmc.cb = sizeof(pmc);
+    GetProcessMemoryInfo(GetCurrentProcess(), &pmc, sizeof(pmc));
+    printf("%lu %llu\n", (unsigned long)n, (unsigned long long)pmc.PeakWorkingSetSize);
+    logoff(&s);
+    MAPIUninitialize();
+    return 0;
+}
+
+/* Run this program as `peak PROFILE` and read "rows peak" from its output. */
+static BOOL measure_peak(const char *profile, ULONG *rows, ULONGLONG *peak)
+{
+    char exe[MAX_PATH], cmd[MAX_PATH + 64], out[128];
+    SECURITY_ATTRIBUTES sa = {sizeof(sa), NULL, TRUE};
+    STARTUPINFOA si;
+    PROCESS_INFORMATION pi;
+    HANDLE rd, wr;
+    DWORD got = 0;
+    unsigned long r = 0;
+    unsigned long long pk = 0;
+
+    if (!CreatePipe(&rd, &wr, &sa, 0)) return FALSE;
+    SetHandleInformation(rd, HANDLE_FLAG_INHERIT, 0);
+    GetModuleFileNameA(NULL, exe, MAX_PATH);
+    snprintf(cmd, sizeof(cmd), "\"%s\" peak %s", exe, profile);
+    memset(&si, 0, sizeof(si));
+    si.cb = sizeof(si);
+    si.dwFlags = STARTF_USESTDHANDLES;
+    si.hStdOutput = wr;
+    si.hStdError = GetStdHandle(STD_ERROR_HANDLE);
+    si.hStdInput = GetStdHandle(STD_INPUT_HANDLE);
+    if (!CreateProcessA(exe, cmd, NULL, NULL, TRUE, 0, NULL, NULL, &si, &pi)) return FALSE;
+    CloseHandle(wr);
+    memset(out, 0, sizeof(out));
+    ReadFile(rd, out, sizeof(out) - 1, &got, NULL);
+    WaitForSingleObject(pi.hProcess, INFINITE);
+    CloseHandle(pi.hProcess);
+    CloseHandle(pi.hThread);
+    CloseHandle(rd);
+    if (sscanf(out, "%lu %llu", &r, &pk) != 2) return FALSE;
+    *rows = r;
+    *peak = pk;
+    return TRUE;
+}
+
+int main(int argc, char **argv)
+{
+    ULONG saves = argc > 1 ? strtoul(argv[1], NULL, 10) : 2000;
+    ULONG big = argc > 2 ? strtoul(argv[2], NULL, 10) : 100000;
+    double base, ours;
+    ULONG rows_big = 0, rows_empty = 0;
+    ULONGLONG peak_big = 0, peak_empty = 0;
+    session s;
+
+    if (argc >= 3 && !strcmp(argv[1], "peak")) return child_peak(argv[2]);
+    if (MAPIInitialize(NULL) != S_OK) { fprintf(stderr, "MAPIInitialize failed\n"); return 1; }
+
+    /* 1. saves */
+    if (!make_profile("tandem-bench-save") || !logon("tandem-bench-save", &s))
+    {
+        fprintf(stderr, "cannot set up the store\n");
+        return 1;
+    }
+    mapi_saves(&s, saves / 10 + 1);   /* warm-up */
+    base = sqlite_baseline(saves);
+    ours = mapi_saves(&s, saves);
+    logoff(&s);
+    drop_profile("tandem-bench-save");
+    printf("save: %lu new messages (%d properties, %d-byte body)\n", (unsigned long)saves, NPROPS, BODY_SIZE);
+    printf("  MAPI SaveChanges  %10.0f msg/s\n", ours);
+    printf("  plain SQLite      %10.0f msg/s\n", base);
+    printf("  ratio             %10.2f (target >= 0.70)\n", base > 0 ? ours / base : 0.0);
+
+    /* 2. peak memory of a session over a big store, against an empty one */
+    if (make_profile("tandem-bench-big") && make_profile("tandem-bench-empty") &&
+        logon("tandem-bench-big", &s))
+    {
+        double t0;
+        logoff(&s);                   /* provisioned; closed */
+        if (logon("tandem-bench-empty", &s)) logoff(&s);
+        t0 = now_s();
+        if (!fill_store("tandem-bench-big", big)) fprintf(stderr, "filling the big store failed\n");
+        printf("open: %lu messages written through the db layer in %.1f s\n", (unsigned long)big, now_s() - t0);
+        if (measure_peak("tandem-bench-big", &rows_big, &peak_big) &&
+            measure_peak("tandem-bench-empty", &rows_empty, &peak_empty))
+        {
+            printf("  peak working set, %6lu rows  %8.1f MB\n", (unsigned long)rows_big, peak_big / 1048576.0);
+            printf("  peak working set, %6lu rows  %8.1f MB\n", (unsigned long)rows_empty, peak_empty / 1048576.0);
+            printf("  ratio             %10.2f (%.0f bytes per message)\n", peak_empty ? (double)peak_big / peak_empty : 0.0,
+                   rows_big ? (double)(peak_big - peak_empty) / rows_big : 0.0);
+        }
+        else fprintf(stderr, "measuring the peak working set failed\n");
+    }
+    drop_profile("tandem-bench-big");
+    drop_profile("tandem-bench-empty");
+    MAPIUninitialize();
+    return 0;
+}
