@@ -92,7 +92,7 @@ static void test_provisioning(void)
     mask = get_long((IMAPIProp *)mdb, PR_VALID_FOLDER_MASK);
     ok((mask & 0x1f) == 0x1f, "PR_VALID_FOLDER_MASK %#lx\n", mask);
     mask = get_long((IMAPIProp *)mdb, PR_STORE_SUPPORT_MASK);
-    ok((mask & STORE_UNICODE_OK) && (mask & STORE_MODIFY_OK) && !(mask & STORE_SUBMIT_OK),
+    ok((mask & STORE_UNICODE_OK) && (mask & STORE_MODIFY_OK) && (mask & STORE_SUBMIT_OK),
        "PR_STORE_SUPPORT_MASK %#lx\n", mask);
     for (i = 0; i < ARRAYSIZE(ipm); i++)
         if ((f = open_folder_by_prop((IMAPIProp *)mdb, ipm[i])))
