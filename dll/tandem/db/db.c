@@ -93,6 +93,19 @@ static const char *const migrations[TD_SCHEMA_VERSION] =
     "  state INTEGER NOT NULL,"
     "  submit_flags INTEGER NOT NULL DEFAULT 0,"
     "  lock_pid INTEGER NOT NULL DEFAULT 0);",
+    /* 3 -> 4: big values (dbbig.c). PT_BINARY (258), PT_STRING8 (30) and PT_UNICODE (31)
+     * values above 32768 bytes move out of `properties` (WITHOUT ROWID, so no incremental
+     * blob I/O) into rows of their own that streams read and write in pieces. */
+    "CREATE TABLE big_values ("
+    "  id INTEGER PRIMARY KEY,"
+    "  object_id INTEGER NOT NULL REFERENCES objects(id) ON DELETE CASCADE,"
+    "  prop_id INTEGER NOT NULL,"
+    "  type INTEGER NOT NULL,"
+    "  value BLOB NOT NULL,"
+    "  UNIQUE (object_id, prop_id));"
+    "INSERT INTO big_values(object_id, prop_id, type, value) SELECT object_id, prop_id, type, value"
+    "  FROM properties WHERE type IN (30, 31, 258) AND length(value) > 32768;"
+    "DELETE FROM properties WHERE type IN (30, 31, 258) AND length(value) > 32768;",
 };
 
 /* ---- small helpers ----------------------------------------------------------------------- */
@@ -319,6 +332,7 @@ static void db_destroy(td_db *db)
     if (!db) return;
     td_db_stmt_cache_clear(db);
     mc_free(db->writers);
+    mc_free(db->stages);
     if (db->h) sqlite3_close_v2(db->h);
     DeleteCriticalSection(&db->lock);
     mc_free(db->path);
@@ -407,7 +421,8 @@ HRESULT td_db_open(const WCHAR *path, const GUID *new_guid, const WCHAR *display
     /* from here on the file is ours (or empty) */
     if (exec(db->h, "PRAGMA journal_mode = WAL") != SQLITE_OK ||
         exec(db->h, "PRAGMA synchronous = NORMAL") != SQLITE_OK ||
-        exec(db->h, "PRAGMA foreign_keys = ON") != SQLITE_OK)
+        exec(db->h, "PRAGMA foreign_keys = ON") != SQLITE_OK ||
+        exec(db->h, "PRAGMA temp_store = FILE") != SQLITE_OK)
     {
         hr = td_db_hr(sqlite3_errcode(db->h));
         set_why(why, L"The store %ls cannot be set up: %ls", db->path, sqlite3_errmsg(db->h));
@@ -415,6 +430,13 @@ HRESULT td_db_open(const WCHAR *path, const GUID *new_guid, const WCHAR *display
     }
     if (FAILED(hr = migrate(db, version, new_guid, display_name, why))) goto done;
     if (FAILED(hr = read_identity(db, why))) goto done;
+    /* staging of stream writes (dbbig.c): private to this connection, on disk */
+    if (exec(db->h, "CREATE TEMP TABLE stage_chunks (stage INTEGER NOT NULL, n INTEGER NOT NULL,"
+                    " data BLOB NOT NULL, PRIMARY KEY (stage, n))") != SQLITE_OK)
+    {
+        hr = td_db_hr(sqlite3_errcode(db->h));
+        goto done;
+    }
 
     db->next = registry;
     registry = db;

@@ -12,7 +12,7 @@
 #include "tandem_private.h"
 
 /* Highest schema version this build knows (PRAGMA user_version). */
-#define TD_SCHEMA_VERSION 3
+#define TD_SCHEMA_VERSION 4
 
 typedef struct td_db td_db;
 
@@ -114,8 +114,13 @@ BOOL    td_db_is_ancestor(td_db *db, ULONGLONG ancestor, ULONGLONG id);
 
 /* Every property of an object, added to `bag` (internal copies). */
 HRESULT td_db_props_load(td_db *db, ULONGLONG id, mc_propbag *bag);
+/* The same; without `big`, values in big_values are left out (td_bigvals_load lists them). */
+HRESULT td_db_props_load_ex(td_db *db, ULONGLONG id, mc_propbag *bag, BOOL big);
 /* Replace every property of an object by the bag's. */
 HRESULT td_db_props_replace(td_db *db, ULONGLONG id, const mc_propbag *bag);
+/* The same, leaving out property `skip_id` (0: none); `fresh`: the object was just created and
+ * has no property rows yet (saves the DELETE). */
+HRESULT td_db_props_write(td_db *db, ULONGLONG id, const mc_propbag *bag, ULONG skip_id, BOOL fresh);
 /* Set or delete one property. */
 HRESULT td_db_prop_set(td_db *db, ULONGLONG id, const SPropValue *v);
 HRESULT td_db_prop_delete(td_db *db, ULONGLONG id, ULONG prop_id);
@@ -166,5 +171,56 @@ HRESULT td_db_submit_list(td_db *db, ULONG state, td_submit_info **rows, ULONG *
 /* Property value encoding of a `properties` row (propser.c). */
 HRESULT td_propser_encode(const SPropValue *v, BYTE **buf, ULONG *cb, LONGLONG *ival, BOOL *ival_set);
 HRESULT td_propser_decode(ULONG tag, LONGLONG ival, const BYTE *buf, ULONG cb, SPropValue *out);
+
+/* ---- big values and staging (dbbig.c) ------------------------------------------------------
+ * PT_BINARY / PT_STRING8 / PT_UNICODE values above TD_DB_BIG_VALUE bytes (bodies, attachment
+ * data) live in their own rows (table big_values) and are read and written in pieces through
+ * SQLite incremental blob I/O, never loaded whole: objects keep only a td_bigvals list that
+ * says which exist. Stream writes go to a staging area (a connection-private temporary table,
+ * on disk) that a save copies into big_values inside its transaction; a staging area no one
+ * references any more is dropped, so a message released without saving leaves nothing. */
+#define TD_DB_BIG_VALUE 32768
+typedef struct td_bigval
+{
+    ULONG tag;              /* property tag (PT_BINARY, PT_STRING8 or PT_UNICODE) */
+    ULONG size;             /* bytes (strings without the terminator) */
+    LONGLONG row;           /* big_values row holding the value, or 0 */
+    ULONGLONG owner;        /* object that row belongs to */
+    LONGLONG stage;         /* staging area holding a new value (then row is 0), or 0 */
+} td_bigval;
+typedef struct td_bigvals
+{
+    td_db *db;              /* for staging references; NULL while empty */
+    td_bigval *v;
+    ULONG n;
+} td_bigvals;
+
+/* Big values of object `id` (metadata only), appended to *out. */
+HRESULT td_bigvals_load(td_db *db, ULONGLONG id, td_bigvals *out);
+/* Write the big values of object `id` (caller holds a transaction): rows of `id` not in `b`
+ * are deleted (and those whose property `bag` holds: the bag's value wins), staged values
+ * copied in, rows of other objects copied (or, with `move`,
+ * given to `id`: their old object is about to be deleted). */
+HRESULT td_bigvals_save(td_db *db, ULONGLONG id, const td_bigvals *b, const mc_propbag *bag, BOOL move);
+HRESULT td_bigvals_copy(td_bigvals *dst, const td_bigvals *src);   /* dst empty */
+void    td_bigvals_clear(td_bigvals *b);
+const td_bigval *td_bigvals_find(const td_bigvals *b, ULONG prop_id);
+/* Set property `tag` to the staged value `stage` of `size` bytes (takes the caller's
+ * reference on the staging area), replacing an entry with the same property ID. */
+HRESULT td_bigvals_put(td_db *db, td_bigvals *b, ULONG tag, ULONG size, LONGLONG stage);
+void    td_bigvals_remove(td_bigvals *b, ULONG prop_id);
+ULONG   td_bigvals_size(const td_bigvals *b);
+
+/* Read up to `cb` bytes at `offset` of a big_values row; *got the bytes read. */
+HRESULT td_db_big_read(td_db *db, LONGLONG row, ULONGLONG offset, BYTE *buf, ULONG cb, ULONG *got);
+/* Staging areas: reference counted in the process, chunked in a temporary table. */
+HRESULT td_db_stage_new(td_db *db, LONGLONG *stage);
+void    td_db_stage_addref(td_db *db, LONGLONG stage);
+void    td_db_stage_release(td_db *db, LONGLONG stage);
+/* Read/write at `offset` (holes read as zeros; the caller keeps the size). */
+HRESULT td_db_stage_read(td_db *db, LONGLONG stage, ULONGLONG offset, BYTE *buf, ULONG cb);
+HRESULT td_db_stage_write(td_db *db, LONGLONG stage, ULONGLONG offset, const BYTE *buf, ULONG cb);
+/* Drop the chunks of `stage` at and above byte `size` (SetSize). */
+HRESULT td_db_stage_truncate(td_db *db, LONGLONG stage, ULONGLONG size);
 
 #endif /* TANDEM_DB_H */

@@ -7,7 +7,7 @@
 #include <sqlite3.h>
 #include "db.h"
 
-#define TD_DB_STMT_CACHE 48
+#define TD_DB_STMT_CACHE 64
 
 struct td_db
 {
@@ -25,6 +25,9 @@ struct td_db
     SRWLOCK writers_lock;       /* guards writers (never held while waiting for `lock`) */
     struct { ULONGLONG id; ULONG count; } *writers;   /* objects open for writing in the process */
     ULONG n_writers, cap_writers;
+    struct { LONGLONG id; ULONG refs; } *stages;   /* staging areas alive (under lock) */
+    ULONG n_stages, cap_stages;
+    LONGLONG next_stage;        /* under lock */
 };
 
 char   *td_db_to_utf8(const WCHAR *s);        /* internal memory */

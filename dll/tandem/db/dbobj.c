@@ -332,13 +332,20 @@ BOOL td_db_is_ancestor(td_db *db, ULONGLONG ancestor, ULONGLONG id)
 
 HRESULT td_db_props_load(td_db *db, ULONGLONG id, mc_propbag *bag)
 {
+    return td_db_props_load_ex(db, id, bag, TRUE);
+}
+
+HRESULT td_db_props_load_ex(td_db *db, ULONGLONG id, mc_propbag *bag, BOOL big)
+{
     static const char sql[] = "SELECT prop_id, type, ival, value FROM properties WHERE object_id = ?";
+    static const char sql_big[] = "SELECT prop_id, type, ival, value FROM properties WHERE object_id = ?1 "
+                                  "UNION ALL SELECT prop_id, type, NULL, value FROM big_values WHERE object_id = ?1";
     sqlite3_stmt *st;
     HRESULT hr = S_OK;
     int rc;
 
     EnterCriticalSection(&db->lock);
-    if (!(st = td_db_stmt(db, sql))) { hr = td_db_hr(sqlite3_errcode(db->h)); goto done; }
+    if (!(st = td_db_stmt(db, big ? sql_big : sql))) { hr = td_db_hr(sqlite3_errcode(db->h)); goto done; }
     sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
     {
@@ -359,24 +366,64 @@ done:
     return hr;
 }
 
+/* A value that lives in big_values (dbbig.c). */
+static BOOL is_big(const SPropValue *v, ULONG cb)
+{
+    ULONG type = PROP_TYPE(v->ulPropTag);
+    return cb > TD_DB_BIG_VALUE && (type == PT_BINARY || type == PT_STRING8 || type == PT_UNICODE);
+}
+
 static HRESULT insert_prop(td_db *db, ULONGLONG id, const SPropValue *v)
 {
     static const char sql[] = "INSERT OR REPLACE INTO properties(object_id, prop_id, type, ival, value) "
                               "VALUES (?, ?, ?, ?, ?)";
+    static const char sql_big[] = "INSERT OR REPLACE INTO big_values(object_id, prop_id, type, value) "
+                                  "VALUES (?, ?, ?, ?)";
     sqlite3_stmt *st;
+    const char *text = NULL;
     BYTE *buf = NULL;
     ULONG cb = 0;
     LONGLONG ival;
     BOOL ival_set;
     HRESULT hr;
 
-    if (FAILED(hr = td_propser_encode(v, &buf, &cb, &ival, &ival_set))) return hr;
+    /* PT_STRING8 and PT_BINARY are stored as their bytes: bound in place, not copied */
+    if (PROP_TYPE(v->ulPropTag) == PT_STRING8)
+    {
+        text = v->Value.lpszA;
+        cb = (ULONG)strlen(text);
+        ival_set = FALSE;
+    }
+    else if (PROP_TYPE(v->ulPropTag) == PT_BINARY)
+    {
+        text = (const char *)v->Value.bin.lpb;
+        cb = v->Value.bin.cb;
+        ival_set = FALSE;
+    }
+    else if (FAILED(hr = td_propser_encode(v, &buf, &cb, &ival, &ival_set))) return hr;
+    if (is_big(v, cb))
+    {
+        /* a value in properties would shadow nothing: drop the row there first */
+        if (!(st = td_db_stmt(db, "DELETE FROM properties WHERE object_id = ? AND prop_id = ?")))
+        { hr = td_db_hr(sqlite3_errcode(db->h)); goto done; }
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+        sqlite3_bind_int(st, 2, (int)PROP_ID(v->ulPropTag));
+        if (FAILED(hr = td_db_hr(step_done(st)))) goto done;
+        if (!(st = td_db_stmt(db, sql_big))) { hr = td_db_hr(sqlite3_errcode(db->h)); goto done; }
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+        sqlite3_bind_int(st, 2, (int)PROP_ID(v->ulPropTag));
+        sqlite3_bind_int(st, 3, (int)PROP_TYPE(v->ulPropTag));
+        sqlite3_bind_blob(st, 4, buf ? buf : (const BYTE *)text, (int)cb, SQLITE_STATIC);
+        hr = td_db_hr(step_done(st));
+        sqlite3_clear_bindings(st);
+        goto done;
+    }
     if (!(st = td_db_stmt(db, sql))) { hr = td_db_hr(sqlite3_errcode(db->h)); goto done; }
     sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
     sqlite3_bind_int(st, 2, (int)PROP_ID(v->ulPropTag));
     sqlite3_bind_int(st, 3, (int)(PROP_TYPE(v->ulPropTag) & ~MV_INSTANCE));
     if (ival_set) sqlite3_bind_int64(st, 4, ival);
-    if (buf) sqlite3_bind_blob(st, 5, buf, (int)cb, SQLITE_STATIC);
+    if (buf || text) sqlite3_bind_blob(st, 5, buf ? buf : (const BYTE *)text, (int)cb, SQLITE_STATIC);
     hr = td_db_hr(step_done(st));
     sqlite3_clear_bindings(st);
 done:
@@ -384,25 +431,55 @@ done:
     return hr;
 }
 
-HRESULT td_db_props_replace(td_db *db, ULONGLONG id, const mc_propbag *bag)
+/* Write every value of `bag` (but `skip_id`, 0: none) as rows of object `id`; `fresh`: the
+ * object has no rows yet (no DELETE first). Caller holds a transaction. */
+static HRESULT write_props(td_db *db, ULONGLONG id, const mc_propbag *bag, ULONG skip_id, BOOL fresh)
 {
     static const char sql[] = "DELETE FROM properties WHERE object_id = ?";
     sqlite3_stmt *st;
-    HRESULT hr;
+    HRESULT hr = S_OK;
     ULONG i;
 
-    if (FAILED(hr = td_db_begin(db))) return hr;
-    if (!(st = td_db_stmt(db, sql))) { hr = td_db_hr(sqlite3_errcode(db->h)); goto done; }
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
-    if (FAILED(hr = td_db_hr(step_done(st)))) goto done;
-    for (i = 0; i < mc_propbag_count(bag); i++)
+    if (!fresh)
+    {
+        if (!(st = td_db_stmt(db, sql))) return td_db_hr(sqlite3_errcode(db->h));
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+        if (FAILED(hr = td_db_hr(step_done(st)))) return hr;
+    }
+    for (i = 0; i < mc_propbag_count(bag) && SUCCEEDED(hr); i++)
     {
         const SPropValue *v = mc_propbag_at(bag, i);
-        if (PROP_TYPE(v->ulPropTag) == PT_OBJECT) continue;
-        if (FAILED(hr = insert_prop(db, id, v))) goto done;
+        if (PROP_TYPE(v->ulPropTag) == PT_OBJECT || (skip_id && PROP_ID(v->ulPropTag) == skip_id)) continue;
+        hr = insert_prop(db, id, v);
     }
-done:
+    return hr;
+}
+
+HRESULT td_db_props_replace(td_db *db, ULONGLONG id, const mc_propbag *bag)
+{
+    static const char sql[] = "DELETE FROM big_values WHERE object_id = ?";
+    sqlite3_stmt *st;
+    HRESULT hr;
+
+    if (FAILED(hr = td_db_begin(db))) return hr;
+    if (!(st = td_db_stmt(db, sql))) hr = td_db_hr(sqlite3_errcode(db->h));
+    else
+    {
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+        hr = td_db_hr(step_done(st));
+    }
+    if (SUCCEEDED(hr)) hr = write_props(db, id, bag, 0, FALSE);
     if (FAILED(hr)) td_db_rollback(db);
+    else hr = td_db_commit(db);
+    return hr;
+}
+
+HRESULT td_db_props_write(td_db *db, ULONGLONG id, const mc_propbag *bag, ULONG skip_id, BOOL fresh)
+{
+    HRESULT hr;
+
+    if (FAILED(hr = td_db_begin(db))) return hr;
+    if (FAILED(hr = write_props(db, id, bag, skip_id, fresh))) td_db_rollback(db);
     else hr = td_db_commit(db);
     return hr;
 }

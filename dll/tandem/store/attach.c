@@ -58,6 +58,7 @@ static void computed(attach *This, td_vals *vals)
     td_vals_long(vals, PR_ACCESS_LEVEL, This->writable ? MAPI_MODIFY : 0);
     for (i = 0; i < mc_propbag_count(This->work->props); i++)
         size += sizeof(SPropValue) + mc_prop_payload_size(mc_propbag_at(This->work->props, i));
+    size += td_bigvals_size(&This->work->big);
     if (This->work->embedded) size += td_msgdata_size(This->work->embedded);
     td_vals_long(vals, PR_ATTACH_SIZE, (LONG)size);
     if (!mc_propbag_get(This->work->props, PR_RENDERING_POSITION)) td_vals_long(vals, PR_RENDERING_POSITION, -1);
@@ -99,6 +100,19 @@ static HRESULT commit_stream(IUnknown *owner, ULONG tag, const BYTE *data, ULONG
     HRESULT hr;
     EnterCriticalSection(&This->lock);
     hr = td_bag_set_bytes(This->work->props, tag, data, cb);
+    td_bigvals_remove(&This->work->big, PROP_ID(tag));
+    LeaveCriticalSection(&This->lock);
+    return hr;
+}
+
+/* A big value written through a stream stays in its staging area until SaveChanges. */
+static HRESULT commit_stream_big(IUnknown *owner, ULONG tag, ULONG size, LONGLONG stage)
+{
+    attach *This = impl_from_IAttach((IAttach *)owner);
+    HRESULT hr;
+    EnterCriticalSection(&This->lock);
+    mc_propbag_delete(This->work->props, tag);
+    hr = td_bigvals_put(This->s->db, &This->work->big, tag, size, stage);
     LeaveCriticalSection(&This->lock);
     return hr;
 }
@@ -179,7 +193,9 @@ static HRESULT STDMETHODCALLTYPE attach_GetProps(IAttach *iface, LPSPropTagArray
     if (ulFlags & ~MAPI_UNICODE) return MAPI_E_UNKNOWN_FLAGS;
     EnterCriticalSection(&This->lock);
     computed(This, &vals);
+    td_big_vals(&This->work->big, This->work->props, &vals);
     hr = td_getprops(This->s, This->work->props, &vals, lpPropTagArray, ulFlags, lpcValues, lppPropArray);
+    if (SUCCEEDED(hr)) td_big_errors(&This->work->big, This->work->props, *lpcValues, *lppPropArray, &hr);
     LeaveCriticalSection(&This->lock);
     td_vals_clear(&vals);
     return hr;
@@ -198,6 +214,7 @@ static HRESULT STDMETHODCALLTYPE attach_GetPropList(IAttach *iface, ULONG ulFlag
     if (ulFlags & ~MAPI_UNICODE) return MAPI_E_UNKNOWN_FLAGS;
     EnterCriticalSection(&This->lock);
     computed(This, &vals);
+    td_big_vals(&This->work->big, This->work->props, &vals);
     hr = mc_getproplist(&This->s->alloc, This->work->props, vals.v, vals.n,
                         This->work->embedded ? (SPropTagArray *)&obj : NULL, ulFlags, NULL, lppPropTagArray);
     LeaveCriticalSection(&This->lock);
@@ -210,6 +227,7 @@ static HRESULT STDMETHODCALLTYPE attach_OpenProperty(IAttach *iface, ULONG ulPro
 {
     attach *This = impl_from_IAttach(iface);
     const SPropValue *v;
+    const td_bigval *big;
     const BYTE *data = NULL;
     ULONG cb = 0, type = PROP_TYPE(ulPropTag);
     HRESULT hr;
@@ -249,12 +267,16 @@ static HRESULT STDMETHODCALLTYPE attach_OpenProperty(IAttach *iface, ULONG ulPro
     if (type != PT_BINARY && type != PT_STRING8 && type != PT_UNICODE) return MAPI_E_NO_SUPPORT;
     EnterCriticalSection(&This->lock);
     v = mc_propbag_get(This->work->props, ulPropTag);
-    if (!v && !(ulFlags & MAPI_CREATE)) hr = MAPI_E_NOT_FOUND;
+    big = v ? NULL : td_bigvals_find(&This->work->big, PROP_ID(ulPropTag));
+    if (big)
+        hr = td_big_open_stream(This->s->db, (IUnknown *)iface, commit_stream, commit_stream_big, big, ulPropTag,
+                                ulFlags, (IStream **)lppUnk);
+    else if (!v && !(ulFlags & MAPI_CREATE)) hr = MAPI_E_NOT_FOUND;
     else
     {
         if (v && !(ulFlags & MAPI_CREATE)) td_value_bytes(v, &data, &cb);
-        hr = stream_create((IUnknown *)iface, commit_stream, ulPropTag, data, cb, (ulFlags & MAPI_MODIFY) != 0,
-                           (IStream **)lppUnk);
+        hr = stream_open(This->s->db, (IUnknown *)iface, commit_stream, commit_stream_big, ulPropTag, data, cb, 0,
+                         (ulFlags & MAPI_MODIFY) != 0, (IStream **)lppUnk);
     }
     LeaveCriticalSection(&This->lock);
     return hr;
@@ -286,6 +308,11 @@ static HRESULT STDMETHODCALLTYPE attach_DeleteProps(IAttach *iface,
     if (!This->writable) return MAPI_E_NO_ACCESS;
     EnterCriticalSection(&This->lock);
     hr = mc_deleteprops(&This->s->alloc, This->work->props, lpPropTagArray, check_set, This, lppProblems);
+    if (SUCCEEDED(hr))
+    {
+        ULONG i;
+        for (i = 0; i < lpPropTagArray->cValues; i++) td_bigvals_remove(&This->work->big, PROP_ID(lpPropTagArray->aulPropTag[i]));
+    }
     if (SUCCEEDED(hr) && mc_tags_contain(lpPropTagArray, PR_ATTACH_DATA_OBJ))
     {
         td_msgdata_free(This->work->embedded);
@@ -310,6 +337,16 @@ static HRESULT copy_common(attach *This, const SPropTagArray *exclude, const SPr
     if (This->work->embedded) emb = td_msgdata_dup(This->work->embedded);
     LeaveCriticalSection(&This->lock);
     if (SUCCEEDED(hr)) hr = td_copy_bag(This->s, snap, exclude, include, dest, flags, problems);
+    if (SUCCEEDED(hr))
+    {
+        td_bigvals big = {0};
+        EnterCriticalSection(&This->lock);
+        hr = td_bigvals_copy(&big, &This->work->big);
+        LeaveCriticalSection(&This->lock);
+        if (SUCCEEDED(hr))
+            hr = td_big_copy(This->s, (IMAPIProp *)&This->IAttach_iface, &big, snap, exclude, include, dest, flags);
+        td_bigvals_clear(&big);
+    }
     if (SUCCEEDED(hr) && emb && !(exclude && mc_tags_contain(exclude, PR_ATTACH_DATA_OBJ)) &&
         (!include || mc_tags_contain(include, PR_ATTACH_DATA_OBJ)))
     {

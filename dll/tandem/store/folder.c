@@ -155,7 +155,7 @@ static HRESULT copy_message_local(td_store *s, ULONGLONG id, ULONGLONG dest, ULO
     if (SUCCEEDED(hr = td_db_begin(s->db)))
     {
         if (SUCCEEDED(hr = td_db_object_create(s->db, dest, MAPI_MESSAGE, info.flags, 0, new_id)))
-            hr = td_msgdata_save(s->db, *new_id, m);
+            hr = td_msgdata_save(s->db, *new_id, m, TRUE);
         if (FAILED(hr)) td_db_rollback(s->db);
         else hr = td_db_commit(s->db);
     }
@@ -407,7 +407,7 @@ static HRESULT STDMETHODCALLTYPE folder_OpenProperty(IMAPIFolder *iface, ULONG u
     v = mc_propbag_get(bag, ulPropTag);
     if (!v && !(ulFlags & MAPI_CREATE)) { hr = MAPI_E_NOT_FOUND; goto done; }
     if (v && !(ulFlags & MAPI_CREATE)) td_value_bytes(v, &data, &cb);
-    hr = stream_create((IUnknown *)iface, folder_commit_stream, ulPropTag, data, cb,
+    hr = stream_create(This->s->db, (IUnknown *)iface, folder_commit_stream, ulPropTag, data, cb,
                        (ulFlags & (MAPI_CREATE | MAPI_MODIFY)) != 0, (IStream **)lppUnk);
 done:
     mc_propbag_free(bag);

@@ -235,6 +235,19 @@ static HRESULT commit_stream(IUnknown *owner, ULONG tag, const BYTE *data, ULONG
     HRESULT hr;
     EnterCriticalSection(&This->lock);
     hr = td_bag_set_bytes(This->work->props, tag, data, cb);
+    td_bigvals_remove(&This->work->big, PROP_ID(tag));
+    LeaveCriticalSection(&This->lock);
+    return hr;
+}
+
+/* A big value written through a stream stays in its staging area until SaveChanges. */
+static HRESULT commit_stream_big(IUnknown *owner, ULONG tag, ULONG size, LONGLONG stage)
+{
+    message *This = impl_from_IMessage((IMessage *)owner);
+    HRESULT hr;
+    EnterCriticalSection(&This->lock);
+    mc_propbag_delete(This->work->props, tag);
+    hr = td_bigvals_put(This->s->db, &This->work->big, tag, size, stage);
     LeaveCriticalSection(&This->lock);
     return hr;
 }
@@ -367,9 +380,11 @@ static HRESULT STDMETHODCALLTYPE message_SaveChanges(IMessage *iface, ULONG ulFl
         v.ulPropTag = PR_MESSAGE_SIZE;
         v.Value.l = (LONG)td_msgdata_size(This->work);
         mc_propbag_set(This->work->props, &v);
-        hr = td_msgdata_save(db, This->id, This->work);
+        hr = td_msgdata_save(db, This->id, This->work, is_new);
     }
-    if (SUCCEEDED(hr)) hr = td_db_object_touch(db, This->id, This->assoc ? MSGFLAG_ASSOCIATED : 0, &This->version);
+    /* a new object starts at version 1 with these flags: nothing to touch */
+    if (SUCCEEDED(hr) && is_new) This->version = 1;
+    else if (SUCCEEDED(hr)) hr = td_db_object_touch(db, This->id, This->assoc ? MSGFLAG_ASSOCIATED : 0, &This->version);
     if (FAILED(hr))
     {
         td_db_rollback(db);
@@ -407,7 +422,9 @@ static HRESULT STDMETHODCALLTYPE message_GetProps(IMessage *iface, LPSPropTagArr
     if (ulFlags & ~MAPI_UNICODE) return MAPI_E_UNKNOWN_FLAGS;
     EnterCriticalSection(&This->lock);
     computed(This, &vals);
+    td_big_vals(&This->work->big, This->work->props, &vals);
     hr = td_getprops(This->s, This->work->props, &vals, lpPropTagArray, ulFlags, lpcValues, lppPropArray);
+    if (SUCCEEDED(hr)) td_big_errors(&This->work->big, This->work->props, *lpcValues, *lppPropArray, &hr);
     LeaveCriticalSection(&This->lock);
     td_vals_clear(&vals);
     return hr;
@@ -426,6 +443,7 @@ static HRESULT STDMETHODCALLTYPE message_GetPropList(IMessage *iface, ULONG ulFl
     if (ulFlags & ~MAPI_UNICODE) return MAPI_E_UNKNOWN_FLAGS;
     EnterCriticalSection(&This->lock);
     computed(This, &vals);
+    td_big_vals(&This->work->big, This->work->props, &vals);
     hr = mc_getproplist(&This->s->alloc, This->work->props, vals.v, vals.n, (SPropTagArray *)&message_objects,
                         ulFlags, NULL, lppPropTagArray);
     LeaveCriticalSection(&This->lock);
@@ -441,6 +459,7 @@ static HRESULT STDMETHODCALLTYPE message_OpenProperty(IMessage *iface, ULONG ulP
 {
     message *This = impl_from_IMessage(iface);
     const SPropValue *v;
+    const td_bigval *big;
     const BYTE *data = NULL;
     ULONG cb = 0, type = PROP_TYPE(ulPropTag);
     HRESULT hr;
@@ -464,7 +483,11 @@ static HRESULT STDMETHODCALLTYPE message_OpenProperty(IMessage *iface, ULONG ulP
     if (is_computed(ulPropTag) && (ulFlags & MAPI_MODIFY)) return MAPI_E_COMPUTED;
     EnterCriticalSection(&This->lock);
     v = mc_propbag_get(This->work->props, ulPropTag);
-    if (!v && !(ulFlags & MAPI_CREATE)) hr = MAPI_E_NOT_FOUND;
+    big = v ? NULL : td_bigvals_find(&This->work->big, PROP_ID(ulPropTag));
+    if (big)
+        hr = td_big_open_stream(This->s->db, (IUnknown *)iface, commit_stream, commit_stream_big, big, ulPropTag,
+                                ulFlags, (IStream **)lppUnk);
+    else if (!v && !(ulFlags & MAPI_CREATE)) hr = MAPI_E_NOT_FOUND;
     else
     {
         /* a stream over PT_STRING8 of a Unicode value (or the reverse) converts */
@@ -476,8 +499,8 @@ static HRESULT STDMETHODCALLTYPE message_OpenProperty(IMessage *iface, ULONG ulP
                 SUCCEEDED(mc_prop_convert(NULL, NULL, &conv, v, type))) { v = &conv; converted = TRUE; }
             td_value_bytes(v, &data, &cb);
         }
-        hr = stream_create((IUnknown *)iface, commit_stream, ulPropTag, data, cb,
-                           (ulFlags & MAPI_MODIFY) != 0, (IStream **)lppUnk);
+        hr = stream_open(This->s->db, (IUnknown *)iface, commit_stream, commit_stream_big, ulPropTag, data, cb, 0,
+                         (ulFlags & MAPI_MODIFY) != 0, (IStream **)lppUnk);
         if (converted) mc_prop_free_internal(&conv);
     }
     LeaveCriticalSection(&This->lock);
@@ -523,6 +546,11 @@ static HRESULT STDMETHODCALLTYPE message_DeleteProps(IMessage *iface,
     if (!This->writable) return MAPI_E_NO_ACCESS;
     EnterCriticalSection(&This->lock);
     hr = mc_deleteprops(&This->s->alloc, This->work->props, lpPropTagArray, check_set, This, lppProblems);
+    if (SUCCEEDED(hr))
+    {
+        ULONG i;
+        for (i = 0; i < lpPropTagArray->cValues; i++) td_bigvals_remove(&This->work->big, PROP_ID(lpPropTagArray->aulPropTag[i]));
+    }
     LeaveCriticalSection(&This->lock);
     return hr;
 }
@@ -611,6 +639,16 @@ static HRESULT copy_common(message *This, const SPropTagArray *exclude, const SP
     mc_propbag_delete(snap, PR_CREATION_TIME);
     mc_propbag_delete(snap, PR_LAST_MODIFICATION_TIME);
     if (SUCCEEDED(hr)) hr = td_copy_bag(This->s, snap, exclude, include, dest, flags, problems);
+    if (SUCCEEDED(hr))
+    {
+        td_bigvals big = {0};
+        EnterCriticalSection(&This->lock);
+        hr = td_bigvals_copy(&big, &This->work->big);
+        LeaveCriticalSection(&This->lock);
+        if (SUCCEEDED(hr))
+            hr = td_big_copy(This->s, (IMAPIProp *)&This->IMessage_iface, &big, snap, exclude, include, dest, flags);
+        td_bigvals_clear(&big);
+    }
     if (SUCCEEDED(hr) && SUCCEEDED(dest->lpVtbl->QueryInterface(dest, &IID_IMessage, (void **)&dmsg)))
     {
         BOOL r = children ? !(exclude && mc_tags_contain(exclude, PR_MESSAGE_RECIPIENTS))

@@ -23,6 +23,7 @@ void td_msgdata_free(td_msgdata *m)
     if (!m) return;
     for (i = 0; i < m->n_recips; i++) mc_propbag_free(m->recips[i]);
     for (i = 0; i < m->n_atts; i++) td_attdata_free(m->atts[i]);
+    td_bigvals_clear(&m->big);
     mc_free(m->recips);
     mc_free(m->atts);
     mc_propbag_free(m->props);
@@ -42,6 +43,7 @@ void td_attdata_free(td_attdata *a)
 {
     if (!a) return;
     mc_propbag_free(a->props);
+    td_bigvals_clear(&a->big);
     td_msgdata_free(a->embedded);
     mc_free(a);
 }
@@ -50,7 +52,7 @@ td_attdata *td_attdata_dup(const td_attdata *a)
 {
     td_attdata *r = td_attdata_new(a->num);
     if (!r) return NULL;
-    if (FAILED(mc_propbag_copy(r->props, a->props)) ||
+    if (FAILED(mc_propbag_copy(r->props, a->props)) || FAILED(td_bigvals_copy(&r->big, &a->big)) ||
         (a->embedded && !(r->embedded = td_msgdata_dup(a->embedded))))
     {
         td_attdata_free(r);
@@ -109,7 +111,7 @@ td_msgdata *td_msgdata_dup(const td_msgdata *m)
     if (!r) return NULL;
     r->next_rowid = m->next_rowid;
     r->next_attnum = m->next_attnum;
-    if (FAILED(mc_propbag_copy(r->props, m->props))) goto fail;
+    if (FAILED(mc_propbag_copy(r->props, m->props)) || FAILED(td_bigvals_copy(&r->big, &m->big))) goto fail;
     for (i = 0; i < m->n_recips; i++)
     {
         mc_propbag *b = mc_propbag_new();
@@ -141,7 +143,8 @@ HRESULT td_msgdata_load(td_db *db, ULONGLONG id, td_msgdata **out)
 
     *out = NULL;
     if (!m) return MAPI_E_NOT_ENOUGH_MEMORY;
-    if (FAILED(hr = td_db_props_load(db, id, m->props))) goto done;
+    if (FAILED(hr = td_db_props_load_ex(db, id, m->props, FALSE)) || FAILED(hr = td_bigvals_load(db, id, &m->big)))
+        goto done;
     if (FAILED(hr = td_db_children(db, id, MAPI_MAILUSER, 0, 0, &ids, &n))) goto done;
     for (i = 0; i < n; i++)
     {
@@ -171,7 +174,8 @@ HRESULT td_msgdata_load(td_db *db, ULONGLONG id, td_msgdata **out)
 
         if (FAILED(hr = td_db_object_get(db, ids[i], &info))) goto done;
         if (!(a = td_attdata_new(info.num))) { hr = MAPI_E_NOT_ENOUGH_MEMORY; goto done; }
-        if (FAILED(hr = td_db_props_load(db, ids[i], a->props)) || FAILED(hr = td_msgdata_put_att(m, a)))
+        if (FAILED(hr = td_db_props_load_ex(db, ids[i], a->props, FALSE)) ||
+            FAILED(hr = td_bigvals_load(db, ids[i], &a->big)) || FAILED(hr = td_msgdata_put_att(m, a)))
         {
             td_attdata_free(a);
             goto done;
@@ -190,69 +194,61 @@ done:
     return hr;
 }
 
-/* Properties that are columns of the objects table, not rows of `properties`. */
-static HRESULT save_bag_without(td_db *db, ULONGLONG id, const mc_propbag *bag, ULONG skip_id)
+/* Write recipients and attachments below message `id`. An existing message's old rows are
+ * deleted after the new ones are written (values kept outside the rows move with them); a
+ * fresh message has none, so nothing is looked up or deleted. */
+static HRESULT save_tree(td_db *db, ULONGLONG id, const td_msgdata *m, BOOL fresh, BOOL move);
+
+static HRESULT save_children(td_db *db, ULONGLONG id, const td_msgdata *m, BOOL fresh)
 {
-    mc_propbag *copy;
-    HRESULT hr;
+    ULONGLONG *old_r = NULL, *old_a = NULL, child;
+    ULONG n_r = 0, n_a = 0, i;
+    HRESULT hr = S_OK;
 
-    if (!mc_propbag_get(bag, PROP_TAG(PT_UNSPECIFIED, skip_id))) return td_db_props_replace(db, id, bag);
-    if (!(copy = mc_propbag_new())) return MAPI_E_NOT_ENOUGH_MEMORY;
-    if (SUCCEEDED(hr = mc_propbag_copy(copy, bag)))
-    {
-        mc_propbag_delete(copy, PROP_TAG(PT_UNSPECIFIED, skip_id));
-        hr = td_db_props_replace(db, id, copy);
-    }
-    mc_propbag_free(copy);
-    return hr;
-}
-
-static HRESULT save_children(td_db *db, ULONGLONG id, const td_msgdata *m)
-{
-    ULONGLONG *ids = NULL, child;
-    ULONG n = 0, i;
-    HRESULT hr;
-
-    /* replace the old rows wholesale */
-    if (FAILED(hr = td_db_children(db, id, MAPI_MAILUSER, 0, 0, &ids, &n))) return hr;
-    for (i = 0; i < n && SUCCEEDED(hr); i++) hr = td_db_object_delete(db, ids[i]);
-    mc_free(ids);
-    if (FAILED(hr) || FAILED(hr = td_db_children(db, id, MAPI_ATTACH, 0, 0, &ids, &n))) return hr;
-    for (i = 0; i < n && SUCCEEDED(hr); i++) hr = td_db_object_delete(db, ids[i]);
-    mc_free(ids);
-    if (FAILED(hr)) return hr;
-
-    for (i = 0; i < m->n_recips; i++)
+    if (!fresh && (FAILED(hr = td_db_children(db, id, MAPI_MAILUSER, 0, 0, &old_r, &n_r)) ||
+                   FAILED(hr = td_db_children(db, id, MAPI_ATTACH, 0, 0, &old_a, &n_a))))
+        goto done;
+    for (i = 0; i < m->n_recips && SUCCEEDED(hr); i++)
     {
         ULONG rowid = (ULONG)mc_propbag_get_long(m->recips[i], PR_ROWID, (LONG)(i + 1));
-        if (FAILED(hr = td_db_object_create(db, id, MAPI_MAILUSER, 0, rowid, &child)) ||
-            FAILED(hr = save_bag_without(db, child, m->recips[i], PROP_ID(PR_ROWID))))
-            return hr;
+        if (SUCCEEDED(hr = td_db_object_create(db, id, MAPI_MAILUSER, 0, rowid, &child)))
+            hr = td_db_props_write(db, child, m->recips[i], PROP_ID(PR_ROWID), TRUE);
     }
-    for (i = 0; i < m->n_atts; i++)
+    for (i = 0; i < m->n_atts && SUCCEEDED(hr); i++)
     {
         const td_attdata *a = m->atts[i];
         if (FAILED(hr = td_db_object_create(db, id, MAPI_ATTACH, 0, a->num, &child)) ||
-            FAILED(hr = save_bag_without(db, child, a->props, PROP_ID(PR_ATTACH_NUM))))
-            return hr;
+            FAILED(hr = td_bigvals_save(db, child, &a->big, a->props, !fresh)) ||
+            FAILED(hr = td_db_props_write(db, child, a->props, PROP_ID(PR_ATTACH_NUM), TRUE)))
+            break;
         if (a->embedded)
         {
             ULONGLONG sub;
-            if (FAILED(hr = td_db_object_create(db, child, MAPI_MESSAGE, 0, 0, &sub)) ||
-                FAILED(hr = td_msgdata_save(db, sub, a->embedded)))
-                return hr;
+            if (SUCCEEDED(hr = td_db_object_create(db, child, MAPI_MESSAGE, 0, 0, &sub)))
+                hr = save_tree(db, sub, a->embedded, TRUE, !fresh);
         }
     }
-    return S_OK;
+    for (i = 0; i < n_r && SUCCEEDED(hr); i++) hr = td_db_object_delete(db, old_r[i]);
+    for (i = 0; i < n_a && SUCCEEDED(hr); i++) hr = td_db_object_delete(db, old_a[i]);
+done:
+    mc_free(old_r);
+    mc_free(old_a);
+    return hr;
 }
 
-HRESULT td_msgdata_save(td_db *db, ULONGLONG id, const td_msgdata *m)
+/* `move`: values kept outside the rows move from objects about to be deleted. */
+static HRESULT save_tree(td_db *db, ULONGLONG id, const td_msgdata *m, BOOL fresh, BOOL move)
 {
     HRESULT hr;
-    if (FAILED(hr = td_db_props_replace(db, id, m->props))) return hr;
-    /* a message that never had recipients or attachments has nothing to replace: skip the
-     * queries (the common case of a new message) */
-    return save_children(db, id, m);
+    if (FAILED(hr = td_bigvals_save(db, id, &m->big, m->props, move)) ||
+        FAILED(hr = td_db_props_write(db, id, m->props, 0, fresh)))
+        return hr;
+    return save_children(db, id, m, fresh);
+}
+
+HRESULT td_msgdata_save(td_db *db, ULONGLONG id, const td_msgdata *m, BOOL fresh)
+{
+    return save_tree(db, id, m, fresh, FALSE);
 }
 
 ULONG td_msgdata_size(const td_msgdata *m)
@@ -261,6 +257,7 @@ ULONG td_msgdata_size(const td_msgdata *m)
 
     for (i = 0; i < mc_propbag_count(m->props); i++)
         size += sizeof(SPropValue) + mc_prop_payload_size(mc_propbag_at(m->props, i));
+    size += td_bigvals_size(&m->big);
     for (j = 0; j < m->n_recips; j++)
         for (i = 0; i < mc_propbag_count(m->recips[j]); i++)
             size += sizeof(SPropValue) + mc_prop_payload_size(mc_propbag_at(m->recips[j], i));
@@ -268,6 +265,7 @@ ULONG td_msgdata_size(const td_msgdata *m)
     {
         for (i = 0; i < mc_propbag_count(m->atts[j]->props); i++)
             size += sizeof(SPropValue) + mc_prop_payload_size(mc_propbag_at(m->atts[j]->props, i));
+        size += td_bigvals_size(&m->atts[j]->big);
         if (m->atts[j]->embedded) size += td_msgdata_size(m->atts[j]->embedded);
     }
     return size;

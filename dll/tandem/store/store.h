@@ -205,11 +205,13 @@ typedef struct td_msgdata
     ULONG n_atts;
     ULONG next_rowid;
     ULONG next_attnum;
+    td_bigvals big;             /* values kept out of `props` (db.h): never in memory whole */
 } td_msgdata;
 struct td_attdata
 {
     ULONG num;
     mc_propbag *props;
+    td_bigvals big;
     td_msgdata *embedded;       /* ATTACH_EMBEDDED_MSG content or NULL */
 };
 td_msgdata *td_msgdata_new(void);
@@ -224,8 +226,8 @@ BOOL        td_msgdata_remove_att(td_msgdata *m, ULONG num);
 /* Load recipients and attachments (recursively) of message `id`; props too. */
 HRESULT     td_msgdata_load(td_db *db, ULONGLONG id, td_msgdata **out);
 /* Write recipients and attachments of message `id` (replacing the old ones); props too. Caller
- * holds a db transaction. */
-HRESULT     td_msgdata_save(td_db *db, ULONGLONG id, const td_msgdata *m);
+ * holds a db transaction. `fresh`: `id` was just created (nothing to replace). */
+HRESULT     td_msgdata_save(td_db *db, ULONGLONG id, const td_msgdata *m, BOOL fresh);
 /* Rough size in bytes (PR_MESSAGE_SIZE). */
 ULONG       td_msgdata_size(const td_msgdata *m);
 
@@ -242,10 +244,23 @@ HRESULT attach_open(td_store *s, IMessage *owner, td_attdata *data, BOOL writabl
                     IAttach **out);
 void    attach_set_embedded(IAttach *owner, td_msgdata *data);   /* takes ownership */
 void    message_put_attach(IMessage *owner, td_attdata *data);   /* takes ownership */
-/* A stream over a value; `commit` stores the bytes back into the owner. */
+/* A stream over a value; `commit` stores the bytes back into the owner; `commit_big` (may be
+ * NULL) takes a value above TD_DB_BIG_VALUE as a staging area (the reference passes to it). */
 typedef HRESULT (*td_stream_commit_fn)(IUnknown *owner, ULONG tag, const BYTE *data, ULONG cb);
-HRESULT stream_create(IUnknown *owner, td_stream_commit_fn commit, ULONG tag, const BYTE *data,
+typedef HRESULT (*td_stream_commit_big_fn)(IUnknown *owner, ULONG tag, ULONG size, LONGLONG stage);
+/* Over `data`/`cb` (a small value; the stream copies it) or, with `row`, over a big value. */
+HRESULT stream_open(td_db *db, IUnknown *owner, td_stream_commit_fn commit, td_stream_commit_big_fn commit_big,
+                    ULONG tag, const BYTE *data, ULONG cb, LONGLONG row, BOOL writable, IStream **out);
+HRESULT stream_create(td_db *db, IUnknown *owner, td_stream_commit_fn commit, ULONG tag, const BYTE *data,
                       ULONG cb, BOOL writable, IStream **out);
+/* The message/attachment side of big values: OpenProperty over one (NULL big entry: not one),
+ * GetProps/GetPropList entries, CopyTo through streams. */
+HRESULT td_big_open_stream(td_db *db, IUnknown *owner, td_stream_commit_fn commit, td_stream_commit_big_fn commit_big,
+                           const td_bigval *big, ULONG tag, ULONG flags, IStream **out);
+void    td_big_vals(const td_bigvals *big, const mc_propbag *bag, td_vals *vals);
+void    td_big_errors(const td_bigvals *big, const mc_propbag *bag, ULONG count, SPropValue *values, HRESULT *hr);
+HRESULT td_big_copy(td_store *s, IMAPIProp *src, const td_bigvals *big, const mc_propbag *bag, const SPropTagArray *exclude,
+                    const SPropTagArray *include, IMAPIProp *dest, ULONG flags);
 /* The bytes of a PT_BINARY / string value for a stream (strings without the terminator). */
 void    td_value_bytes(const SPropValue *v, const BYTE **data, ULONG *cb);
 /* Set a PT_BINARY / string value from stream bytes into a bag. */

@@ -1,13 +1,18 @@
+
 /*
  * stream.c - IStream over one PT_BINARY / PT_STRING8 / PT_UNICODE property, from
- * IMAPIProp::OpenProperty(IID_IStream) (imapiprop-openproperty.md). The stream keeps its own
- * buffer; Commit (and Release after writes that were not reverted) stores the bytes back into
- * its object (the working copy of a message or attachment, or the folder's row). A string
- * stream holds the characters without the terminator.
- * Limit: the buffer is in memory, so while a stream is open a value is held by the object and
- * by the stream (not yet SQLite incremental blob I/O).
+ * IMAPIProp::OpenProperty(IID_IStream) (imapiprop-openproperty.md). A string stream holds the
+ * characters without the terminator.
+ * Where the bytes are: a read-only stream reads its object's value in place (a small value in
+ * memory, a big value through incremental blob I/O on its big_values row); a writable stream
+ * works on a staging area of the database (db.h) with one chunk cached, so no value is ever
+ * held whole by the stream. Commit (and Release after writes not reverted) hands the result
+ * to its object: small values as bytes, big ones as a staging area of their own that the
+ * object's SaveChanges writes in its transaction.
  */
 #include "store.h"
+
+#define CHUNK 65536
 
 typedef struct stream
 {
@@ -15,11 +20,20 @@ typedef struct stream
     LONG ref;
     IUnknown *owner;            /* AddRef'd: the object the property belongs to */
     td_stream_commit_fn commit;
+    td_stream_commit_big_fn commit_big;   /* NULL: the owner takes bytes only */
+    td_db *db;                  /* AddRef'd */
     ULONG tag;
     BOOL writable;
     BOOL dirty;
-    BYTE *data;
-    ULONG size, cap;
+    const BYTE *mem;            /* read-only over a small value: the owner's bytes */
+    BYTE *mem_own;              /* ... copied when the owner can change them */
+    LONGLONG row;               /* read-only over a big value: its row */
+    LONGLONG stage;             /* writable: the staging area */
+    LONGLONG src_stage;         /* read from a committed, unsaved value (referenced) */
+    BYTE *cbuf;                 /* writable: the cached chunk */
+    LONGLONG cidx;              /* its index, -1 none */
+    BOOL cdirty;
+    ULONG size;
     ULONG pos;
 } stream;
 
@@ -65,41 +79,146 @@ HRESULT td_bag_set_bytes(mc_propbag *bag, ULONG tag, const BYTE *data, ULONG cb)
     return hr;
 }
 
-HRESULT stream_create(IUnknown *owner, td_stream_commit_fn commit, ULONG tag, const BYTE *data,
-                      ULONG cb, BOOL writable, IStream **out)
+static HRESULT flush(stream *This)
+{
+    HRESULT hr;
+    if (!This->cdirty) return S_OK;
+    if (SUCCEEDED(hr = td_db_stage_write(This->db, This->stage, (ULONGLONG)This->cidx * CHUNK, This->cbuf, CHUNK)))
+        This->cdirty = FALSE;
+    return hr;
+}
+
+/* Bring chunk `idx` into the cache (`whole`: it is about to be overwritten entirely). */
+static HRESULT load_chunk(stream *This, LONGLONG idx, BOOL whole)
+{
+    HRESULT hr;
+    if (This->cidx == idx) return S_OK;
+    if (FAILED(hr = flush(This))) return hr;
+    This->cidx = -1;
+    if (whole) memset(This->cbuf, 0, CHUNK);
+    else if (FAILED(hr = td_db_stage_read(This->db, This->stage, (ULONGLONG)idx * CHUNK, This->cbuf, CHUNK))) return hr;
+    This->cidx = idx;
+    return S_OK;
+}
+
+/* Read `cb` bytes at `off` (within size) from wherever the value is. */
+static HRESULT read_at(stream *This, ULONG off, BYTE *buf, ULONG cb)
+{
+    ULONG got;
+    HRESULT hr;
+
+    if (This->stage)
+    {
+        if (FAILED(hr = flush(This))) return hr;
+        return td_db_stage_read(This->db, This->stage, off, buf, cb);
+    }
+    if (This->src_stage) return td_db_stage_read(This->db, This->src_stage, off, buf, cb);
+    if (This->row)
+    {
+        if (FAILED(hr = td_db_big_read(This->db, This->row, off, buf, cb, &got))) return hr;
+        if (got < cb) memset(buf + got, 0, cb - got);
+        return S_OK;
+    }
+    if (cb) memcpy(buf, This->mem + off, cb);
+    return S_OK;
+}
+
+/* Copy `size` bytes of this stream's value into staging area `stage`, a chunk at a time. */
+static HRESULT copy_to_stage(stream *This, LONGLONG stage, ULONG size)
+{
+    BYTE *buf = mc_malloc(CHUNK);
+    ULONG off;
+    HRESULT hr = S_OK;
+
+    if (!buf) return MAPI_E_NOT_ENOUGH_MEMORY;
+    for (off = 0; off < size && SUCCEEDED(hr); off += CHUNK)
+    {
+        ULONG n = size - off < CHUNK ? size - off : CHUNK;
+        if (SUCCEEDED(hr = read_at(This, off, buf, n))) hr = td_db_stage_write(This->db, stage, off, buf, n);
+    }
+    mc_free(buf);
+    return hr;
+}
+
+HRESULT stream_open(td_db *db, IUnknown *owner, td_stream_commit_fn commit, td_stream_commit_big_fn commit_big,
+                    ULONG tag, const BYTE *data, ULONG cb, LONGLONG row, BOOL writable, IStream **out)
 {
     stream *This;
+    HRESULT hr = S_OK;
 
     if (!(This = mc_calloc(1, sizeof(*This)))) return MAPI_E_NOT_ENOUGH_MEMORY;
-    if (cb && !(This->data = mc_malloc(cb))) { mc_free(This); return MAPI_E_NOT_ENOUGH_MEMORY; }
-    if (cb) memcpy(This->data, data, cb);
-    This->size = This->cap = cb;
     This->IStream_iface.lpVtbl = (IStreamVtbl *)&stream_vtbl;   /* the headers declare lpVtbl non-const */
     This->ref = 1;
+    td_db_addref(db);
+    This->db = db;
     owner->lpVtbl->AddRef(owner);
     This->owner = owner;
     This->commit = commit;
+    This->commit_big = commit_big;
     This->tag = tag;
     This->writable = writable;
-    /* a stream opened with MAPI_CREATE starts empty and replaces the value */
-    This->dirty = writable && !cb && !data;
+    This->cidx = -1;
+    This->size = cb;
+    This->row = row > 0 ? row : 0;
+    if (row < 0) td_db_stage_addref(db, This->src_stage = -row);   /* row < 0: a staging area */
+    This->mem = data;
     mc_object_created();
+    if (!writable && !row && cb && data)
+    {
+        /* the owner's value may change while we read it: keep our own copy (small) */
+        if (!(This->mem_own = mc_malloc(cb))) hr = MAPI_E_NOT_ENOUGH_MEMORY;
+        else memcpy(This->mem_own, data, cb);
+        This->mem = This->mem_own;
+    }
+    if (writable && SUCCEEDED(hr) && (!(This->cbuf = mc_malloc(CHUNK)) ? (hr = MAPI_E_NOT_ENOUGH_MEMORY, FALSE) : TRUE) &&
+        SUCCEEDED(hr = td_db_stage_new(db, &This->stage)))
+    {
+        LONGLONG st = This->stage;
+        This->stage = 0;            /* read the initial value from its source */
+        hr = copy_to_stage(This, st, cb);
+        This->stage = st;
+        This->row = 0;
+        This->mem = NULL;
+        if (This->src_stage) td_db_stage_release(db, This->src_stage);
+        This->src_stage = 0;
+    }
+    /* a stream opened with MAPI_CREATE starts empty and replaces the value */
+    This->dirty = writable && !cb && !data && !row;
+    if (FAILED(hr))
+    {
+        This->dirty = FALSE;
+        This->IStream_iface.lpVtbl->Release(&This->IStream_iface);
+        return hr;
+    }
     *out = &This->IStream_iface;
     return S_OK;
 }
 
-static HRESULT reserve(stream *This, ULONGLONG size)
+HRESULT stream_create(td_db *db, IUnknown *owner, td_stream_commit_fn commit, ULONG tag, const BYTE *data,
+                      ULONG cb, BOOL writable, IStream **out)
 {
-    BYTE *bigger;
-    ULONG cap;
-    if (size > 0x7FFFFFFF) return STG_E_MEDIUMFULL;
-    if (size <= This->cap) return S_OK;
-    cap = This->cap ? This->cap : 4096;
-    while (cap < size) cap = cap > 0x3FFFFFFF ? 0x7FFFFFFF : cap * 2;
-    if (!(bigger = mc_realloc(This->data, cap))) return E_OUTOFMEMORY;
-    This->data = bigger;
-    This->cap = cap;
-    return S_OK;
+    return stream_open(db, owner, commit, NULL, tag, data, cb, 0, writable, out);
+}
+
+/* Hand the written value to the owner. */
+static HRESULT do_commit(stream *This)
+{
+    BYTE *buf = NULL;
+    LONGLONG copy = 0;
+    HRESULT hr;
+
+    if (FAILED(hr = flush(This))) return hr;
+    if (This->size > TD_DB_BIG_VALUE && This->commit_big)
+    {
+        /* the owner gets its own staging area: this stream may go on writing */
+        if (FAILED(hr = td_db_stage_new(This->db, &copy))) return hr;
+        if (FAILED(hr = copy_to_stage(This, copy, This->size))) { td_db_stage_release(This->db, copy); return hr; }
+        return This->commit_big(This->owner, This->tag, This->size, copy);
+    }
+    if (!(buf = mc_malloc(This->size + 1))) return MAPI_E_NOT_ENOUGH_MEMORY;
+    if (SUCCEEDED(hr = read_at(This, 0, buf, This->size))) hr = This->commit(This->owner, This->tag, buf, This->size);
+    mc_free(buf);
+    return hr;
 }
 
 static HRESULT STDMETHODCALLTYPE stream_QueryInterface(IStream *iface, REFIID riid, void **out)
@@ -127,9 +246,13 @@ static ULONG STDMETHODCALLTYPE stream_Release(IStream *iface)
     ULONG ref = InterlockedDecrement(&This->ref);
 
     if (ref) return ref;
-    if (This->dirty) This->commit(This->owner, This->tag, This->data, This->size);
+    if (This->dirty) do_commit(This);
+    if (This->stage) td_db_stage_release(This->db, This->stage);
+    if (This->src_stage) td_db_stage_release(This->db, This->src_stage);
     This->owner->lpVtbl->Release(This->owner);
-    mc_free(This->data);
+    td_db_release(This->db);
+    mc_free(This->cbuf);
+    mc_free(This->mem_own);
     mc_free(This);
     mc_object_destroyed();
     return 0;
@@ -139,10 +262,25 @@ static HRESULT STDMETHODCALLTYPE stream_Read(IStream *iface, void *pv, ULONG cb,
 {
     stream *This = impl_from_IStream(iface);
     ULONG n;
+    HRESULT hr = S_OK;
 
+    if (pcbRead) *pcbRead = 0;
     if (!pv) return STG_E_INVALIDPOINTER;
     n = This->pos < This->size ? min(cb, This->size - This->pos) : 0;
-    if (n) memcpy(pv, This->data + This->pos, n);
+    if (n && This->stage)
+    {
+        /* through the cached chunk */
+        ULONG done = 0;
+        while (done < n && SUCCEEDED(hr))
+        {
+            ULONG off = This->pos + done, in = off % CHUNK, k = min(n - done, CHUNK - in);
+            if (SUCCEEDED(hr = load_chunk(This, off / CHUNK, FALSE)))
+                memcpy((BYTE *)pv + done, This->cbuf + in, k);
+            done += k;
+        }
+    }
+    else if (n) hr = read_at(This, This->pos, pv, n);
+    if (FAILED(hr)) return STG_E_READFAULT;
     This->pos += n;
     if (pcbRead) *pcbRead = n;
     return S_OK;
@@ -151,14 +289,26 @@ static HRESULT STDMETHODCALLTYPE stream_Read(IStream *iface, void *pv, ULONG cb,
 static HRESULT STDMETHODCALLTYPE stream_Write(IStream *iface, const void *pv, ULONG cb, ULONG *pcbWritten)
 {
     stream *This = impl_from_IStream(iface);
-    HRESULT hr;
+    ULONG done = 0;
+    HRESULT hr = S_OK;
 
     if (pcbWritten) *pcbWritten = 0;
     if (!pv) return STG_E_INVALIDPOINTER;
     if (!This->writable) return STG_E_ACCESSDENIED;
-    if (FAILED(hr = reserve(This, (ULONGLONG)This->pos + cb))) return hr;
-    if (This->pos > This->size) memset(This->data + This->size, 0, This->pos - This->size);
-    memcpy(This->data + This->pos, pv, cb);
+    if ((ULONGLONG)This->pos + cb > 0x7FFFFFFF) return STG_E_MEDIUMFULL;
+    while (done < cb && SUCCEEDED(hr))
+    {
+        ULONG off = This->pos + done, in = off % CHUNK, k = min(cb - done, CHUNK - in);
+        /* a chunk wholly past the end or wholly overwritten need not be read */
+        BOOL whole = (in == 0 && k == CHUNK) || (ULONGLONG)(off - in) >= This->size;
+        if (SUCCEEDED(hr = load_chunk(This, off / CHUNK, whole)))
+        {
+            memcpy(This->cbuf + in, (const BYTE *)pv + done, k);
+            This->cdirty = TRUE;
+            done += k;
+        }
+    }
+    if (FAILED(hr)) return STG_E_WRITEFAULT;
     This->pos += cb;
     if (This->pos > This->size) This->size = This->pos;
     This->dirty = TRUE;
@@ -192,8 +342,14 @@ static HRESULT STDMETHODCALLTYPE stream_SetSize(IStream *iface, ULARGE_INTEGER s
     HRESULT hr;
 
     if (!This->writable) return STG_E_ACCESSDENIED;
-    if (FAILED(hr = reserve(This, size.QuadPart))) return hr;
-    if (size.QuadPart > This->size) memset(This->data + This->size, 0, (SIZE_T)(size.QuadPart - This->size));
+    if (size.QuadPart > 0x7FFFFFFF) return STG_E_MEDIUMFULL;
+    if (size.QuadPart < This->size)
+    {
+        /* what lies past the new end reads as zeros if the stream grows again */
+        if (FAILED(hr = flush(This))) return hr;
+        This->cidx = -1;
+        if (FAILED(hr = td_db_stage_truncate(This->db, This->stage, size.QuadPart))) return STG_E_WRITEFAULT;
+    }
     This->size = (ULONG)size.QuadPart;
     This->dirty = TRUE;
     return S_OK;
@@ -203,15 +359,25 @@ static HRESULT STDMETHODCALLTYPE stream_CopyTo(IStream *iface, IStream *dest, UL
         ULARGE_INTEGER *read, ULARGE_INTEGER *written)
 {
     stream *This = impl_from_IStream(iface);
-    ULONG n = This->pos < This->size ? This->size - This->pos : 0, done = 0;
-    HRESULT hr;
+    ULONGLONG left = This->pos < This->size ? This->size - This->pos : 0, total_r = 0, total_w = 0;
+    BYTE *buf;
+    HRESULT hr = S_OK;
 
     if (!dest) return STG_E_INVALIDPOINTER;
-    if (cb.QuadPart < n) n = (ULONG)cb.QuadPart;
-    hr = dest->lpVtbl->Write(dest, This->data + This->pos, n, &done);
-    This->pos += n;
-    if (read) read->QuadPart = n;
-    if (written) written->QuadPart = done;
+    if (cb.QuadPart < left) left = cb.QuadPart;
+    if (!(buf = mc_malloc(CHUNK))) return E_OUTOFMEMORY;
+    while (left && SUCCEEDED(hr))
+    {
+        ULONG n = left < CHUNK ? (ULONG)left : CHUNK, got = 0, put = 0;
+        if (FAILED(hr = iface->lpVtbl->Read(iface, buf, n, &got)) || !got) break;
+        total_r += got;
+        hr = dest->lpVtbl->Write(dest, buf, got, &put);
+        total_w += put;
+        left -= got;
+    }
+    mc_free(buf);
+    if (read) read->QuadPart = total_r;
+    if (written) written->QuadPart = total_w;
     return hr;
 }
 
@@ -222,15 +388,15 @@ static HRESULT STDMETHODCALLTYPE stream_Commit(IStream *iface, DWORD flags)
 
     if (!This->writable) return STG_E_ACCESSDENIED;
     if (!This->dirty) return S_OK;
-    if (SUCCEEDED(hr = This->commit(This->owner, This->tag, This->data, This->size))) This->dirty = FALSE;
+    if (SUCCEEDED(hr = do_commit(This))) This->dirty = FALSE;
     return hr;
 }
 
 static HRESULT STDMETHODCALLTYPE stream_Revert(IStream *iface)
 {
     stream *This = impl_from_IStream(iface);
-    /* forget the writes since the last Commit: reread is not possible without the owner's
-     * value, so an uncommitted stream becomes unchanged from the owner's point of view */
+    /* forget the writes since the last Commit as far as the owner is concerned: they are
+     * not handed over (the stream's own view keeps them) */
     This->dirty = FALSE;
     return S_OK;
 }
@@ -260,11 +426,116 @@ static HRESULT STDMETHODCALLTYPE stream_Stat(IStream *iface, STATSTG *st, DWORD 
 static HRESULT STDMETHODCALLTYPE stream_Clone(IStream *iface, IStream **out)
 {
     stream *This = impl_from_IStream(iface);
+    stream *clone;
     HRESULT hr;
 
     if (!out) return STG_E_INVALIDPOINTER;
-    if (SUCCEEDED(hr = stream_create(This->owner, This->commit, This->tag, This->data, This->size, FALSE, out)))
-        impl_from_IStream(*out)->pos = This->pos;
+    *out = NULL;
+    if (This->stage)
+    {
+        /* a read-only copy of what was written so far, in a staging area of its own */
+        LONGLONG copy;
+        if (FAILED(hr = td_db_stage_new(This->db, &copy))) return hr;
+        if (FAILED(hr = copy_to_stage(This, copy, This->size)) ||
+            FAILED(hr = stream_open(This->db, This->owner, This->commit, This->commit_big, This->tag, NULL, 0, 0,
+                                    FALSE, out)))
+        {
+            td_db_stage_release(This->db, copy);
+            return hr;
+        }
+        clone = impl_from_IStream(*out);
+        clone->stage = copy;
+        clone->size = This->size;
+        if (!(clone->cbuf = mc_malloc(CHUNK))) { (*out)->lpVtbl->Release(*out); *out = NULL; return E_OUTOFMEMORY; }
+    }
+    else if (FAILED(hr = stream_open(This->db, This->owner, This->commit, This->commit_big, This->tag, This->mem,
+                                     This->size, This->src_stage ? -This->src_stage : This->row, FALSE, out)))
+        return hr;
+    impl_from_IStream(*out)->pos = This->pos;
+    return S_OK;
+}
+
+/* ---- big values of messages and attachments ------------------------------------------------ */
+
+HRESULT td_big_open_stream(td_db *db, IUnknown *owner, td_stream_commit_fn commit, td_stream_commit_big_fn commit_big,
+                           const td_bigval *big, ULONG tag, ULONG flags, IStream **out)
+{
+    BOOL writable = (flags & MAPI_MODIFY) != 0;
+    if (flags & MAPI_CREATE) return stream_open(db, owner, commit, commit_big, tag, NULL, 0, 0, TRUE, out);
+    /* the bytes as stored (a big value is not converted between string widths) */
+    return stream_open(db, owner, commit, commit_big, big->tag, NULL, big->size,
+                       big->stage ? -big->stage : big->row, writable, out);
+}
+
+static BOOL in_bag(const mc_propbag *bag, ULONG tag)
+{
+    return mc_propbag_get(bag, PROP_TAG(PT_UNSPECIFIED, PROP_ID(tag))) != NULL;
+}
+
+void td_big_vals(const td_bigvals *big, const mc_propbag *bag, td_vals *vals)
+{
+    static BYTE nothing[2];
+    ULONG i;
+
+    for (i = 0; i < big->n && vals->n < TD_VALS_MAX; i++)
+    {
+        SPropValue *v;
+        if (in_bag(bag, big->v[i].tag)) continue;
+        v = &vals->v[vals->n++];
+        v->ulPropTag = big->v[i].tag;
+        v->Value.bin.cb = 0;            /* a stand-in: td_big_errors turns it into an error */
+        v->Value.bin.lpb = nothing;
+        if (PROP_TYPE(big->v[i].tag) != PT_BINARY) v->Value.lpszA = (char *)nothing;
+    }
+}
+
+void td_big_errors(const td_bigvals *big, const mc_propbag *bag, ULONG count, SPropValue *values, HRESULT *hr)
+{
+    ULONG i;
+
+    for (i = 0; values && i < count; i++)
+    {
+        const td_bigval *b = td_bigvals_find(big, PROP_ID(values[i].ulPropTag));
+        if (!b || in_bag(bag, b->tag)) continue;
+        values[i].ulPropTag = CHANGE_PROP_TYPE(values[i].ulPropTag, PT_ERROR);
+        values[i].Value.err = MAPI_E_NOT_ENOUGH_MEMORY;    /* read it with OpenProperty */
+        if (SUCCEEDED(*hr)) *hr = MAPI_W_ERRORS_RETURNED;
+    }
+}
+
+HRESULT td_big_copy(td_store *s, IMAPIProp *src, const td_bigvals *big, const mc_propbag *bag, const SPropTagArray *exclude,
+                    const SPropTagArray *include, IMAPIProp *dest, ULONG flags)
+{
+    HRESULT hr = S_OK;
+    ULONG i;
+
+    for (i = 0; i < big->n && SUCCEEDED(hr); i++)
+    {
+        ULONG tag = big->v[i].tag;
+        IStream *from = NULL, *to = NULL;
+        ULARGE_INTEGER all;
+
+        if (in_bag(bag, tag)) continue;
+        if (include ? !mc_tags_contain(include, tag) : (exclude && mc_tags_contain(exclude, tag))) continue;
+        if (flags & MAPI_NOREPLACE)
+        {
+            SizedSPropTagArray(1, one) = {1, {tag}};
+            SPropValue *have = NULL;
+            ULONG n = 0;
+            BOOL exists = SUCCEEDED(dest->lpVtbl->GetProps(dest, (SPropTagArray *)&one, 0, &n, &have)) && have &&
+                          (PROP_TYPE(have->ulPropTag) != PT_ERROR || have->Value.err == MAPI_E_NOT_ENOUGH_MEMORY);
+            if (have) s->alloc.free_buffer(have);
+            if (exists) continue;
+        }
+        all.QuadPart = ~(ULONGLONG)0;
+        if (SUCCEEDED(hr = src->lpVtbl->OpenProperty(src, tag, &IID_IStream, 0, 0, (IUnknown **)&from)) &&
+            SUCCEEDED(hr = dest->lpVtbl->OpenProperty(dest, tag, &IID_IStream, 0, MAPI_CREATE | MAPI_MODIFY,
+                                                      (IUnknown **)&to)) &&
+            SUCCEEDED(hr = from->lpVtbl->CopyTo(from, to, all, NULL, NULL)))
+            hr = to->lpVtbl->Commit(to, 0);
+        if (from) from->lpVtbl->Release(from);
+        if (to) to->lpVtbl->Release(to);
+    }
     return hr;
 }
 
