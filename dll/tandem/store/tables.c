@@ -26,6 +26,61 @@ static const SizedSPropTagArray(12, hierarchy_columns) = {12, {PR_INSTANCE_KEY, 
     PR_DISPLAY_NAME_W, PR_DEPTH, PR_OBJECT_TYPE, PR_FOLDER_TYPE, PR_SUBFOLDERS, PR_CONTENT_COUNT,
     PR_CONTENT_UNREAD, PR_DISPLAY_TYPE, PR_STATUS, PR_COMMENT_W}};
 
+/* Contents-table rows are summaries (issue 4's memory budget: a million rows): only these
+ * stored properties, strings cut to TD_TABLE_STRING characters and binaries above
+ * TD_TABLE_BINARY bytes left out (MAPI tables commonly truncate: contents-tables.md). */
+#define TD_TABLE_STRING 255
+#define TD_TABLE_BINARY 255
+static const ULONG contents_kept[] = {
+    PROP_ID(PR_MESSAGE_CLASS_W), PROP_ID(PR_SUBJECT_W), PROP_ID(PR_NORMALIZED_SUBJECT_W),
+    PROP_ID(PR_SUBJECT_PREFIX_W), PROP_ID(PR_CONVERSATION_TOPIC_W), PROP_ID(PR_CONVERSATION_INDEX),
+    PROP_ID(PR_MESSAGE_FLAGS), PROP_ID(PR_MESSAGE_SIZE), PROP_ID(PR_HASATTACH), PROP_ID(PR_MSG_STATUS),
+    PROP_ID(PR_LAST_MODIFICATION_TIME), PROP_ID(PR_CREATION_TIME), PROP_ID(PR_MESSAGE_DELIVERY_TIME),
+    PROP_ID(PR_CLIENT_SUBMIT_TIME), PROP_ID(PR_SENDER_NAME_W), PROP_ID(PR_SENDER_EMAIL_ADDRESS_W),
+    PROP_ID(PR_SENT_REPRESENTING_NAME_W), PROP_ID(PR_DISPLAY_TO_W), PROP_ID(PR_DISPLAY_CC_W),
+    PROP_ID(PR_DISPLAY_BCC_W), PROP_ID(PR_IMPORTANCE), PROP_ID(PR_PRIORITY), PROP_ID(PR_SENSITIVITY),
+    0x1080 /* PR_ICON_INDEX */, 0x1090 /* PR_FLAG_STATUS */, PROP_ID(PR_SEARCH_KEY), PROP_ID(PR_RECORD_KEY),
+    PROP_ID(PR_SUBMIT_FLAGS), PROP_ID(PR_DISPLAY_NAME_W), 0x1035 /* PR_INTERNET_MESSAGE_ID */,
+};
+
+static BOOL contents_keeps(ULONG tag)
+{
+    ULONG i;
+    if (PROP_ID(tag) >= 0x8000) return TRUE;       /* named properties: clients' own columns */
+    for (i = 0; i < sizeof(contents_kept) / sizeof(contents_kept[0]); i++)
+        if (contents_kept[i] == PROP_ID(tag)) return TRUE;
+    return FALSE;
+}
+
+/* *v as a table row holds it (truncated into `buf`, TD_TABLE_STRING + 1 characters). FALSE:
+ * the row leaves it out. */
+static BOOL table_value(const SPropValue *v, SPropValue *out, WCHAR *buf)
+{
+    *out = *v;
+    switch (PROP_TYPE(v->ulPropTag))
+    {
+    case PT_UNICODE:
+        if (wcslen(v->Value.lpszW) > TD_TABLE_STRING)
+        {
+            memcpy(buf, v->Value.lpszW, TD_TABLE_STRING * sizeof(WCHAR));
+            buf[TD_TABLE_STRING] = 0;
+            out->Value.lpszW = buf;
+        }
+        return TRUE;
+    case PT_STRING8:
+        if (strlen(v->Value.lpszA) > TD_TABLE_STRING)
+        {
+            memcpy(buf, v->Value.lpszA, TD_TABLE_STRING);
+            ((char *)buf)[TD_TABLE_STRING] = 0;
+            out->Value.lpszA = (char *)buf;
+        }
+        return TRUE;
+    case PT_BINARY:
+        return v->Value.bin.cb <= TD_TABLE_BINARY;
+    }
+    return mc_prop_payload_size(v) <= TD_TABLE_BINARY;
+}
+
 /* The row of one object: its small stored values plus computed ones. */
 static HRESULT object_row(td_store *s, ULONGLONG id, int kind, LONG depth, mc_table *t)
 {
@@ -33,13 +88,14 @@ static HRESULT object_row(td_store *s, ULONGLONG id, int kind, LONG depth, mc_ta
     td_vals vals;
     td_obj_info info;
     SPropValue *row = NULL;
+    WCHAR *cut = NULL;
     ULONG n = 0, i;
     HRESULT hr;
 
     vals.n = vals.n_owned = 0;
     if (!bag) return MAPI_E_NOT_ENOUGH_MEMORY;
     if (FAILED(hr = td_db_object_get(s->db, id, &info))) goto done;
-    if (FAILED(hr = td_db_props_load(s->db, id, bag))) goto done;
+    if (FAILED(hr = td_db_props_load_ex(s->db, id, bag, FALSE))) goto done;
     if (kind == TD_TABLE_HIERARCHY)
     {
         folder_computed(s, &info, s->writable, &vals);
@@ -54,15 +110,22 @@ static HRESULT object_row(td_store *s, ULONGLONG id, int kind, LONG depth, mc_ta
     }
     if (!(row = mc_calloc(vals.n + mc_propbag_count(bag) + 1, sizeof(*row)))) { hr = MAPI_E_NOT_ENOUGH_MEMORY; goto done; }
     for (i = 0; i < vals.n; i++) row[n++] = vals.v[i];
+    if (kind != TD_TABLE_HIERARCHY && !(cut = mc_malloc(mc_propbag_count(bag) * (TD_TABLE_STRING + 1) * sizeof(WCHAR))))
+    { hr = MAPI_E_NOT_ENOUGH_MEMORY; goto done; }
     for (i = 0; i < mc_propbag_count(bag); i++)
     {
         const SPropValue *v = mc_propbag_at(bag, i);
         if (mc_props_find(vals.n, vals.v, PROP_TAG(PT_UNSPECIFIED, PROP_ID(v->ulPropTag)))) continue;
-        if (mc_prop_payload_size(v) > TD_MAX_TABLE_VALUE) continue;
-        row[n++] = *v;
+        if (kind == TD_TABLE_HIERARCHY)
+        {
+            if (mc_prop_payload_size(v) > TD_MAX_TABLE_VALUE) continue;
+            row[n++] = *v;
+        }
+        else if (contents_keeps(v->ulPropTag) && table_value(v, &row[n], cut + i * (TD_TABLE_STRING + 1))) n++;
     }
     hr = mc_table_modify_row(t, n, row);
 done:
+    mc_free(cut);
     mc_free(row);
     td_vals_clear(&vals);
     mc_propbag_free(bag);
@@ -113,6 +176,12 @@ HRESULT td_store_folder_table(td_store *s, ULONGLONG folder, int kind, IMAPITabl
     {
         hr = mc_table_new(&s->alloc, PR_ENTRYID, kind == TD_TABLE_HIERARCHY ?
                           (const SPropTagArray *)&hierarchy_columns : (const SPropTagArray *)&contents_columns, &t);
+        if (SUCCEEDED(hr) && kind != TD_TABLE_HIERARCHY)
+        {
+            /* newest first without sorting (issue 4 point 6) */
+            static const SizedSSortOrderSet(1, newest) = {1, 0, 0, {{PR_MESSAGE_DELIVERY_TIME, TABLE_SORT_DESCEND}}};
+            hr = mc_table_set_default_sort(t, (const SSortOrderSet *)&newest);
+        }
         if (SUCCEEDED(hr)) hr = fill(s, folder, kind, deep ? 1 : 0, deep, t);
         if (SUCCEEDED(hr) && !deep)
         {
@@ -139,14 +208,21 @@ static void update_row(td_store *s, ULONGLONG parent, ULONGLONG id, BOOL folder)
 {
     struct td_table_cache *c;
     td_obj_info info;
-    BOOL exists = SUCCEEDED(td_db_object_get(s->db, id, &info));
+    BOOL exists;
     mc_propbag *bag = NULL;
     ULONG flags = 0;
+    BOOL any = FALSE;
 
+    /* most saves happen with no table of that kind open: nothing to load */
+    EnterCriticalSection(&s->lock);
+    for (c = s->tables; c && !any; c = c->next) any = (c->kind == TD_TABLE_HIERARCHY) == folder;
+    LeaveCriticalSection(&s->lock);
+    if (!any) return;
+    exists = SUCCEEDED(td_db_object_get(s->db, id, &info));
     if (!folder && exists && (bag = mc_propbag_new()))
     {
         /* which contents table the message belongs to */
-        if (SUCCEEDED(td_db_props_load(s->db, id, bag)))
+        if (SUCCEEDED(td_db_props_load_ex(s->db, id, bag, FALSE)))
             flags = (ULONG)mc_propbag_get_long(bag, PR_MESSAGE_FLAGS, 0);
         mc_propbag_free(bag);
     }
