@@ -195,6 +195,18 @@ static int parse_string(reader *r, char **out, size_t *out_len)
     return 1;
 }
 
+/* One or more digits, or a failure. */
+static int digits(reader *r)
+{
+    if (r->i >= r->n || r->s[r->i] < '0' || r->s[r->i] > '9') {
+        fail_at(r, "bad number");
+        return 0;
+    }
+    while (r->i < r->n && r->s[r->i] >= '0' && r->s[r->i] <= '9')
+        r->i++;
+    return 1;
+}
+
 static int parse_number(reader *r, json_value *v)
 {
     size_t start = r->i;
@@ -204,32 +216,19 @@ static int parse_number(reader *r, json_value *v)
         r->i++;
     if (r->i < r->n && r->s[r->i] == '0')
         r->i++;
-    else if (r->i < r->n && r->s[r->i] >= '1' && r->s[r->i] <= '9')
-        while (r->i < r->n && r->s[r->i] >= '0' && r->s[r->i] <= '9')
-            r->i++;
-    else {
-        fail_at(r, "bad number");
+    else if (!digits(r))
         return 0;
-    }
     if (r->i < r->n && r->s[r->i] == '.') {
         r->i++;
-        if (r->i >= r->n || r->s[r->i] < '0' || r->s[r->i] > '9') {
-            fail_at(r, "bad number");
+        if (!digits(r))
             return 0;
-        }
-        while (r->i < r->n && r->s[r->i] >= '0' && r->s[r->i] <= '9')
-            r->i++;
     }
     if (r->i < r->n && (r->s[r->i] == 'e' || r->s[r->i] == 'E')) {
         r->i++;
         if (r->i < r->n && (r->s[r->i] == '+' || r->s[r->i] == '-'))
             r->i++;
-        if (r->i >= r->n || r->s[r->i] < '0' || r->s[r->i] > '9') {
-            fail_at(r, "bad number");
+        if (!digits(r))
             return 0;
-        }
-        while (r->i < r->n && r->s[r->i] >= '0' && r->s[r->i] <= '9')
-            r->i++;
     }
     if (r->i - start >= sizeof(tmp)) {
         fail_at(r, "number too long");

@@ -535,6 +535,16 @@ static int walk_leaf(parse_ctx *c, mime_message *msg, const entity *e, int depth
     return add_attachment(c, msg, e, role, depth);
 }
 
+/* Entering an entity: where every entity is counted against the depth and part limits. */
+static int enter(parse_ctx *c, const char *data, size_t len, int depth, hblock *h)
+{
+    if (depth > MIME_MAX_DEPTH)
+        return MIME_E_TOO_DEEP;
+    if (++c->parts > MIME_MAX_PARTS)
+        return MIME_E_TOO_MANY_PARTS;
+    return header_split(c->scratch, data, len, h);
+}
+
 static int walk(parse_ctx *c, mime_message *msg, const char *data, size_t len, int depth,
                 enum role role, const char *default_type)
 {
@@ -542,12 +552,7 @@ static int walk(parse_ctx *c, mime_message *msg, const char *data, size_t len, i
     entity e;
     int rc;
 
-    if (depth > MIME_MAX_DEPTH)
-        return MIME_E_TOO_DEEP;
-    if (++c->parts > MIME_MAX_PARTS)
-        return MIME_E_TOO_MANY_PARTS;
-    if ((rc = header_split(c->scratch, data, len, &h)) ||
-        (rc = read_entity(c, &h, default_type, &e)))
+    if ((rc = enter(c, data, len, depth, &h)) || (rc = read_entity(c, &h, default_type, &e)))
         return rc;
     return walk_entity(c, msg, &e, depth, role);
 }
@@ -586,12 +591,7 @@ static int parse_message(parse_ctx *c, const char *data, size_t len, int depth,
     entity e;
     int rc;
 
-    if (depth > MIME_MAX_DEPTH)
-        return MIME_E_TOO_DEEP;
-    if (++c->parts > MIME_MAX_PARTS)
-        return MIME_E_TOO_MANY_PARTS;
-    if ((rc = header_split(c->scratch, data, len, &h)) ||
-        (rc = parse_envelope(c, msg, &h)) ||
+    if ((rc = enter(c, data, len, depth, &h)) || (rc = parse_envelope(c, msg, &h)) ||
         (rc = read_entity(c, &h, "text/plain", &e)))
         return rc;
     return walk_entity(c, msg, &e, depth, ROLE_BODY);

@@ -177,11 +177,12 @@ static void write_param(writer *w, hdr_writer *h, const char *name, const char *
     int plain = n <= 60;
     mbuf tok;
 
+    /* Not plain either: anything a reader would decode as an encoded word ("=?"), since
+     * readers decode those in quoted values. */
     for (i = 0; i < n && plain; i++)
-        if ((unsigned char)v[i] < 32 || (unsigned char)v[i] > 126)
+        if ((unsigned char)v[i] < 32 || (unsigned char)v[i] > 126 ||
+            (v[i] == '=' && v[i + 1] == '?'))
             plain = 0;
-    if (plain && n >= 2 && v[0] == '=' && v[1] == '?')
-        plain = 0;
     hw_token(h, ";", 1, 0);
     mbuf_init(&tok, MIME_LINE_HARD);
     if (plain) {
