@@ -1,0 +1,198 @@
+/*
+ * test_store_streams.c - streams over big values through the public MAPI API (issue 3 point 6):
+ * a 20 MB attachment written and read back through IStream (bytes compared by hash) without
+ * the process holding the value twice (peak working set), and transacted: another session sees
+ * nothing before SaveChanges. Pages: imapiprop-openproperty.md, istream (COM), imessage-savechanges.md.
+ */
+#include "wtest.h"
+#include "wtmapi.h"
+#include <psapi.h>
+
+#define VALUE_SIZE (20u * 1024 * 1024)
+#define PIECE 8192
+
+static ULONGLONG fnv(ULONGLONG h, const BYTE *p, ULONG n)
+{
+    while (n--) { h ^= *p++; h *= 0x100000001b3ULL; }
+    return h;
+}
+
+static void fill(BYTE *p, ULONG off, ULONG n)
+{
+    ULONG i;
+    for (i = 0; i < n; i++) p[i] = (BYTE)(((off + i) * 2654435761u) >> 13);
+}
+
+static SIZE_T peak(void)
+{
+    PROCESS_MEMORY_COUNTERS pmc;
+    memset(&pmc, 0, sizeof(pmc));
+    pmc.cb = sizeof(pmc);
+    GetProcessMemoryInfo(GetCurrentProcess(), &pmc, sizeof(pmc));
+    return pmc.PeakWorkingSetSize;
+}
+
+static BOOL logon(wt_profile *p, IMAPISession **session, IMsgStore **mdb, IMAPIFolder **inbox)
+{
+    ENTRYID *eid;
+    ULONG cb, type;
+    HRESULT hr;
+
+    *session = NULL; *mdb = NULL; *inbox = NULL;
+    hr = MAPILogonEx(0, (LPTSTR)p->name, NULL, MAPI_EXTENDED | MAPI_NEW_SESSION | MAPI_NO_MAIL, session);
+    if (!ok(hr == S_OK, "MAPILogonEx returned %#lx\n", hr)) return FALSE;
+    if (!(eid = wt_default_store_id(*session, &cb))) return FALSE;
+    hr = (*session)->lpVtbl->OpenMsgStore(*session, 0, cb, eid, NULL, MDB_WRITE | MDB_NO_DIALOG, mdb);
+    MAPIFreeBuffer(eid);
+    if (!ok(hr == S_OK, "OpenMsgStore returned %#lx\n", hr)) return FALSE;
+    eid = NULL;
+    hr = (*mdb)->lpVtbl->GetReceiveFolder(*mdb, NULL, 0, &cb, &eid, NULL);
+    if (hr == S_OK) hr = (*mdb)->lpVtbl->OpenEntry(*mdb, cb, eid, NULL, MAPI_MODIFY, &type, (IUnknown **)inbox);
+    MAPIFreeBuffer(eid);
+    return ok(hr == S_OK, "Inbox: %#lx\n", hr);
+}
+
+static void logoff(IMAPISession *session, IMsgStore *mdb, IMAPIFolder *inbox)
+{
+    if (inbox) inbox->lpVtbl->Release(inbox);
+    if (mdb) mdb->lpVtbl->Release(mdb);
+    if (session) { session->lpVtbl->Logoff(session, 0, 0, 0); session->lpVtbl->Release(session); }
+}
+
+/* Attachments of the message `eid` as another session sees it. */
+static ULONG attachments_seen(IMsgStore *mdb, const SBinary *eid)
+{
+    IMessage *m = NULL;
+    IMAPITable *t = NULL;
+    ULONG type, n = ~0u;
+
+    if (mdb->lpVtbl->OpenEntry(mdb, eid->cb, (ENTRYID *)eid->lpb, NULL, 0, &type, (IUnknown **)&m) == S_OK &&
+        m->lpVtbl->GetAttachmentTable(m, 0, &t) == S_OK)
+        t->lpVtbl->GetRowCount(t, 0, &n);
+    if (t) t->lpVtbl->Release(t);
+    if (m) m->lpVtbl->Release(m);
+    return n;
+}
+
+static void test_big_attachment(wt_profile *p)
+{
+    IMAPISession *s1, *s2;
+    IMsgStore *mdb1, *mdb2;
+    IMAPIFolder *in1, *in2;
+    IMessage *msg = NULL;
+    IAttach *att = NULL;
+    IStream *st = NULL;
+    SPropValue *eidv = NULL, v;
+    BYTE *piece = malloc(PIECE);
+    ULONGLONG want = 0xcbf29ce484222325ULL, got = 0xcbf29ce484222325ULL;
+    SIZE_T before, after;
+    ULONG num, off, n, total = 0;
+    STATSTG stat;
+    HRESULT hr;
+
+    if (!logon(p, &s1, &mdb1, &in1) || !logon(p, &s2, &mdb2, &in2)) goto done;
+    hr = in1->lpVtbl->CreateMessage(in1, NULL, 0, &msg);
+    if (!ok(hr == S_OK, "CreateMessage %#lx\n", hr)) goto done;
+    v.ulPropTag = PR_SUBJECT_A;
+    v.Value.lpszA = (char *)"big attachment";
+    msg->lpVtbl->SetProps(msg, 1, &v, NULL);
+    hr = msg->lpVtbl->SaveChanges(msg, KEEP_OPEN_READWRITE);
+    ok(hr == S_OK, "first SaveChanges %#lx\n", hr);
+    hr = HrGetOneProp((IMAPIProp *)msg, PR_ENTRYID, &eidv);
+    if (!ok(hr == S_OK, "PR_ENTRYID %#lx\n", hr)) goto done;
+
+    before = peak();
+    hr = msg->lpVtbl->CreateAttach(msg, NULL, 0, &num, &att);
+    if (!ok(hr == S_OK, "CreateAttach %#lx\n", hr)) goto done;
+    v.ulPropTag = PR_ATTACH_METHOD;
+    v.Value.l = ATTACH_BY_VALUE;
+    att->lpVtbl->SetProps(att, 1, &v, NULL);
+    hr = att->lpVtbl->OpenProperty(att, PR_ATTACH_DATA_BIN, &IID_IStream, 0, MAPI_CREATE | MAPI_MODIFY, (IUnknown **)&st);
+    if (!ok(hr == S_OK, "OpenProperty(MAPI_CREATE) %#lx\n", hr)) goto done;
+    for (off = 0; off < VALUE_SIZE; off += PIECE)
+    {
+        fill(piece, off, PIECE);
+        want = fnv(want, piece, PIECE);
+        hr = st->lpVtbl->Write(st, piece, PIECE, &n);
+        if (!ok(hr == S_OK && n == PIECE, "Write at %lu: %#lx %lu\n", off, hr, n)) break;
+    }
+    hr = st->lpVtbl->Stat(st, &stat, STATFLAG_NONAME);
+    ok(hr == S_OK && stat.cbSize.QuadPart == VALUE_SIZE, "Stat %#lx size %llu\n", hr, stat.cbSize.QuadPart);
+    hr = st->lpVtbl->Commit(st, 0);
+    ok(hr == S_OK, "Commit %#lx\n", hr);
+    st->lpVtbl->Release(st);
+    st = NULL;
+    hr = att->lpVtbl->SaveChanges(att, 0);
+    ok(hr == S_OK, "attachment SaveChanges %#lx\n", hr);
+    att->lpVtbl->Release(att);
+    att = NULL;
+
+    /* transacted: the other session sees the message without the attachment */
+    n = attachments_seen(mdb2, &eidv->Value.bin);
+    ok(n == 0, "another session sees %lu attachments before SaveChanges\n", n);
+    hr = msg->lpVtbl->SaveChanges(msg, 0);
+    ok(hr == S_OK, "message SaveChanges %#lx\n", hr);
+    msg->lpVtbl->Release(msg);
+    msg = NULL;
+    n = attachments_seen(mdb2, &eidv->Value.bin);
+    ok(n == 1, "another session sees %lu attachments after SaveChanges\n", n);
+
+    /* read it back in the other session */
+    {
+        ULONG type;
+        hr = mdb2->lpVtbl->OpenEntry(mdb2, eidv->Value.bin.cb, (ENTRYID *)eidv->Value.bin.lpb, NULL, 0, &type,
+                                     (IUnknown **)&msg);
+        if (hr == S_OK) hr = msg->lpVtbl->OpenAttach(msg, num, NULL, 0, &att);
+        if (hr == S_OK) hr = att->lpVtbl->OpenProperty(att, PR_ATTACH_DATA_BIN, &IID_IStream, 0, 0, (IUnknown **)&st);
+        if (ok(hr == S_OK, "opening the stream again: %#lx\n", hr))
+        {
+            while ((hr = st->lpVtbl->Read(st, piece, PIECE, &n)) == S_OK && n)
+            {
+                got = fnv(got, piece, n);
+                total += n;
+            }
+            ok(total == VALUE_SIZE, "read %lu bytes\n", total);
+            ok(got == want, "the bytes read back differ from those written\n");
+        }
+        {
+            SizedSPropTagArray(1, one) = {1, {PR_ATTACH_DATA_BIN}};
+            SPropValue *vals = NULL;
+            ULONG cnt = 0;
+            hr = att ? att->lpVtbl->GetProps(att, (SPropTagArray *)&one, 0, &cnt, &vals) : E_FAIL;
+            ok(hr == MAPI_W_ERRORS_RETURNED && vals && vals[0].Value.err == MAPI_E_NOT_ENOUGH_MEMORY,
+               "GetProps of the big value: %#lx %#lx\n", hr, vals ? vals[0].Value.err : 0);
+            MAPIFreeBuffer(vals);
+        }
+    }
+    after = peak();
+    ok(after - before < 2 * (SIZE_T)VALUE_SIZE, "peak working set grew by %lu KB for a %u KB value\n",
+       (unsigned long)((after - before) / 1024), VALUE_SIZE / 1024);
+    trace("peak working set grew by %lu KB for a %u KB value\n", (unsigned long)((after - before) / 1024), VALUE_SIZE / 1024);
+done:
+    if (st) st->lpVtbl->Release(st);
+    if (att) att->lpVtbl->Release(att);
+    if (msg) msg->lpVtbl->Release(msg);
+    MAPIFreeBuffer(eidv);
+    free(piece);
+    logoff(s2, mdb2, in2);
+    logoff(s1, mdb1, in1);
+}
+
+void wt_run(void)
+{
+    IProfAdmin *admin = NULL;
+    wt_profile p;
+    HRESULT hr;
+
+    hr = MAPIInitialize(NULL);
+    if (!ok(hr == S_OK, "MAPIInitialize returned %#lx\n", hr)) return;
+    hr = MAPIAdminProfiles(0, &admin);
+    if (ok(hr == S_OK && admin, "MAPIAdminProfiles returned %#lx\n", hr) &&
+        wt_profile_create(admin, &p, "tandem-wt-store-streams"))
+    {
+        test_big_attachment(&p);
+        wt_profile_delete(admin, &p);
+    }
+    if (admin) admin->lpVtbl->Release(admin);
+    MAPIUninitialize();
+}
