@@ -123,18 +123,9 @@ static IMAPIStatus *open_status(IMAPISession *session, const SRow *row, const ch
     {
         SPropValue *v = NULL;
         hr = HrGetOneProp((IMAPIProp *)st, PR_RESOURCE_TYPE, &v);
-        if (hr == MAPI_E_NOT_FOUND && row->lpProps[0].Value.l == MAPI_TRANSPORT_PROVIDER)
-        {
-            /* spi-digest §4.11 makes it required; Tandem's transport status object lacks it
-             * today (reported to its engineer): check that the object answers at all. */
-            trace("the transport status object has no PR_RESOURCE_TYPE\n");
-            hr = HrGetOneProp((IMAPIProp *)st, PR_STATUS_CODE, &v);
-            ok(hr == S_OK, "the %s status object's PR_STATUS_CODE: %#lx\n", what, hr);
-        }
-        else
-            ok(hr == S_OK && v->Value.l == row->lpProps[0].Value.l,
-               "the %s status object's PR_RESOURCE_TYPE: %#lx %ld\n", what, hr,
-               hr == S_OK ? v->Value.l : -1);
+        ok(hr == S_OK && v->Value.l == row->lpProps[0].Value.l,
+           "the %s status object's PR_RESOURCE_TYPE: %#lx %ld\n", what, hr,
+           hr == S_OK ? v->Value.l : -1);
         MAPIFreeBuffer(v);
     }
     return st;

@@ -4,6 +4,8 @@
  * transport/xpprovider.c, ServiceEntry in service.c); tandem32.def exports them undecorated.
  */
 #include "tandem_private.h"
+#include "store/submit.h"
+#include "transport/xp.h"
 
 BOOL WINAPI DllMain(HINSTANCE instance, DWORD reason, LPVOID reserved)
 {
@@ -11,6 +13,7 @@ BOOL WINAPI DllMain(HINSTANCE instance, DWORD reason, LPVOID reserved)
     {
         td_instance = instance;
         DisableThreadLibraryCalls(instance);
+        td_xp_delivery_lookup = td_store_delivery_lookup;   /* the store closes dropdir.h's window 3 */
     }
     return TRUE;
 }

@@ -167,6 +167,9 @@ HRESULT td_db_submit_put(td_db *db, const td_submit_info *info);
 HRESULT td_db_submit_remove(td_db *db, ULONGLONG message);
 /* Rows in submission order whose state is `state` (0: all): new internal array or NULL. */
 HRESULT td_db_submit_list(td_db *db, ULONG state, td_submit_info **rows, ULONG *count);
+/* Whether a delivered message (one with PR_MESSAGE_DELIVERY_TIME) with this
+ * PR_INTERNET_MESSAGE_ID is anywhere in the store (the drop directory's exactly-once check). */
+HRESULT td_db_find_delivered(td_db *db, const WCHAR *message_id, BOOL *found);
 
 /* Property value encoding of a `properties` row (propser.c). */
 HRESULT td_propser_encode(const SPropValue *v, BYTE **buf, ULONG *cb, LONGLONG *ival, BOOL *ival_set);

@@ -133,3 +133,34 @@ HRESULT td_db_submit_list(td_db *db, ULONG state, td_submit_info **rows, ULONG *
     *count = n;
     return S_OK;
 }
+
+HRESULT td_db_find_delivered(td_db *db, const WCHAR *message_id, BOOL *found)
+{
+    /* a received message: PR_INTERNET_MESSAGE_ID (0x1035, PT_UNICODE stored as UTF-16LE
+     * without terminator) on an object that also has PR_MESSAGE_DELIVERY_TIME (0x0E06), so the
+     * sender's own copy in Sent Items (same Message-ID, no delivery time) never counts. Only
+     * asked after a crash cut a delivery short (dropdir.h, window 3): a scan is acceptable. */
+    static const char sql[] =
+        "SELECT 1 FROM properties p JOIN objects o ON o.id = p.object_id "
+        "WHERE p.prop_id = 4149 AND p.type = 31 AND p.value = ?1 AND o.type = 5 "
+        "AND EXISTS (SELECT 1 FROM properties d WHERE d.object_id = p.object_id AND d.prop_id = 3590) LIMIT 1";
+    sqlite3_stmt *st;
+    HRESULT hr;
+    int rc;
+
+    if (!db || !message_id || !found) return MAPI_E_INVALID_PARAMETER;
+    *found = FALSE;
+    EnterCriticalSection(&db->lock);
+    if (!(st = td_db_stmt(db, sql))) hr = td_db_hr(sqlite3_errcode(db->h));
+    else
+    {
+        sqlite3_bind_blob(st, 1, message_id, (int)(wcslen(message_id) * sizeof(WCHAR)), SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) { *found = TRUE; hr = S_OK; }
+        else hr = rc == SQLITE_DONE ? S_OK : td_db_hr(rc);
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+    }
+    LeaveCriticalSection(&db->lock);
+    return hr;
+}

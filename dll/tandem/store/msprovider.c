@@ -10,7 +10,7 @@
  * its own, and an entry ID naming another GUID than the file at its path holds is refused.
  */
 #include <assert.h>
-#include "store.h"
+#include "submit.h"
 
 /* The spooler-security blob returned by Logon and checked by SpoolerLogon: no pointers, it
  * may be copied between processes (imsprovider-logon.md). */
@@ -200,6 +200,7 @@ static HRESULT open_store_state(msprovider *This, IMAPISupport *sup, const td_ei
 
     hr = td_store_create(&This->IMSProvider_iface, &This->alloc, db, wrapped, cb_wrapped,
                          (flags & MDB_WRITE) != 0, name, out);
+    if (SUCCEEDED(hr)) td_submit_recover(*out);     /* a crashed sender's leftovers (DECISIONS 7) */
     if (FAILED(hr) || spooler) goto done;
 
     /* Register the UID, publish the store in the profile, add the status row (§4.1 step 2). */

@@ -56,6 +56,20 @@ static BOOL lock_alive(const td_submit_info *info)
     return alive;
 }
 
+/* The process `pid` still runs (0: nobody). */
+static BOOL pid_alive(ULONG pid)
+{
+    HANDLE h;
+    BOOL alive;
+
+    if (!pid) return FALSE;
+    if (pid == GetCurrentProcessId()) return TRUE;
+    if (!(h = OpenProcess(SYNCHRONIZE, FALSE, pid))) return FALSE;
+    alive = WaitForSingleObject(h, 0) == WAIT_TIMEOUT;
+    CloseHandle(h);
+    return alive;
+}
+
 static ULONG effective_flags(const td_submit_info *info)
 {
     return lock_alive(info) ? info->submit_flags : info->submit_flags & ~(ULONG)SUBMITFLAG_LOCKED;
@@ -449,8 +463,10 @@ static HRESULT check_handled(td_msgdata *m, void *ctx)
     h->pending = FALSE;
     for (i = 0; i < m->n_recips; i++)
     {
+        const SPropValue *resp = mc_propbag_get(m->recips[i], PR_RESPONSIBILITY);
         WCHAR *type;
-        if (mc_propbag_get_long(m->recips[i], PR_RESPONSIBILITY, 0)) continue;
+        /* PT_BOOLEAN: mc_propbag_get_long would ask for PT_LONG and never see it */
+        if (resp && PROP_TYPE(resp->ulPropTag) == PT_BOOLEAN && resp->Value.b) continue;
         h->pending = TRUE;
         if (!h->xp) { h->all = FALSE; continue; }
         type = mc_propbag_get_wstr(m->recips[i], PROP_ID(PR_ADDRTYPE_W));
@@ -597,7 +613,8 @@ HRESULT td_submit_message(td_store *s, IMessage *msg)
         {
             info.submit_time = st.now;
             info.submit_flags = route == TD_ROUTE_QUEUE_PREPROCESS ? SUBMITFLAG_PREPROCESS : 0;
-            info.lock_pid = 0;
+            /* TD_SUBMIT_COUPLED names the sending process: a crash leaves it to recovery */
+            info.lock_pid = route == TD_ROUTE_COUPLED ? GetCurrentProcessId() : 0;
         }
         else info.submit_flags &= ~(ULONG)SUBMITFLAG_PREPROCESS;   /* preprocessed (§1.3 step 6) */
         info.state = route == TD_ROUTE_COUPLED ? TD_SUBMIT_COUPLED : TD_SUBMIT_QUEUED;
@@ -615,6 +632,8 @@ HRESULT td_submit_message(td_store *s, IMessage *msg)
 
         msg->lpVtbl->SaveChanges(msg, KEEP_OPEN_READWRITE);   /* PR_RESPONSIBILITY of the rows sent */
         message_with_work(msg, check_handled, &handled);
+        MC_TRACE("submit", "message %I64u coupled send %#lx retry %d pending %d", id, (unsigned long)send_hr,
+                 retry, handled.pending);
         if (SUCCEEDED(send_hr) && !retry && !handled.pending)
             hr = finish_coupled(s, msg, id);
         else
@@ -622,6 +641,7 @@ HRESULT td_submit_message(td_store *s, IMessage *msg)
             /* what the pair could not finish goes to the spooler (§1.3 7(b)); rows already
              * sent keep PR_RESPONSIBILITY TRUE */
             info.state = TD_SUBMIT_QUEUED;
+            info.lock_pid = 0;
             hr = put_state(s, msg, &info, 0, NULL);
         }
     }
@@ -736,5 +756,74 @@ HRESULT td_submit_notify_new_mail(td_store *s, IMAPISupport *sup, const NOTIFICA
     hr = sup->lpVtbl->Notify(sup, key, 1, &copy, &flags);
     mc_free(key);
     if (client) client->lpVtbl->Release(client);
+    return hr;
+}
+
+/* ---- crash recovery and the delivery lookup (DECISIONS 7) ------------------------------------ */
+
+HRESULT td_submit_recover(td_store *s)
+{
+    td_submit_info *rows = NULL;
+    ULONG n = 0, i, recovered = 0;
+    HRESULT hr;
+
+    if (!s->writable) return S_OK;
+    if (FAILED(hr = td_db_submit_list(s->db, TD_SUBMIT_COUPLED, &rows, &n))) return hr;
+    for (i = 0; i < n; i++)
+    {
+        td_submit_info info = rows[i];
+        handled_ctx handled;
+        IMessage *msg = NULL;
+
+        if (pid_alive(info.lock_pid)) continue;     /* still being sent by a live process */
+        memset(&handled, 0, sizeof(handled));
+        if (FAILED(message_open(s, info.message, TRUE, &msg))) continue;
+        message_set_spooler(msg);
+        message_with_work(msg, check_handled, &handled);
+        /* Every row the pair finished was saved with PR_RESPONSIBILITY TRUE right after the
+         * send: all TRUE = the send completed, only the finishing transaction was lost. Any
+         * FALSE row goes to the spooler, which sends it again with the same Message-ID (saved
+         * before the first file was written); a receiver that already has it drops the copy
+         * (dropdir.h). */
+        if (!handled.pending) hr = finish_coupled(s, msg, info.message);
+        else
+        {
+            info.state = TD_SUBMIT_QUEUED;
+            info.lock_pid = 0;
+            info.submit_flags &= ~(ULONG)SUBMITFLAG_LOCKED;
+            hr = put_state(s, msg, &info, 0, NULL);
+        }
+        msg->lpVtbl->Release(msg);
+        MC_TRACE("submit", "recovered message %I64u (%s): %#lx", info.message,
+                 handled.pending ? "queued" : "finished", (unsigned long)hr);
+        if (SUCCEEDED(hr)) { recovered++; queue_changed(s, info.message); }
+    }
+    mc_free(rows);
+    return recovered ? S_OK : S_FALSE;
+}
+
+HRESULT td_store_delivery_lookup(void *ctx, const char *key, BOOL *found)
+{
+    const WCHAR *path = ctx;
+    WCHAR *id = NULL;
+    td_db *db = NULL;
+    GUID guid;
+    HRESULT hr;
+
+    *found = FALSE;
+    if (!path || !key || key[0] != '<') return MAPI_E_NOT_FOUND;     /* "file:" keys: unknown */
+    if (FAILED(hr = td_db_probe(path, &guid, NULL))) return hr;
+    /* the owner's store is open in this process (the spooler's logon): td_db_open shares it */
+    if (FAILED(hr = td_db_open(path, &guid, NULL, &db, NULL))) return hr;
+    if (!(id = mc_malloc((strlen(key) + 1) * sizeof(WCHAR)))) hr = MAPI_E_NOT_ENOUGH_MEMORY;
+    else
+    {
+        size_t i;
+        for (i = 0; key[i]; i++) id[i] = (BYTE)key[i];   /* keys are printable ASCII (dropdir.c) */
+        id[i] = 0;
+        hr = td_db_find_delivered(db, id, found);
+    }
+    mc_free(id);
+    td_db_release(db);
     return hr;
 }

@@ -53,6 +53,15 @@ HRESULT td_submit_notify_new_mail(td_store *s, IMAPISupport *sup, const NOTIFICA
  * spooler's (for the SubmitMessage that follows preprocessing). */
 HRESULT td_submit_open_for_spooler(td_store *s, ULONGLONG id, IMessage **out);
 
+/* ---- crash recovery (DECISIONS 7), at every writable logon ---------------------------------
+ * Messages left in TD_SUBMIT_COUPLED by a process that died: finished when every recipient
+ * row was already sent (PR_RESPONSIBILITY TRUE), otherwise back to the outgoing queue. S_OK
+ * when something was recovered, S_FALSE when nothing was left over. */
+HRESULT td_submit_recover(td_store *s);
+/* td_drop_lookup_fn for the transport (xp.h td_xp_delivery_lookup): ctx is the store file's
+ * path; is a delivered message with Message-ID `key` in that store? */
+HRESULT td_store_delivery_lookup(void *ctx, const char *key, BOOL *found);
+
 /* ---- what message.c offers the submit path -------------------------------------------------- */
 /* Run fn on the message's working copy under its lock. */
 HRESULT   message_with_work(IMessage *msg, HRESULT (*fn)(td_msgdata *m, void *ctx), void *ctx);

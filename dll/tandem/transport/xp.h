@@ -45,6 +45,7 @@ HRESULT td_xpstatus_create(IXPLogon *logon, const mc_alloc *alloc, IMAPIStatus *
 
 /* The store's answer to "is a message with this Internet Message-ID already in the store?"
  * (dropdir.h, crash window 3). NULL until the store provides it; set once at DLL load. */
+/* ctx: the coupled store file's full path (xplogon.c). */
 extern td_drop_lookup_fn td_xp_delivery_lookup;
 
 #endif /* TANDEM_XP_H */

@@ -27,6 +27,7 @@
 #include "smtp.h"
 #include "inbound.h"
 #include "store/entryid.h"
+#include "coupling.h"
 
 td_drop_lookup_fn td_xp_delivery_lookup;
 
@@ -46,14 +47,15 @@ struct xplogon
     ULONG cancel_ref;           /* NOTIFY_CANCEL_MESSAGE target, 0 = none */
     ULONG resend_later_ref;     /* EndMessage answers END_RESEND_LATER for this one */
     HANDLE flush_done;          /* manual-reset, set while no flush bit is on */
+    /* network schedule: under `lock`, so a flush request never waits for a network session */
+    ULONGLONG next_fetch;       /* GetTickCount64 of the next inbound session */
+    ULONGLONG smtp_retry_at;    /* back-off: no SMTP connection before this tick */
 
     CRITICAL_SECTION io_lock;
     td_dropdir *drop;           /* NULL when the root cannot be used */
     /* network channels (netcfg.h), under io_lock */
     td_netcfg net;
     td_uidrec *uidrec;          /* inbound UIDs fetched; NULL without inbound or own mailbox */
-    ULONGLONG next_fetch;       /* GetTickCount64 of the next inbound session */
-    ULONGLONG smtp_retry_at;    /* back-off: no SMTP connection before this tick */
     ULONG smtp_failures;        /* consecutive failed SMTP sessions */
 
     /* read-only after logon */
@@ -61,6 +63,9 @@ struct xplogon
     WCHAR *display_name;        /* the account's name (PR_DISPLAY_NAME of the service) */
     WCHAR *address;             /* PR_EMAIL_ADDRESS of the service, as configured */
     SBinary own_store;          /* PR_OWN_STORE_ENTRYID (internal memory) */
+    WCHAR *store_path;          /* the coupled store's file (full path), NULL when unknown */
+    GUID store_guid;            /* its identity, when store_path is set */
+    ULONG coupling;             /* td_coupling_register cookie, 0 when not registered */
 };
 
 /* Address types (ixplogon-addresstypes.md): static, so the pointers stay the same until
@@ -69,6 +74,7 @@ static char smtp_type[] = "SMTP";
 static LPSTR address_types[] = { smtp_type };
 
 static const IXPLogonVtbl xplogon_vtbl;
+static void couple(xplogon *x);
 
 static inline xplogon *impl_from_IXPLogon(IXPLogon *iface)
 {
@@ -277,6 +283,11 @@ static HRESULT read_config(xplogon *x, WCHAR **why)
         x->sup->lpVtbl->OpenProfileSection(x->sup, &uid, 0, &svc);
     }
     read_own_store(x, &cfg, svc);
+    if (cfg.has_guid && cfg.path)
+    {
+        x->store_path = td_full_path(cfg.path);
+        x->store_guid = cfg.store_guid;
+    }
     td_netcfg_read(&x->alloc, svc ? svc : prov, &x->net);
 
     x->display_name = cfg.display_name ? mc_wcsdup(cfg.display_name)
@@ -305,7 +316,7 @@ static HRESULT read_config(xplogon *x, WCHAR **why)
     {
         x->status = STATUS_AVAILABLE;
         if (!x->status_string) set_status_string(x, td_wsprintf(L"Drop directory %ls", td_drop_root(x->drop)));
-        if (td_xp_delivery_lookup) td_drop_set_lookup(x->drop, td_xp_delivery_lookup, &x->own_store);
+        if (td_xp_delivery_lookup && x->store_path) td_drop_set_lookup(x->drop, td_xp_delivery_lookup, x->store_path);
     }
     open_network(x, &cfg);
     hr = S_OK;
@@ -332,6 +343,7 @@ static void xplogon_destroy(xplogon *x)
     mc_free(x->display_name);
     mc_free(x->address);
     mc_free(x->own_store.lpb);
+    mc_free(x->store_path);
     if (x->provider) x->provider->lpVtbl->Release(x->provider);
     /* the support object goes last (ixplogon-transportlogoff.md) */
     if (x->sup) x->sup->lpVtbl->Release(x->sup);
@@ -370,6 +382,7 @@ HRESULT td_xplogon_create(IXPProvider *provider, const mc_alloc *alloc, IMAPISup
     }
     *flags = LOGON_SP_POLL | (*flags & MAPI_UNICODE);
     *out = &x->IXPLogon_iface;
+    couple(x);
     return S_OK;
 
 fail:
@@ -468,6 +481,15 @@ static HRESULT STDMETHODCALLTYPE xplogon_TransportNotify(IXPLogon *iface, ULONG 
     if (f & NOTIFY_END_INBOUND_FLUSH) clear |= STATUS_INBOUND_FLUSH;
     if (f & NOTIFY_BEGIN_OUTBOUND_FLUSH) set |= STATUS_OUTBOUND_FLUSH;
     if (f & NOTIFY_END_OUTBOUND_FLUSH) clear |= STATUS_OUTBOUND_FLUSH;
+    /* a flush (the spooler's FlushQueues) means "now": it ends an SMTP back-off and makes an
+     * inbound session due at the next Poll */
+    if (f & (NOTIFY_BEGIN_OUTBOUND_FLUSH | NOTIFY_BEGIN_INBOUND_FLUSH))
+    {
+        EnterCriticalSection(&x->lock);
+        if (f & NOTIFY_BEGIN_OUTBOUND_FLUSH) x->smtp_retry_at = 0;
+        if (f & NOTIFY_BEGIN_INBOUND_FLUSH) x->next_fetch = 0;
+        LeaveCriticalSection(&x->lock);
+    }
     /* the status row is updated before returning (ixplogon-transportnotify.md) */
     if (set || clear) update_status(x, set, clear & ~set);
     return S_OK;
@@ -485,6 +507,9 @@ static HRESULT STDMETHODCALLTYPE xplogon_TransportLogoff(IXPLogon *iface, ULONG 
     td_dropdir *drop;
 
     MC_TRACE("transport", "%p %#lx", iface, (unsigned long)ulFlags);
+    /* the store stops sending through us (a send already in flight sees logged_off or finishes) */
+    if (x->coupling) td_coupling_unregister(x->coupling);
+    x->coupling = 0;
     EnterCriticalSection(&x->lock);
     x->logged_off = TRUE;
     x->status &= ~(STATUS_INBOUND_ENABLED | STATUS_OUTBOUND_ENABLED | STATUS_INBOUND_FLUSH | STATUS_OUTBOUND_FLUSH);
@@ -810,7 +835,7 @@ static LONG diag_of(const td_smtp_rcpt *s)
  * each waiting a full timeout on a dead server. FlushQueues(FLUSH_UPLOAD) ends it. */
 static void smtp_session_ended(xplogon *x, BOOL failed, WCHAR *why)
 {
-    EnterCriticalSection(&x->io_lock);
+    EnterCriticalSection(&x->lock);
     if (failed)
     {
         ULONG secs = x->smtp_failures >= 8 ? 300 : 2u << x->smtp_failures;
@@ -823,7 +848,7 @@ static void smtp_session_ended(xplogon *x, BOOL failed, WCHAR *why)
         x->smtp_failures = 0;
         x->smtp_retry_at = 0;
     }
-    LeaveCriticalSection(&x->io_lock);
+    LeaveCriticalSection(&x->lock);
     if (why) set_status_string(x, why);
     else if (!failed) set_status_string(x, td_wsprintf(L"SMTP %hs:%u", x->net.smtp.host, x->net.smtp.port));
     publish_status(x, STATUSROW_UPDATE);
@@ -1038,9 +1063,9 @@ static HRESULT STDMETHODCALLTYPE xplogon_SubmitMessage(IXPLogon *iface, ULONG ul
     if (x->net.smtp.host)
     {
         ULONGLONG now = GetTickCount64(), at;
-        EnterCriticalSection(&x->io_lock);
+        EnterCriticalSection(&x->lock);
         at = x->smtp_retry_at;
-        LeaveCriticalSection(&x->io_lock);
+        LeaveCriticalSection(&x->lock);
         if (now < at)
         {
             /* backing off a failing server: nothing done, the spooler comes back then */
@@ -1073,6 +1098,48 @@ static HRESULT STDMETHODCALLTYPE xplogon_EndMessage(IXPLogon *iface, ULONG ulMsg
     return S_OK;
 }
 
+/* ---- the tightly coupled path (coupling.h) ------------------------------------------------ */
+
+/* The store sends through us on the client's thread only when that costs no network time:
+ * with an SMTP host configured, every message goes through the spooler (its thread, its retry
+ * schedule); over the drop directory a send is a few local file writes. */
+static BOOL coupled_handles(void *ctx, const WCHAR *addrtype)
+{
+    xplogon *x = ctx;
+    return addrtype && !_wcsicmp(addrtype, L"SMTP") && !x->net.smtp.host && x->drop && !x->logged_off;
+}
+
+static HRESULT coupled_send(void *ctx, IMessage *msg, BOOL *retry)
+{
+    xplogon *x = ctx;
+    HRESULT hr;
+
+    *retry = FALSE;
+    if (x->logged_off || !x->drop) return MAPI_E_NETWORK_ERROR;    /* the spooler takes it */
+    update_status(x, STATUS_OUTBOUND_ACTIVE, 0);
+    hr = send_message(x, msg, new_ref(x), retry);
+    update_status(x, 0, STATUS_OUTBOUND_ACTIVE);
+    MC_TRACE("transport", "%p coupled send: %#lx retry %d", x, (unsigned long)hr, *retry);
+    return hr;
+}
+
+static void coupled_addref(void *ctx) { xplogon_AddRef(&((xplogon *)ctx)->IXPLogon_iface); }
+static void coupled_release(void *ctx) { xplogon_Release(&((xplogon *)ctx)->IXPLogon_iface); }
+
+/* After a successful TransportLogon: the store of our own service may send through us. */
+static void couple(xplogon *x)
+{
+    td_coupled_transport xp;
+
+    if (!x->store_path || !x->drop) return;
+    xp.ctx = x;
+    xp.handles = coupled_handles;
+    xp.send = coupled_send;
+    xp.addref = coupled_addref;
+    xp.release = coupled_release;
+    if (FAILED(td_coupling_register(&x->store_guid, &xp, &x->coupling))) x->coupling = 0;
+}
+
 /* ---- inbound ----------------------------------------------------------------------------- */
 
 /* The inbound sink: a fetched message goes into our own mailbox (inbound.h). */
@@ -1090,10 +1157,15 @@ static void fetch_inbound(xplogon *x, BOOL force)
     ULONGLONG now = GetTickCount64();
     ULONG fetched = 0;
     WCHAR *why = NULL;
+    BOOL due;
     HRESULT hr;
 
-    if (!x->uidrec || !x->drop || (!force && now < x->next_fetch)) return;
-    x->next_fetch = now + TD_XP_FETCH_INTERVAL_S * 1000ull;
+    if (!x->uidrec || !x->drop) return;
+    EnterCriticalSection(&x->lock);
+    due = force || now >= x->next_fetch;
+    if (due) x->next_fetch = now + TD_XP_FETCH_INTERVAL_S * 1000ull;
+    LeaveCriticalSection(&x->lock);
+    if (!due) return;
     hr = td_inbound_fetch(&x->net, x->uidrec, keep_fetched, x, TD_XP_FETCH_MAX, &fetched, &why);
     MC_TRACE("transport", "%p fetched %lu: %#lx", x, (unsigned long)fetched, (unsigned long)hr);
     if (FAILED(hr))
@@ -1292,9 +1364,9 @@ HRESULT td_xplogon_flush(xplogon *x, ULONG flags, BOOL wait)
     if (flags & FLUSH_UPLOAD)
     {
         set |= STATUS_OUTBOUND_FLUSH;
-        EnterCriticalSection(&x->io_lock);
+        EnterCriticalSection(&x->lock);
         x->smtp_retry_at = 0;       /* "send now" ends a back-off */
-        LeaveCriticalSection(&x->io_lock);
+        LeaveCriticalSection(&x->lock);
     }
     if (flags & FLUSH_DOWNLOAD)
     {

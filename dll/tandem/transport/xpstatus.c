@@ -44,7 +44,7 @@ HRESULT td_xpstatus_create(IXPLogon *logon, const mc_alloc *alloc, IMAPIStatus *
 /* The row now, plus PR_OBJECT_TYPE, as a bag (internal memory). */
 static HRESULT snapshot(xpstatus *This, mc_propbag **out)
 {
-    SPropValue *v = NULL, type;
+    SPropValue *v = NULL, type, res;
     mc_propbag *b;
     ULONG n = 0, i;
     HRESULT hr;
@@ -56,6 +56,10 @@ static HRESULT snapshot(xpstatus *This, mc_propbag **out)
     type.ulPropTag = PR_OBJECT_TYPE;
     type.Value.l = MAPI_STATUS;
     if (SUCCEEDED(hr)) hr = mc_propbag_set(b, &type);
+    /* required on every status object (spi-digest §4.11) */
+    res.ulPropTag = PR_RESOURCE_TYPE;
+    res.Value.l = MAPI_TRANSPORT_PROVIDER;
+    if (SUCCEEDED(hr)) hr = mc_propbag_set(b, &res);
     if (v) mc_heap_alloc()->free_buffer(v);
     if (FAILED(hr)) { mc_propbag_free(b); return hr; }
     *out = b;
