@@ -508,8 +508,18 @@ void jw_cstring(json_writer *w, const char *s)
 
 void jw_int(json_writer *w, long long v)
 {
+    /* By hand: MinGW's printf (msvcrt) and glibc's disagree on the 64-bit conversion. */
+    char digits[24], *p = digits + sizeof(digits);
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
     before_value(w);
-    sb_printf(w->out, "%.0f", (double)v);
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    sb_put(w->out, p, (size_t)(digits + sizeof(digits) - p));
 }
 
 void jw_bool(json_writer *w, int v)

@@ -63,9 +63,10 @@ static const struct {
     { "big5", 950 }, { "big5-hkscs", 950 }, { "cn-big5", 950 }, { "x-x-big5", 950 },
     { "csbig5", 950 }, { "cp950", 950 },
     /* Korean */
-    { "euc-kr", 949 }, { "ks_c_5601-1987", 949 }, { "ks_c_5601", 949 }, { "ks_c_5601-1989", 949 },
-    { "ksc_5601", 949 }, { "ksc5601", 949 }, { "korean", 949 }, { "cseuckr", 949 },
-    { "cp949", 949 }, { "uhc", 949 }, { "iso-2022-kr", 50225 }, { "csiso2022kr", 50225 }, { "johab", 1361 },
+    { "euc-kr", 949 }, { "ks_c_5601-1987", 949 }, { "ks_c_5601", 949 },
+    { "ks_c_5601-1989", 949 }, { "ksc_5601", 949 }, { "ksc5601", 949 }, { "korean", 949 },
+    { "cseuckr", 949 }, { "cp949", 949 }, { "uhc", 949 }, { "iso-2022-kr", 50225 },
+    { "csiso2022kr", 50225 }, { "johab", 1361 },
     /* Others */
     { "asmo-708", 708 }, { "dos-720", 720 }, { "dos-862", 862 }, { "ibm437", 437 },
     { "ibm850", 850 }, { "ibm852", 852 }, { "ibm855", 855 }, { "ibm857", 857 }, { "ibm860", 860 },
@@ -75,7 +76,8 @@ static const struct {
     { "x-mac-japanese", 10001 }, { "x-mac-chinesetrad", 10002 }, { "x-mac-korean", 10003 },
     { "x-mac-arabic", 10004 }, { "x-mac-hebrew", 10005 }, { "x-mac-chinesesimp", 10008 },
     { "x-mac-icelandic", 10079 }, { "x-mac-ukrainian", 10017 }, { "viscii", 1258 },
-    { "x-ebcdic-international", 500 }, { "cp874", 874 }, { "ibm037", 37 }, { "ibm500", 500 }, { "ibm1026", 1026 },
+    { "x-ebcdic-international", 500 }, { "ibm037", 37 }, { "ibm500", 500 },
+    { "ibm1026", 1026 },
 };
 
 static int lower_eq(const char *a, const char *b)

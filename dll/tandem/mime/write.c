@@ -361,13 +361,16 @@ static char *normalize_text(writer *w, const char *s, size_t n, size_t *out_len)
     mbuf_init(&r, MIME_MAX_MODEL_BYTES);
     utf8_sanitize(s, n, &u);
     for (i = 0; i < u.len; i++) {
-        char ch = u.data[i];
-        if (ch == '\r' || ch == '\n') {
+        size_t run = i;
+        while (i < u.len && u.data[i] != '\r' && u.data[i] != '\n' && u.data[i])
+            i++;
+        mbuf_put(&r, u.data + run, i - run);   /* a run of plain characters at once */
+        if (i == u.len)
+            break;
+        if (u.data[i]) {
             mbuf_put(&r, "\r\n", 2);
-            if (ch == '\r' && i + 1 < u.len && u.data[i + 1] == '\n')
+            if (u.data[i] == '\r' && i + 1 < u.len && u.data[i + 1] == '\n')
                 i++;
-        } else if (ch) {
-            mbuf_putc(&r, ch);
         }
     }
     mbuf_put(&r, "", 0);
