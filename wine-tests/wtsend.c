@@ -22,7 +22,7 @@ void ws_profile_names(ws_user *u, const char *name)
 {
     memset(u, 0, sizeof(*u));
     lstrcpynA(u->p.name, name, sizeof(u->p.name));
-    swprintf(u->p.store_path, MAX_PATH, L"%ls\\%hs.tandem", wt_temp_dir(), name);
+    /* not wt_temp_dir(): its first call empties the folder the parent's stores are in */
     swprintf(u->p.email, 64, L"%hs@example.test", name);
 }
 

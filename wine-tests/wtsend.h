@@ -18,7 +18,8 @@ typedef struct ws_user
 
 /* wt_profile_create plus the drop root (the store file is deleted: a fresh store). */
 BOOL ws_profile(IProfAdmin *admin, ws_user *u, const char *name, const WCHAR *drop_root);
-/* The same profile again (another process): fills the names without touching anything. */
+/* The same profile again (another process): fills the names without touching anything
+ * (store_path stays empty: the profile knows it). */
 void ws_profile_names(ws_user *u, const char *name);
 /* MAPILogonEx (MAPI_EXTENDED | MAPI_NEW_SESSION | flags) and the default store (MDB_WRITE). */
 HRESULT ws_logon(ws_user *u, ULONG flags);
