@@ -305,6 +305,7 @@ HRESULT mm_status_create(mm_session *session, ULONG kind, IMAPIStatus **out);
 /* For them: a copy of their row, the spooler's FlushQueues and ValidateState. */
 HRESULT mm_session_status_props(mm_session *s, ULONG kind, mc_propbag **out);
 HRESULT mm_session_flush_queues(mm_session *s, ULONG flags);
+HRESULT mm_session_flush_iface(IMAPISession *s, ULONG flags);   /* MAPI_E_CALL_FAILED: not ours */
 HRESULT mm_session_validate_state(mm_session *s, ULONG kind, ULONG flags);
 
 /* ---- advise sinks on a thread (threadsink.c) ----------------------------------------------- */

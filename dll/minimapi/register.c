@@ -5,8 +5,10 @@
  * Registering writes HKLM\Software\Clients\Mail\MiniMAPI\DLLPathEx = this DLL's full path and
  * makes "MiniMAPI" the default mail client, remembering the previous default in the value
  * PreviousDefault of our key ("" when there was none) so unregistering can restore it.
- * DLLPath (Simple MAPI) is deliberately not set: Wine's Simple MAPI then falls back to
- * Extended MAPI.
+ * DLLPath (the Simple MAPI provider) is set to the same path: minimapi exports Simple MAPI
+ * (simple.c), so Wine's mapi32 forwards MAPISendMail & co. to it by their plain names. (Without
+ * DLLPath, Wine's MAPISendMail falls back to its own Extended MAPI bridge, which also works
+ * against minimapi.) Unregistering deletes our key, both values with it.
  */
 #include "minimapi_private.h"
 
@@ -49,7 +51,7 @@ HRESULT WINAPI DllRegisterServer(void)
         hr = HRESULT_FROM_WIN32(err);
         goto done;
     }
-    if ((err = write_sz(ours, L"DLLPathEx", path)))
+    if ((err = write_sz(ours, L"DLLPathEx", path)) || (err = write_sz(ours, L"DLLPath", path)))
     {
         hr = HRESULT_FROM_WIN32(err);
         goto done;

@@ -79,6 +79,8 @@ struct mm_session
     mc_propbag *mapi_rows[2];   /* the subsystem's and the spooler's status rows */
     mc_table *status;
     mc_last_error err;
+    IMessage **forms;           /* PrepareForm's messages, token = index + 1; NULL when shown */
+    ULONG n_forms;
 };
 
 /* The NOTIFKEY of events about the session itself (NULL entry ID in Advise). */
@@ -88,6 +90,8 @@ static inline mm_session *impl_from_IMAPISession(IMAPISession *iface)
 {
     return CONTAINING_RECORD(iface, mm_session, IMAPISession_iface);
 }
+
+static const IMAPISessionVtbl session_vtbl;
 
 /* ---- store sections ------------------------------------------------------------------------ */
 
@@ -886,6 +890,14 @@ HRESULT mm_session_modify_status_row(mm_session *This, ULONG n, const SPropValue
     return hr;
 }
 
+/* FlushQueues on the spooler of one of our sessions (Simple MAPI, simple.c); MAPI_E_CALL_FAILED
+ * for a session that is not minimapi's. */
+HRESULT mm_session_flush_iface(IMAPISession *iface, ULONG flags)
+{
+    if (!iface || iface->lpVtbl != &session_vtbl) return MAPI_E_CALL_FAILED;
+    return mm_session_flush_queues(impl_from_IMAPISession(iface), flags);
+}
+
 mc_notify_engine *mm_session_engine(mm_session *This)
 {
     return This->engine;
@@ -1408,6 +1420,13 @@ static HRESULT STDMETHODCALLTYPE session_Logoff(IMAPISession *iface, ULONG_PTR u
      * thread, logs every transport off (TransportNotify END_*, TransportLogoff) and releases
      * its store logon; the store's StoreLogoffTransports then finds nothing left to do
      * (DECISIONS 6). */
+    /* Messages prepared for a form that was never shown lose the session's reference. */
+    for (i = 0; i < This->n_forms; i++)
+        if (This->forms[i]) This->forms[i]->lpVtbl->Release(This->forms[i]);
+    mc_free(This->forms);
+    This->forms = NULL;
+    This->n_forms = 0;
+
     if (spooler)
     {
         for (i = 0; i < This->n_stores; i++) mm_support_set_spooler(This->stores[i]->sup, NULL);
@@ -1537,20 +1556,71 @@ static HRESULT STDMETHODCALLTYPE session_AdminServices(IMAPISession *iface, ULON
     return mm_svcadmin_create(This->profile, (IUnknown *)iface, out);
 }
 
+/* imapisession-showform.md documents S_OK and MAPI_E_USER_CANCEL only. minimapi has no forms
+ * and no user interface: the form cannot be shown, so the user never got to send it - the
+ * documented answer that says "nothing was sent" is MAPI_E_USER_CANCEL (Wine's MAPISendMail
+ * bridge turns it into MAPI_E_USER_ABORT, which mapisendmail.md documents; the draft the bridge
+ * saved stays in Drafts). The token is spent either way. */
 static HRESULT STDMETHODCALLTYPE session_ShowForm(IMAPISession *iface, ULONG_PTR ui, LPMDB store,
                                                   LPMAPIFOLDER folder, LPCIID iid, ULONG token,
                                                   LPMESSAGE sent, ULONG flags, ULONG status,
                                                   ULONG msg_flags, ULONG access, LPSTR msg_class)
 {
-    MC_FIXME("(%p): no forms\n", iface);
-    return MAPI_E_NO_SUPPORT;
+    mm_session *This = impl_from_IMAPISession(iface);
+    IMessage *msg = NULL;
+
+    MC_TRACE(MM_CH, "(%p, token %lu, flags %#lx)\n", This, token, flags);
+    if (iid && !IsEqualIID(iid, &IID_IMessage)) return MAPI_E_INTERFACE_NOT_SUPPORTED;
+    if (flags & ~(MAPI_NEW_MESSAGE | MAPI_POST_MESSAGE)) return MAPI_E_UNKNOWN_FLAGS;
+    EnterCriticalSection(&This->lock);
+    if (token && token <= This->n_forms)
+    {
+        msg = This->forms[token - 1];
+        This->forms[token - 1] = NULL;
+    }
+    LeaveCriticalSection(&This->lock);
+    if (!msg) return MAPI_E_INVALID_PARAMETER;
+    msg->lpVtbl->Release(msg);
+    MC_FIXME("(%p): no forms and no user interface: the form is not shown\n", iface);
+    return MAPI_E_USER_CANCEL;
 }
 
+/* imapisession-prepareform.md: a token for ShowForm, holding a reference on the message.
+ * This works without a user interface, so it succeeds; ShowForm is where there is none. */
 static HRESULT STDMETHODCALLTYPE session_PrepareForm(IMAPISession *iface, LPCIID iid,
                                                      LPMESSAGE message, ULONG *token)
 {
-    MC_FIXME("(%p): no forms\n", iface);
-    return MAPI_E_NO_SUPPORT;
+    mm_session *This = impl_from_IMAPISession(iface);
+    IMessage **grown;
+    HRESULT hr = S_OK;
+    ULONG i;
+
+    MC_TRACE(MM_CH, "(%p, %p, %p)\n", This, message, token);
+    if (!message || !token) return MAPI_E_INVALID_PARAMETER;
+    if (iid && !IsEqualIID(iid, &IID_IMessage)) return MAPI_E_INTERFACE_NOT_SUPPORTED;
+    EnterCriticalSection(&This->lock);
+    if (This->logged_off)
+    {
+        hr = MAPI_E_CALL_FAILED;
+        goto done;
+    }
+    for (i = 0; i < This->n_forms && This->forms[i]; i++) ;
+    if (i == This->n_forms)
+    {
+        if (!(grown = mc_realloc(This->forms, (This->n_forms + 1) * sizeof(*grown))))
+        {
+            hr = MAPI_E_NOT_ENOUGH_MEMORY;
+            goto done;
+        }
+        This->forms = grown;
+        This->n_forms++;
+    }
+    message->lpVtbl->AddRef(message);
+    This->forms[i] = message;
+    *token = i + 1;
+done:
+    LeaveCriticalSection(&This->lock);
+    return hr;
 }
 
 static const IMAPISessionVtbl session_vtbl =
