@@ -27,7 +27,6 @@
 #include "smtp.h"
 #include "inbound.h"
 #include "store/entryid.h"
-#include "coupling.h"
 
 td_drop_lookup_fn td_xp_delivery_lookup;
 
@@ -63,9 +62,6 @@ struct xplogon
     WCHAR *display_name;        /* the account's name (PR_DISPLAY_NAME of the service) */
     WCHAR *address;             /* PR_EMAIL_ADDRESS of the service, as configured */
     SBinary own_store;          /* PR_OWN_STORE_ENTRYID (internal memory) */
-    WCHAR *store_path;          /* the coupled store's file (full path), NULL when unknown */
-    GUID store_guid;            /* its identity, when store_path is set */
-    ULONG coupling;             /* td_coupling_register cookie, 0 when not registered */
 };
 
 /* Address types (ixplogon-addresstypes.md): static, so the pointers stay the same until
@@ -74,7 +70,6 @@ static char smtp_type[] = "SMTP";
 static LPSTR address_types[] = { smtp_type };
 
 static const IXPLogonVtbl xplogon_vtbl;
-static void couple(xplogon *x);
 
 static inline xplogon *impl_from_IXPLogon(IXPLogon *iface)
 {
@@ -283,11 +278,6 @@ static HRESULT read_config(xplogon *x, WCHAR **why)
         x->sup->lpVtbl->OpenProfileSection(x->sup, &uid, 0, &svc);
     }
     read_own_store(x, &cfg, svc);
-    if (cfg.has_guid && cfg.path)
-    {
-        x->store_path = td_full_path(cfg.path);
-        x->store_guid = cfg.store_guid;
-    }
     td_netcfg_read(&x->alloc, svc ? svc : prov, &x->net);
 
     x->display_name = cfg.display_name ? mc_wcsdup(cfg.display_name)
@@ -316,7 +306,7 @@ static HRESULT read_config(xplogon *x, WCHAR **why)
     {
         x->status = STATUS_AVAILABLE;
         if (!x->status_string) set_status_string(x, td_wsprintf(L"Drop directory %ls", td_drop_root(x->drop)));
-        if (td_xp_delivery_lookup && x->store_path) td_drop_set_lookup(x->drop, td_xp_delivery_lookup, x->store_path);
+        if (td_xp_delivery_lookup) td_drop_set_lookup(x->drop, td_xp_delivery_lookup, &x->own_store);
     }
     open_network(x, &cfg);
     hr = S_OK;
@@ -343,7 +333,6 @@ static void xplogon_destroy(xplogon *x)
     mc_free(x->display_name);
     mc_free(x->address);
     mc_free(x->own_store.lpb);
-    mc_free(x->store_path);
     if (x->provider) x->provider->lpVtbl->Release(x->provider);
     /* the support object goes last (ixplogon-transportlogoff.md) */
     if (x->sup) x->sup->lpVtbl->Release(x->sup);
@@ -382,7 +371,6 @@ HRESULT td_xplogon_create(IXPProvider *provider, const mc_alloc *alloc, IMAPISup
     }
     *flags = LOGON_SP_POLL | (*flags & MAPI_UNICODE);
     *out = &x->IXPLogon_iface;
-    couple(x);
     return S_OK;
 
 fail:
@@ -507,9 +495,6 @@ static HRESULT STDMETHODCALLTYPE xplogon_TransportLogoff(IXPLogon *iface, ULONG 
     td_dropdir *drop;
 
     MC_TRACE("transport", "%p %#lx", iface, (unsigned long)ulFlags);
-    /* the store stops sending through us (a send already in flight sees logged_off or finishes) */
-    if (x->coupling) td_coupling_unregister(x->coupling);
-    x->coupling = 0;
     EnterCriticalSection(&x->lock);
     x->logged_off = TRUE;
     x->status &= ~(STATUS_INBOUND_ENABLED | STATUS_OUTBOUND_ENABLED | STATUS_INBOUND_FLUSH | STATUS_OUTBOUND_FLUSH);
@@ -1098,56 +1083,27 @@ static HRESULT STDMETHODCALLTYPE xplogon_EndMessage(IXPLogon *iface, ULONG ulMsg
     return S_OK;
 }
 
-/* ---- the tightly coupled path (coupling.h) ------------------------------------------------ */
-
-/* The store sends through us on the client's thread only when that costs no network time:
- * with an SMTP host configured, every message goes through the spooler (its thread, its retry
- * schedule); over the drop directory a send is a few local file writes. */
-static BOOL coupled_handles(void *ctx, const WCHAR *addrtype)
-{
-    xplogon *x = ctx;
-    return addrtype && !_wcsicmp(addrtype, L"SMTP") && !x->net.smtp.host && x->drop && !x->logged_off;
-}
-
-static HRESULT coupled_send(void *ctx, IMessage *msg, BOOL *retry)
-{
-    xplogon *x = ctx;
-    HRESULT hr;
-
-    *retry = FALSE;
-    if (x->logged_off || !x->drop) return MAPI_E_NETWORK_ERROR;    /* the spooler takes it */
-    update_status(x, STATUS_OUTBOUND_ACTIVE, 0);
-    hr = send_message(x, msg, new_ref(x), retry);
-    update_status(x, 0, STATUS_OUTBOUND_ACTIVE);
-    MC_TRACE("transport", "%p coupled send: %#lx retry %d", x, (unsigned long)hr, *retry);
-    return hr;
-}
-
-static void coupled_addref(void *ctx) { xplogon_AddRef(&((xplogon *)ctx)->IXPLogon_iface); }
-static void coupled_release(void *ctx) { xplogon_Release(&((xplogon *)ctx)->IXPLogon_iface); }
-
-/* After a successful TransportLogon: the store of our own service may send through us. */
-static void couple(xplogon *x)
-{
-    td_coupled_transport xp;
-
-    if (!x->store_path || !x->drop) return;
-    xp.ctx = x;
-    xp.handles = coupled_handles;
-    xp.send = coupled_send;
-    xp.addref = coupled_addref;
-    xp.release = coupled_release;
-    if (FAILED(td_coupling_register(&x->store_guid, &xp, &x->coupling))) x->coupling = 0;
-}
-
 /* ---- inbound ----------------------------------------------------------------------------- */
 
-/* The inbound sink: a fetched message goes into our own mailbox (inbound.h). */
+/* The inbound sink: a fetched message goes into our own mailbox (inbound.h). The server's
+ * \Seen travels with it as a first header field, TD_SEEN_FIELD, that stamp_delivery turns
+ * into MSGFLAG_READ (a message already read elsewhere arrives read). */
+#define TD_SEEN_FIELD "X-Tandem-Seen: yes\r\n"
+
 static HRESULT keep_fetched(void *ctx, const char *data, size_t len, BOOL seen)
 {
     xplogon *x = ctx;
-    /* \Seen is not carried to the store yet (README: what is left) */
-    return td_drop_post(x->drop, x->address, data, len);
+    size_t k = sizeof(TD_SEEN_FIELD) - 1;
+    char *marked;
+    HRESULT hr;
+
+    if (!seen) return td_drop_post(x->drop, x->address, data, len);
+    if (!(marked = mc_malloc(len + k))) return MAPI_E_NOT_ENOUGH_MEMORY;
+    memcpy(marked, TD_SEEN_FIELD, k);
+    memcpy(marked + k, data, len);
+    hr = td_drop_post(x->drop, x->address, marked, len + k);
+    mc_free(marked);
+    return hr;
 }
 
 /* One inbound session when one is due (force: now), under io_lock. Network time is bounded by
@@ -1217,6 +1173,10 @@ static HRESULT stamp_delivery(xplogon *x, IMessage *msg, const mime_message *m, 
         if (from && !_wcsicmp(from, x->address)) flags |= MSGFLAG_FROMME;
         mc_free(from);
     }
+    /* fetched from a server that had it \Seen (keep_fetched) */
+    if (m->headers && m->headers_len >= sizeof(TD_SEEN_FIELD) - 1
+        && !memcmp(m->headers, TD_SEEN_FIELD, sizeof(TD_SEEN_FIELD) - 1))
+        flags |= MSGFLAG_READ;
     v[i].ulPropTag = PR_MESSAGE_FLAGS;
     v[i++].Value.l = flags;
     if (x->address && SUCCEEDED(td_oneoff_make(mc_heap_alloc(), NULL, x->display_name, L"SMTP", x->address, &cb, &eid))
