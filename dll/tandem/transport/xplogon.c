@@ -27,6 +27,7 @@
 #include "smtp.h"
 #include "inbound.h"
 #include "store/entryid.h"
+#include "coupling.h"
 
 td_drop_lookup_fn td_xp_delivery_lookup;
 
@@ -62,6 +63,9 @@ struct xplogon
     WCHAR *display_name;        /* the account's name (PR_DISPLAY_NAME of the service) */
     WCHAR *address;             /* PR_EMAIL_ADDRESS of the service, as configured */
     SBinary own_store;          /* PR_OWN_STORE_ENTRYID (internal memory) */
+    WCHAR *store_path;          /* the coupled store's file (full path), NULL when unknown */
+    GUID store_guid;            /* its identity, when store_path is set */
+    ULONG coupling;             /* td_coupling_register cookie, 0 when not registered */
 };
 
 /* Address types (ixplogon-addresstypes.md): static, so the pointers stay the same until
@@ -70,6 +74,7 @@ static char smtp_type[] = "SMTP";
 static LPSTR address_types[] = { smtp_type };
 
 static const IXPLogonVtbl xplogon_vtbl;
+static void couple(xplogon *x);
 
 static inline xplogon *impl_from_IXPLogon(IXPLogon *iface)
 {
@@ -278,6 +283,11 @@ static HRESULT read_config(xplogon *x, WCHAR **why)
         x->sup->lpVtbl->OpenProfileSection(x->sup, &uid, 0, &svc);
     }
     read_own_store(x, &cfg, svc);
+    if (cfg.has_guid && cfg.path)
+    {
+        x->store_path = td_full_path(cfg.path);
+        x->store_guid = cfg.store_guid;
+    }
     td_netcfg_read(&x->alloc, svc ? svc : prov, &x->net);
 
     x->display_name = cfg.display_name ? mc_wcsdup(cfg.display_name)
@@ -306,7 +316,7 @@ static HRESULT read_config(xplogon *x, WCHAR **why)
     {
         x->status = STATUS_AVAILABLE;
         if (!x->status_string) set_status_string(x, td_wsprintf(L"Drop directory %ls", td_drop_root(x->drop)));
-        if (td_xp_delivery_lookup) td_drop_set_lookup(x->drop, td_xp_delivery_lookup, &x->own_store);
+        if (td_xp_delivery_lookup && x->store_path) td_drop_set_lookup(x->drop, td_xp_delivery_lookup, x->store_path);
     }
     open_network(x, &cfg);
     hr = S_OK;
@@ -333,6 +343,7 @@ static void xplogon_destroy(xplogon *x)
     mc_free(x->display_name);
     mc_free(x->address);
     mc_free(x->own_store.lpb);
+    mc_free(x->store_path);
     if (x->provider) x->provider->lpVtbl->Release(x->provider);
     /* the support object goes last (ixplogon-transportlogoff.md) */
     if (x->sup) x->sup->lpVtbl->Release(x->sup);
@@ -371,6 +382,7 @@ HRESULT td_xplogon_create(IXPProvider *provider, const mc_alloc *alloc, IMAPISup
     }
     *flags = LOGON_SP_POLL | (*flags & MAPI_UNICODE);
     *out = &x->IXPLogon_iface;
+    couple(x);
     return S_OK;
 
 fail:
@@ -495,6 +507,9 @@ static HRESULT STDMETHODCALLTYPE xplogon_TransportLogoff(IXPLogon *iface, ULONG 
     td_dropdir *drop;
 
     MC_TRACE("transport", "%p %#lx", iface, (unsigned long)ulFlags);
+    /* the store stops sending through us (a send already in flight sees logged_off or finishes) */
+    if (x->coupling) td_coupling_unregister(x->coupling);
+    x->coupling = 0;
     EnterCriticalSection(&x->lock);
     x->logged_off = TRUE;
     x->status &= ~(STATUS_INBOUND_ENABLED | STATUS_OUTBOUND_ENABLED | STATUS_INBOUND_FLUSH | STATUS_OUTBOUND_FLUSH);
@@ -1081,6 +1096,48 @@ static HRESULT STDMETHODCALLTYPE xplogon_EndMessage(IXPLogon *iface, ULONG ulMsg
     if (x->resend_later_ref == ulMsgRef) x->resend_later_ref = 0;
     LeaveCriticalSection(&x->lock);
     return S_OK;
+}
+
+/* ---- the tightly coupled path (coupling.h) ------------------------------------------------ */
+
+/* The store sends through us on the client's thread only when that costs no network time:
+ * with an SMTP host configured, every message goes through the spooler (its thread, its retry
+ * schedule); over the drop directory a send is a few local file writes. */
+static BOOL coupled_handles(void *ctx, const WCHAR *addrtype)
+{
+    xplogon *x = ctx;
+    return addrtype && !_wcsicmp(addrtype, L"SMTP") && !x->net.smtp.host && x->drop && !x->logged_off;
+}
+
+static HRESULT coupled_send(void *ctx, IMessage *msg, BOOL *retry)
+{
+    xplogon *x = ctx;
+    HRESULT hr;
+
+    *retry = FALSE;
+    if (x->logged_off || !x->drop) return MAPI_E_NETWORK_ERROR;    /* the spooler takes it */
+    update_status(x, STATUS_OUTBOUND_ACTIVE, 0);
+    hr = send_message(x, msg, new_ref(x), retry);
+    update_status(x, 0, STATUS_OUTBOUND_ACTIVE);
+    MC_TRACE("transport", "%p coupled send: %#lx retry %d", x, (unsigned long)hr, *retry);
+    return hr;
+}
+
+static void coupled_addref(void *ctx) { xplogon_AddRef(&((xplogon *)ctx)->IXPLogon_iface); }
+static void coupled_release(void *ctx) { xplogon_Release(&((xplogon *)ctx)->IXPLogon_iface); }
+
+/* After a successful TransportLogon: the store of our own service may send through us. */
+static void couple(xplogon *x)
+{
+    td_coupled_transport xp;
+
+    if (!x->store_path || !x->drop) return;
+    xp.ctx = x;
+    xp.handles = coupled_handles;
+    xp.send = coupled_send;
+    xp.addref = coupled_addref;
+    xp.release = coupled_release;
+    if (FAILED(td_coupling_register(&x->store_guid, &xp, &x->coupling))) x->coupling = 0;
 }
 
 /* ---- inbound ----------------------------------------------------------------------------- */
