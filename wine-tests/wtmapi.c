@@ -96,6 +96,28 @@ done:
     return result;
 }
 
+HRESULT wt_profile_configure(IProfAdmin *admin, const wt_profile *p, ULONG n, SPropValue *props)
+{
+    IMsgServiceAdmin *svc = NULL;
+    HRESULT hr = admin->lpVtbl->AdminServices(admin, (LPTSTR)p->name, NULL, 0, 0, &svc);
+    if (FAILED(hr)) return hr;
+    hr = svc->lpVtbl->ConfigureMsgService(svc, (MAPIUID *)&p->service_uid, 0, 0, n, props);
+    svc->lpVtbl->Release(svc);
+    return hr;
+}
+
+IProfSect *wt_service_section(IProfAdmin *admin, const wt_profile *p)
+{
+    IMsgServiceAdmin *svc = NULL;
+    IProfSect *sect = NULL;
+    HRESULT hr = admin->lpVtbl->AdminServices(admin, (LPTSTR)p->name, NULL, 0, 0, &svc);
+    if (!ok(hr == S_OK, "AdminServices(%s) returned %#lx\n", p->name, hr)) return NULL;
+    hr = svc->lpVtbl->OpenProfileSection(svc, (MAPIUID *)&p->service_uid, NULL, 0, &sect);
+    ok(hr == S_OK && sect, "OpenProfileSection of the service returned %#lx\n", hr);
+    svc->lpVtbl->Release(svc);
+    return sect;
+}
+
 ENTRYID *wt_default_store_id(IMAPISession *session, ULONG *cb)
 {
     static const SizedSPropTagArray(2, cols) = {2, {PR_ENTRYID, PR_DEFAULT_STORE}};

@@ -33,6 +33,11 @@ typedef struct wt_profile
  * (the failing step is reported through ok()). */
 BOOL wt_profile_create(IProfAdmin *admin, wt_profile *p, const char *name);
 void wt_profile_delete(IProfAdmin *admin, wt_profile *p);
+/* ConfigureMsgService of the profile's TANDEM service with more properties (the network
+ * settings of issue 7, say); returns what ConfigureMsgService returned. */
+HRESULT wt_profile_configure(IProfAdmin *admin, const wt_profile *p, ULONG n, SPropValue *props);
+/* The TANDEM service's profile section (IMsgServiceAdmin::OpenProfileSection), or NULL. */
+IProfSect *wt_service_section(IProfAdmin *admin, const wt_profile *p);
 
 /* The entry ID of the session's default store (one MAPIAllocateBuffer block), or NULL. */
 ENTRYID *wt_default_store_id(IMAPISession *session, ULONG *cb);

@@ -6,11 +6,11 @@
 Forwards LISTEN_PORT to TARGET_PORT, except:
   - a client->server stream that, after "DATA", carries a token "CUT-ONCE-<word>" not seen
     before has its connection cut (both sides closed) right there, in the middle of DATA:
-    the token is remembered, so the retry passes;
+    the token is remembered, so the retry passes, and "cut <word>" is appended to DIR/faultproxy.log;
   - a line "DOWN" on the control port closes the listening socket (connections are refused),
     "UP" opens it again; the control connection answers "OK".
 """
-import re, socket, sys, threading
+import re, socket, sys, threading, time
 
 d, listen_port, target_port, control_port = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 seen = set()
@@ -27,7 +27,8 @@ def pump(src, dst, watch):
             if not chunk:
                 break
             if watch:
-                buf = (buf + chunk)[-4096:]
+                # the chunk searched whole (a message may come in one chunk larger than the tail kept)
+                buf = buf[-4096:] + chunk
                 if not in_data and b"DATA\r\n" in buf.upper():
                     in_data = True
                 m = re.search(rb"CUT-ONCE-([A-Za-z0-9]+)", buf) if in_data else None
@@ -37,6 +38,8 @@ def pump(src, dst, watch):
                         seen.add(m.group(1))
                     if fresh:
                         dst.sendall(chunk[: len(chunk) // 2])
+                        with open(d + "/faultproxy.log", "a") as log:
+                            log.write("cut %s\n" % m.group(1).decode())
                         break
             dst.sendall(chunk)
     except OSError:
@@ -72,7 +75,15 @@ def up():
             return
         ls = socket.socket()
         ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        ls.bind(("127.0.0.1", listen_port))
+        # the old listener may still be closing in its accept thread: try for a second
+        for attempt in range(50):
+            try:
+                ls.bind(("127.0.0.1", listen_port))
+                break
+            except OSError:
+                if attempt == 49:
+                    raise
+                time.sleep(0.02)
         ls.listen(16)
         listener = ls
     threading.Thread(target=serve, args=(ls,), daemon=True).start()
@@ -99,9 +110,12 @@ open(d + "/faultproxy.ready", "w").write("ok\n")
 while True:
     c, _ = cs.accept()
     line = c.recv(64).strip().upper()
-    if line == b"DOWN":
-        down()
-    elif line == b"UP":
-        up()
-    c.sendall(b"OK\r\n")
+    try:
+        if line == b"DOWN":
+            down()
+        elif line == b"UP":
+            up()
+        c.sendall(b"OK\r\n")
+    except OSError as e:
+        c.sendall(b"ERR %s\r\n" % str(e).encode())
     c.close()
