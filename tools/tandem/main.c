@@ -13,6 +13,18 @@
 #include "tandem.h"
 
 static const command *const commands[] = {
+#ifdef _WIN32
+    &profile_command,
+    &send_command,
+    &sync_command,
+    &ls_command,
+    &show_command,
+    &export_command,
+    &import_command,
+    &check_command,
+    &install_command,
+    &uninstall_command,
+#endif
     &mime_command,
     NULL,
 };
@@ -22,8 +34,12 @@ static const command top = {
     "usage: tandem <command> [<args>]\n"
     "       tandem help <command>...   (or: tandem <command> --help)\n"
     "\n"
+    "Every command takes --help; the MAPI commands take --json (one JSON document on stdout)\n"
+    "and --profile NAME (default: the default profile).\n"
+    "\n"
     "Exit status: 0 success, 1 the operation failed (the reason is one line on stderr),\n"
-    "2 usage error.",
+    "2 usage error, 3 not found (profile, folder, item, recipient, installed MAPI),\n"
+    "4 'tandem check' found problems it did not repair.",
     NULL, commands,
 };
 

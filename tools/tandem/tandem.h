@@ -3,8 +3,9 @@
  * buffer, and the few platform services (UTF-8 arguments, whole-file reads, binary stdout).
  *
  * Exit codes of every command (documented in `tandem --help`):
- *   0 success, 1 the operation failed (unreadable or invalid input, codec error),
- *   2 usage error (unknown command or option, missing argument).
+ *   0 success, 1 the operation failed (unreadable or invalid input, codec error, MAPI error),
+ *   2 usage error (unknown command or option, missing argument), 3 not found (profile, folder,
+ *   item, recipient, installed MAPI), 4 `tandem check` found problems it did not repair.
  */
 #ifndef TANDEM_TOOL_H
 #define TANDEM_TOOL_H
@@ -12,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
+enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_NOT_FOUND = 3, EXIT_PROBLEMS = 4 };
 
 /* One command or command group. A group has children and no run(). */
 typedef struct command {
@@ -24,6 +25,16 @@ typedef struct command {
 } command;
 
 extern const command mime_command;
+extern const command profile_command;
+extern const command send_command;
+extern const command sync_command;
+extern const command ls_command;
+extern const command show_command;
+extern const command export_command;
+extern const command import_command;
+extern const command check_command;
+extern const command install_command;
+extern const command uninstall_command;
 
 /* ---- strbuf ------------------------------------------------------------------------------- */
 
