@@ -21,7 +21,7 @@ static const struct column { const char *name; ULONG tag; int width; } columns[]
     { "sender", PR_SENDER_EMAIL_ADDRESS_W, 24 },
     { "to", PR_DISPLAY_TO_W, 20 },
     { "cc", PR_DISPLAY_CC_W, 20 },
-    { "subject", PR_SUBJECT_W, 0 },
+    { "subject", PR_SUBJECT_W, 32 },
     { "size", PR_MESSAGE_SIZE, 8 },
     { "class", PR_MESSAGE_CLASS_W, 16 },
     { "flags", PR_MESSAGE_FLAGS, 6 },
