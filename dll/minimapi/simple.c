@@ -291,8 +291,8 @@ bad:
 
 /* The message of a message ID, with MAPI_BEST_ACCESS; MAPI_E_INVALID_MESSAGE for anything that
  * does not name a message of the store. */
-static ULONG open_message(smapi_ctx *ctx, const char *id, IMessage **out, ULONG *cb_eid,
-                          ENTRYID **eid_out)
+static ULONG open_message(smapi_ctx *ctx, const char *id, ULONG access, IMessage **out,
+                          ULONG *cb_eid, ENTRYID **eid_out)
 {
     ENTRYID *eid = NULL;
     ULONG cb, type = 0;
@@ -302,7 +302,7 @@ static ULONG open_message(smapi_ctx *ctx, const char *id, IMessage **out, ULONG 
     *out = NULL;
     if (FAILED(hr = ctx_inbox(ctx))) return code_from_hr(hr);
     if (!id || FAILED(id_decode(ctx, id, &cb, &eid))) return MAPI_E_INVALID_MESSAGE;
-    hr = ctx->store->lpVtbl->OpenEntry(ctx->store, cb, eid, NULL, MAPI_BEST_ACCESS, &type, &unk);
+    hr = ctx->store->lpVtbl->OpenEntry(ctx->store, cb, eid, NULL, access, &type, &unk);
     if (FAILED(hr) || type != MAPI_MESSAGE)
     {
         if (unk) unk->lpVtbl->Release(unk);
@@ -1137,7 +1137,7 @@ ULONG WINAPI MAPIReadMail(LHANDLE lh, ULONG_PTR ui, LPSTR id, FLAGS flags, ULONG
     if (!out) return MAPI_E_FAILURE;
     *out = NULL;
     if ((code = ctx_open(&ctx, lh, FALSE))) return code;
-    if ((code = open_message(&ctx, id, &msg, NULL, NULL))) goto done;
+    if ((code = open_message(&ctx, id, MAPI_BEST_ACCESS, &msg, NULL, NULL))) goto done;
     if (FAILED(hr = msg->lpVtbl->GetProps(msg, (SPropTagArray *)&tags, MAPI_UNICODE, &n, &v))
         || FAILED(hr = MAPIAllocateBuffer(sizeof(*m), (void **)&m)))
     {
@@ -1223,17 +1223,22 @@ done:
 
 /* ---- MAPISaveMail / MAPIDeleteMail --------------------------------------------------------- */
 
-static ULONG delete_message(smapi_ctx *ctx, IMessage *msg, ULONG cb, ENTRYID *eid)
+/* Deletes the message from its parent folder; releases *msg first (a message still open is
+ * left alone by DeleteMessages: MAPI_W_PARTIAL_COMPLETION, which fails here). */
+static ULONG delete_message(smapi_ctx *ctx, IMessage **msg, ULONG cb, ENTRYID *eid)
 {
     IMAPIFolder *parent = NULL;
     SBinary bin = { cb, (BYTE *)eid };
     ENTRYLIST list = { 1, &bin };
     HRESULT hr;
 
-    if (FAILED(hr = open_folder(ctx, (IMAPIProp *)msg, PR_PARENT_ENTRYID, &parent)))
-        return code_from_hr(hr);
+    hr = open_folder(ctx, (IMAPIProp *)*msg, PR_PARENT_ENTRYID, &parent);
+    (*msg)->lpVtbl->Release(*msg);
+    *msg = NULL;
+    if (FAILED(hr)) return code_from_hr(hr);
     hr = parent->lpVtbl->DeleteMessages(parent, &list, 0, NULL, 0);
     parent->lpVtbl->Release(parent);
+    if (hr == MAPI_W_PARTIAL_COMPLETION) return MAPI_E_FAILURE;
     return hr == MAPI_E_NOT_FOUND ? MAPI_E_INVALID_MESSAGE : code_from_hr(hr);
 }
 
@@ -1267,7 +1272,7 @@ ULONG WINAPI MAPISaveMail(LHANDLE lh, ULONG_PTR ui, lpMapiMessage message, FLAGS
         code = code_from_hr(hr);
         goto done;
     }
-    if (*id && (code = open_message(&ctx, id, &old, &cb_old, &old_id))) goto done;
+    if (*id && (code = open_message(&ctx, id, 0, &old, &cb_old, &old_id))) goto done;
     msg_flags = (w.flFlags & MAPI_UNREAD ? 0 : MSGFLAG_READ) | (w.flFlags & MAPI_SENT ? 0 : MSGFLAG_UNSENT);
     if ((code = build_message(&ctx, ctx.inbox, &w, msg_flags, ui, &msg))) goto done;
     props[0].ulPropTag = PR_MESSAGE_DELIVERY_TIME;
@@ -1279,7 +1284,7 @@ ULONG WINAPI MAPISaveMail(LHANDLE lh, ULONG_PTR ui, lpMapiMessage message, FLAGS
         code = code_from_hr(hr);
         goto done;
     }
-    if (old && (code = delete_message(&ctx, old, cb_old, old_id))) goto done;
+    if (old && (code = delete_message(&ctx, &old, cb_old, old_id))) goto done;
     code = id_encode(&ctx, eid->Value.bin.cb, eid->Value.bin.lpb, id,
                      flags & MAPI_LONG_MSGID ? SMAPI_ID_LONG : SMAPI_ID_SHORT)
            ? SUCCESS_SUCCESS : MAPI_E_FAILURE;
@@ -1302,8 +1307,8 @@ ULONG WINAPI MAPIDeleteMail(LHANDLE lh, ULONG_PTR ui, LPSTR id, FLAGS flags, ULO
 
     MC_TRACE(MM_CH, "(%#Ix, %s)\n", lh, id ? id : "(null)");
     if ((code = ctx_open(&ctx, lh, FALSE))) return code;
-    if (!(code = open_message(&ctx, id, &msg, &cb, &eid)))
-        code = delete_message(&ctx, msg, cb, eid);
+    if (!(code = open_message(&ctx, id, 0, &msg, &cb, &eid)))
+        code = delete_message(&ctx, &msg, cb, eid);
     MAPIFreeBuffer(eid);
     if (msg) msg->lpVtbl->Release(msg);
     ctx_close(&ctx);
