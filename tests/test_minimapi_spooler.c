@@ -66,20 +66,29 @@ static HRESULT STDMETHODCALLTYPE m_savechanges(IMessage *i, ULONG flags)
     m->saved = TRUE;
     return S_OK;
 }
+/* Like tandem32's store (message.c): default recipient columns without PR_RESPONSIBILITY,
+ * and rows in another order on every other read. */
+static BOOL store_like_recips;
+static ULONG recip_reads;
+
 static HRESULT STDMETHODCALLTYPE m_getrecipienttable(IMessage *i, ULONG flags, LPMAPITABLE *out)
 {
     static const SizedSPropTagArray(8, cols) = {8, {PR_ROWID, PR_DISPLAY_NAME_W, PR_ADDRTYPE_W,
         PR_EMAIL_ADDRESS_W, PR_RECIPIENT_TYPE, PR_RESPONSIBILITY, PR_NDR_REASON_CODE, PR_ENTRYID}};
+    static const SizedSPropTagArray(7, store_cols) = {7, {PR_ROWID, PR_DISPLAY_NAME_W, PR_RECIPIENT_TYPE,
+        PR_ADDRTYPE_W, PR_EMAIL_ADDRESS_W, PR_ENTRYID, PR_INSTANCE_KEY}};
     fmsg *m = (fmsg *)i;
     mc_table *t;
     ULONG k;
+    BOOL reverse = store_like_recips && (recip_reads++ & 1);
     HRESULT hr;
-    assert_int_equal(mc_table_new(&mm_alloc, PR_ROWID, (SPropTagArray *)&cols, &t), S_OK);
+    assert_int_equal(mc_table_new(&mm_alloc, PR_ROWID,
+                                  store_like_recips ? (SPropTagArray *)&store_cols : (SPropTagArray *)&cols, &t), S_OK);
     for (k = 0; k < m->n_recips; k++)
     {
-        ULONG c = mc_propbag_count(m->recips[k]), j;
+        ULONG c = mc_propbag_count(m->recips[reverse ? m->n_recips - 1 - k : k]), j;
         SPropValue *row = mc_calloc(c, sizeof(*row));
-        for (j = 0; j < c; j++) row[j] = *mc_propbag_at(m->recips[k], j);
+        for (j = 0; j < c; j++) row[j] = *mc_propbag_at(m->recips[reverse ? m->n_recips - 1 - k : k], j);
         mc_table_modify_row(t, c, row);
         mc_free(row);
     }
@@ -418,6 +427,8 @@ static int setup(void **state)
     n_msgs = n_queue = n_inbox = newmail_count = incoming = logoffs = 0;
     n_end = i_end = 0;
     submit_hr = S_OK;
+    store_like_recips = FALSE;
+    recip_reads = 0;
     assert_int_equal(mm_spooler_create(NULL, &sp), S_OK);
     assert_int_equal(mm_spooler_set_store(sp, &store, NULL), S_OK);
     assert_int_equal(mm_spooler_add_transport(sp, &xpl, NULL, NULL, LOGON_SP_POLL), S_OK);
@@ -485,6 +496,45 @@ static void test_queue_order_and_ndr(void **state)
                      MAPI_REASON_TRANSFER_IMPOSSIBLE);
     assert_non_null(mc_propbag_get(inbox_msgs[0]->recips[0], PR_NDR_DIAG_CODE));
     assert_int_equal(newmail_count, 1);  /* the report arrived */
+}
+
+/* The NDR names the failed recipients only, also with a store whose recipient table shows
+ * PR_RESPONSIBILITY only when asked for every column and whose row order changes between reads
+ * (issue 6 point 2; the spooler once saw every row as not taken and reported bob too). */
+static void test_ndr_failed_only_store_columns(void **state)
+{
+    fmsg *a = new_msg('A');
+    const SPropValue *v;
+    SPropValue key;
+    static BYTE search_key[] = "SMTP:BOB@X.ORG";
+    ULONG k;
+
+    store_like_recips = TRUE;
+    set_str(a->props, PR_SUBJECT_W, L"mixed");
+    add_recip(a, L"SMTP", L"bob@x.org");
+    add_recip(a, L"X400", L"c=us;a=;p=x");
+    add_recip(a, L"SMTP", L"carol@x.org");
+    memset(&key, 0, sizeof(key));
+    key.ulPropTag = PR_SEARCH_KEY;
+    key.Value.bin.cb = sizeof(search_key);
+    key.Value.bin.lpb = search_key;
+    mc_propbag_set(a->recips[0], &key);
+    enqueue(a, 100, 0);
+    call_log[0] = 0;
+    mm_spooler_run_pass(sp);
+    assert_string_equal(call_log, "Open(A) Lock(A) Submit(A) End(0) Finished(A) ");
+    for (k = 0; k < a->n_recips; k++) assert_true(recip_resp(a, k));
+    /* a column outside the table's default set survives the spooler's MODRECIP_MODIFY */
+    v = mc_propbag_get(a->recips[0], PR_SEARCH_KEY);
+    assert_non_null(v);
+    assert_int_equal(v->Value.bin.cb, sizeof(search_key));
+    assert_int_equal(n_inbox, 1);
+    assert_int_equal(inbox_msgs[0]->n_recips, 1);
+    v = mc_propbag_get(inbox_msgs[0]->recips[0], PR_EMAIL_ADDRESS_W);
+    assert_non_null(v);
+    assert_true(!wcscmp(v->Value.lpszW, L"c=us;a=;p=x"));
+    assert_int_equal(mc_propbag_get_long(inbox_msgs[0]->recips[0], PR_NDR_REASON_CODE, -1),
+                     MAPI_REASON_TRANSFER_IMPOSSIBLE);
 }
 
 static void test_resend_later_then_now(void **state)
@@ -644,6 +694,7 @@ int main(void)
     {
         cmocka_unit_test_setup_teardown(test_logon_sequence, setup, teardown),
         cmocka_unit_test_setup_teardown(test_queue_order_and_ndr, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ndr_failed_only_store_columns, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resend_later_then_now, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dont_resend_and_sentdeferred, setup, teardown),
         cmocka_unit_test_setup_teardown(test_busy_does_not_block_later_messages, setup, teardown),

@@ -615,15 +615,28 @@ static HRESULT run_preprocessors(mm_spooler *This, IMessage *msg, const SRowSet 
 
 /* ---- outbound ---------------------------------------------------------------------------- */
 
+/* Every column of every row: a store's default recipient columns need not include
+ * PR_RESPONSIBILITY (ours do not), and MODRECIP_MODIFY replaces a row with what we pass, so a
+ * row read with fewer columns would lose the rest. */
 static HRESULT read_recipients(IMessage *msg, SRowSet **out)
 {
     IMAPITable *t = NULL;
+    SPropTagArray *cols = NULL;
     HRESULT hr;
     *out = NULL;
     if (FAILED(hr = msg->lpVtbl->GetRecipientTable(msg, MAPI_UNICODE, &t))) return hr;
-    hr = query_all_rows(t, out);
+    if (SUCCEEDED(hr = t->lpVtbl->QueryColumns(t, TBL_ALL_COLUMNS, &cols)))
+        hr = t->lpVtbl->SetColumns(t, cols, 0);
+    MAPIFreeBuffer(cols);
+    if (SUCCEEDED(hr)) hr = query_all_rows(t, out);
     t->lpVtbl->Release(t);
     return hr;
+}
+
+static LONG row_id(const SRow *r)
+{
+    const SPropValue *v = row_find(r, PR_ROWID);
+    return v && v->ulPropTag == PR_ROWID ? v->Value.l : -1;
 }
 
 /* MODRECIP_MODIFY replaces rows wholesale: every row with its own columns, PR_RESPONSIBILITY
@@ -821,14 +834,29 @@ static msg_outcome dispatch(mm_spooler *This, IMessage *msg, const SBinary *eid,
             /* what the transport took: rows it turned TRUE */
             {
                 SRowSet *after = NULL;
-                if (SUCCEEDED(read_recipients(msg, &after)))
+                if (SUCCEEDED(read_recipients(msg, &after)) && after->cRows == n_r)
                 {
-                    ULONG k;
-                    for (k = 0; k < after->cRows && k < n_r; k++)
-                        if (!value[k] && responsibility(&after->aRow[k])) done[k] = TRUE;
+                    ULONG k, a;
+                    /* done[], value[] and tried[] are indexed in the order of the first read:
+                     * the rows read now are put in that order by PR_ROWID */
+                    for (k = 0; k < n_r; k++)
+                        for (a = k; a < n_r; a++)
+                            if (row_id(&after->aRow[a]) == row_id(&recips->aRow[k]))
+                            {
+                                SRow swap = after->aRow[k];
+                                after->aRow[k] = after->aRow[a];
+                                after->aRow[a] = swap;
+                                break;
+                            }
+                    for (k = 0; k < n_r; k++)
+                        if (!value[k] && responsibility(&after->aRow[k])
+                            && row_id(&after->aRow[k]) == row_id(&recips->aRow[k]))
+                            done[k] = TRUE;
                     FreeProws(recips);
                     recips = after;
+                    after = NULL;
                 }
+                if (after) FreeProws(after);
             }
             for (i = 0; i < n_r; i++) if (!value[i]) tried[i * (n_x + 1) + x] = TRUE;
             hr = t->xpl->lpVtbl->EndMessage(t->xpl, (ULONG)(ref & 0xffffffff), &end);
