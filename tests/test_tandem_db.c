@@ -315,6 +315,78 @@ static void threads_share_handles(void **state)
     td_db_release(keep);
 }
 
+static sqlite3 *open_raw(const WCHAR *path)
+{
+    int n = WideCharToMultiByte(CP_UTF8, 0, path, -1, NULL, 0, NULL, NULL);
+    char *utf8 = malloc(n);
+    sqlite3 *h = NULL;
+    WideCharToMultiByte(CP_UTF8, 0, path, -1, utf8, n, NULL, NULL);
+    assert_int_equal(sqlite3_open_v2(utf8, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    free(utf8);
+    return h;
+}
+
+/* Schema v5: a v4 file gets the Message-ID index on open, and td_db_find_delivered's query is
+ * an index lookup (the plan names the index), finding a delivered message and nothing else. */
+static void message_id_index_migration(void **state)
+{
+    static const WCHAR mid[] = L"<1@example.test>";
+    dbctx *c = *state;
+    td_db *db;
+    sqlite3 *h;
+    sqlite3_stmt *st;
+    BOOL found = TRUE;
+    char plan[512] = "";
+
+    assert_int_equal(td_db_open(c->path, &guid_a, NULL, &db, NULL), S_OK);
+    td_db_release(db);
+    /* back to what a v4 build left: no index; a delivered message and a Sent Items copy */
+    h = open_raw(c->path);
+    assert_int_equal(sqlite3_exec(h, "DROP INDEX properties_by_message_id; PRAGMA user_version = 4;"
+                                     "INSERT INTO objects(id, type, created, modified) VALUES (9001, 5, 0, 0), (9002, 5, 0, 0);"
+                                     "INSERT INTO properties(object_id, prop_id, type, ival) VALUES (9001, 3590, 64, 1);",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(h, "INSERT INTO properties(object_id, prop_id, type, value) VALUES (?, 4149, 31, ?)",
+                                        -1, &st, NULL), SQLITE_OK);
+    sqlite3_bind_int(st, 1, 9001);
+    sqlite3_bind_blob(st, 2, mid, (int)(wcslen(mid) * sizeof(WCHAR)), SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_reset(st);
+    sqlite3_bind_int(st, 1, 9002);
+    sqlite3_bind_blob(st, 2, L"<2@example.test>", 16 * sizeof(WCHAR), SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+
+    assert_int_equal(td_db_open(c->path, &guid_a, NULL, &db, NULL), S_OK);
+    assert_int_equal(td_db_schema_version(db), 5);
+    assert_int_equal(td_db_find_delivered(db, mid, &found), S_OK);
+    assert_true(found);
+    /* the sender's copy (no delivery time) and an unknown id are not delivered */
+    assert_int_equal(td_db_find_delivered(db, L"<2@example.test>", &found), S_OK);
+    assert_false(found);
+    assert_int_equal(td_db_find_delivered(db, L"<3@example.test>", &found), S_OK);
+    assert_false(found);
+    td_db_release(db);
+
+    /* the same query as dbsubmit.c's td_db_find_delivered */
+    h = open_raw(c->path);
+    assert_int_equal(sqlite3_prepare_v2(h,
+        "EXPLAIN QUERY PLAN SELECT 1 FROM properties p JOIN objects o ON o.id = p.object_id "
+        "WHERE p.prop_id = 4149 AND p.type = 31 AND p.value = ?1 AND o.type = 5 "
+        "AND EXISTS (SELECT 1 FROM properties d WHERE d.object_id = p.object_id AND d.prop_id = 3590) LIMIT 1",
+        -1, &st, NULL), SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW)
+    {
+        strncat(plan, (const char *)sqlite3_column_text(st, 3), sizeof(plan) - strlen(plan) - 2);
+        strcat(plan, ";");
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    print_message("plan: %s\n", plan);
+    assert_non_null(strstr(plan, "properties_by_message_id"));
+}
+
 #define TD(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -330,6 +402,7 @@ int main(void)
         TD(missing_folder_is_not_found),
         TD(folder_path_is_refused),
         TD(threads_share_handles),
+        TD(message_id_index_migration),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -106,6 +106,10 @@ static const char *const migrations[TD_SCHEMA_VERSION] =
     "INSERT INTO big_values(object_id, prop_id, type, value) SELECT object_id, prop_id, type, value"
     "  FROM properties WHERE type IN (30, 31, 258) AND length(value) > 32768;"
     "DELETE FROM properties WHERE type IN (30, 31, 258) AND length(value) > 32768;",
+    /* 4 -> 5: PR_INTERNET_MESSAGE_ID (prop_id 0x1035 = 4149, PT_UNICODE) indexed by value, so
+     * td_db_find_delivered (the transport's duplicate check, dropdir.h window 3) is a lookup
+     * instead of a scan of every property row. Partial: only Message-ID rows are indexed. */
+    "CREATE INDEX properties_by_message_id ON properties(value) WHERE prop_id = 4149 AND type = 31;",
 };
 
 /* ---- small helpers ----------------------------------------------------------------------- */

@@ -12,7 +12,7 @@
 #include "tandem_private.h"
 
 /* Highest schema version this build knows (PRAGMA user_version). */
-#define TD_SCHEMA_VERSION 4
+#define TD_SCHEMA_VERSION 5
 
 typedef struct td_db td_db;
 

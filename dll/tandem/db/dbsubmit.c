@@ -138,8 +138,9 @@ HRESULT td_db_find_delivered(td_db *db, const WCHAR *message_id, BOOL *found)
 {
     /* a received message: PR_INTERNET_MESSAGE_ID (0x1035, PT_UNICODE stored as UTF-16LE
      * without terminator) on an object that also has PR_MESSAGE_DELIVERY_TIME (0x0E06), so the
-     * sender's own copy in Sent Items (same Message-ID, no delivery time) never counts. Only
-     * asked after a crash cut a delivery short (dropdir.h, window 3): a scan is acceptable. */
+     * sender's own copy in Sent Items (same Message-ID, no delivery time) never counts. The
+     * terms prop_id = 4149 AND type = 31 match the partial index properties_by_message_id
+     * (schema v5), so this is an index lookup however big the store is. */
     static const char sql[] =
         "SELECT 1 FROM properties p JOIN objects o ON o.id = p.object_id "
         "WHERE p.prop_id = 4149 AND p.type = 31 AND p.value = ?1 AND o.type = 5 "
