@@ -456,19 +456,29 @@ static BOOL proxy_control(const char *what)
     char reply[16] = "";
     BOOL result = FALSE;
 
+    char line[16];
+    int attempt;
+
+    /* One command per connection, sent in one piece; a busy machine may make the proxy
+     * answer ERR while its old listener is still closing: ask again a few times. */
+    snprintf(line, sizeof(line), "%s\n", what);
     WSAStartup(MAKEWORD(2, 2), &wsa);
-    s = socket(AF_INET, SOCK_STREAM, 0);
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_port = htons((u_short)port_of("control"));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (s != INVALID_SOCKET && !connect(s, (struct sockaddr *)&a, sizeof(a)))
+    for (attempt = 0; attempt < 5 && !result; attempt++)
     {
-        send(s, what, (int)strlen(what), 0);
-        send(s, "\n", 1, 0);
-        result = recv(s, reply, sizeof(reply) - 1, 0) > 0 && !strncmp(reply, "OK", 2);
+        if (attempt) Sleep(200);
+        s = socket(AF_INET, SOCK_STREAM, 0);
+        memset(&a, 0, sizeof(a));
+        a.sin_family = AF_INET;
+        a.sin_port = htons((u_short)port_of("control"));
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        memset(reply, 0, sizeof(reply));
+        if (s != INVALID_SOCKET && !connect(s, (struct sockaddr *)&a, sizeof(a)))
+        {
+            send(s, line, (int)strlen(line), 0);
+            result = recv(s, reply, sizeof(reply) - 1, 0) > 0 && !strncmp(reply, "OK", 2);
+        }
+        if (s != INVALID_SOCKET) closesocket(s);
     }
-    if (s != INVALID_SOCKET) closesocket(s);
     WSACleanup();
     return ok(result, "the fault proxy did not take %s\n", what);
 }

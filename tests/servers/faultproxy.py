@@ -75,13 +75,14 @@ def up():
             return
         ls = socket.socket()
         ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        # the old listener may still be closing in its accept thread: try for a second
-        for attempt in range(50):
+        # the old listener may still be closing in its accept thread (and the machine may be
+        # busy): try for up to five seconds
+        for attempt in range(250):
             try:
                 ls.bind(("127.0.0.1", listen_port))
                 break
             except OSError:
-                if attempt == 49:
+                if attempt == 249:
                     raise
                 time.sleep(0.02)
         ls.listen(16)
