@@ -60,21 +60,6 @@ static int child_bob(void)
     return code;
 }
 
-static HANDLE start_child(const char *args)
-{
-    char exe[MAX_PATH], cmd[MAX_PATH + 100];
-    STARTUPINFOA si;
-    PROCESS_INFORMATION pi;
-
-    GetModuleFileNameA(NULL, exe, MAX_PATH);
-    snprintf(cmd, sizeof(cmd), "\"%s\" %s", exe, args);
-    memset(&si, 0, sizeof(si));
-    si.cb = sizeof(si);
-    if (!CreateProcessA(exe, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi)) return NULL;
-    CloseHandle(pi.hThread);
-    return pi.hProcess;
-}
-
 void wt_run(void)
 {
     static const ws_recip to_bob[] = {{L"Bob", L"SMTP", L"bob@example.test"}};
@@ -101,7 +86,7 @@ void wt_run(void)
     ready = CreateEventA(NULL, TRUE, FALSE, READY_EVENT);
     sent = CreateEventA(NULL, TRUE, FALSE, SENT_EVENT);
     if (!ok(ready && sent, "CreateEvent failed: %lu\n", GetLastError())) goto done;
-    child = start_child("bob");
+    child = ws_start_child("bob");
     if (!ok(child != NULL, "CreateProcess failed: %lu\n", GetLastError())) goto done;
     /* bob is logged on over there before alice sends (his mailbox exists, his spooler runs) */
     ok(WaitForSingleObject(ready, 60000) == WAIT_OBJECT_0, "bob's process never logged on\n");

@@ -55,25 +55,10 @@ static int child_receive(void)
     return SUCCEEDED(hr) ? 0 : 3;
 }
 
-static HANDLE start_child(const char *args)
-{
-    char exe[MAX_PATH], cmd[MAX_PATH + 100];
-    STARTUPINFOA si;
-    PROCESS_INFORMATION pi;
-
-    GetModuleFileNameA(NULL, exe, MAX_PATH);
-    snprintf(cmd, sizeof(cmd), "\"%s\" %s", exe, args);
-    memset(&si, 0, sizeof(si));
-    si.cb = sizeof(si);
-    if (!CreateProcessA(exe, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi)) return NULL;
-    CloseHandle(pi.hThread);
-    return pi.hProcess;
-}
-
 /* Run a child; kill it after `kill_ms` (~0u: never). TRUE when it was killed. */
 static BOOL run_child(const char *args, DWORD kill_ms, DWORD *code)
 {
-    HANDLE p = start_child(args);
+    HANDLE p = ws_start_child(args);
     BOOL killed = FALSE;
 
     *code = 999;

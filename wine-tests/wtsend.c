@@ -233,3 +233,18 @@ ULONG ws_count(ws_user *u, ULONG tag, const WCHAR *subject)
     FreeProws(rows);
     return n;
 }
+
+HANDLE ws_start_child(const char *args)
+{
+    char exe[MAX_PATH], cmd[MAX_PATH + 100];
+    STARTUPINFOA si;
+    PROCESS_INFORMATION pi;
+
+    GetModuleFileNameA(NULL, exe, MAX_PATH);
+    snprintf(cmd, sizeof(cmd), "\"%s\" %s", exe, args);
+    memset(&si, 0, sizeof(si));
+    si.cb = sizeof(si);
+    if (!CreateProcessA(exe, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi)) return NULL;
+    CloseHandle(pi.hThread);
+    return pi.hProcess;
+}

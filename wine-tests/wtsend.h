@@ -42,4 +42,7 @@ HRESULT ws_flush(ws_user *u);
 ULONG ws_count(ws_user *u, ULONG tag, const WCHAR *subject);
 /* The folder's rows with `cols` (FreeProws), or NULL. */
 SRowSet *ws_rows(ws_user *u, ULONG tag, const SPropTagArray *cols);
+/* A copy of this program started with `args` (its wt_run picks them from __argv); the process
+ * handle, or NULL (GetLastError). */
+HANDLE ws_start_child(const char *args);
 #endif
