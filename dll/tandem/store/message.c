@@ -182,6 +182,22 @@ HRESULT message_open(td_store *s, ULONGLONG id, BOOL writable, IMessage **out)
     return S_OK;
 }
 
+/* Whether `folder` lies under the IPM subtree (interpersonal messages), walking its parents. */
+static BOOL in_ipm_subtree(td_store *s, ULONGLONG folder)
+{
+    td_obj_info info;
+    ULONG depth;
+
+    /* the depth bound only guards against a damaged parent chain */
+    for (depth = 0; folder && depth < 1024; depth++)
+    {
+        if (folder == s->special[TD_ROLE_IPM_SUBTREE]) return TRUE;
+        if (FAILED(td_db_object_get(s->db, folder, &info))) return FALSE;
+        folder = info.parent;
+    }
+    return FALSE;
+}
+
 HRESULT message_new(td_store *s, ULONGLONG folder, BOOL assoc, IMessage **out)
 {
     message *This;
@@ -201,6 +217,17 @@ HRESULT message_new(td_store *s, ULONGLONG folder, BOOL assoc, IMessage **out)
     v.ulPropTag = PR_MESSAGE_FLAGS;
     v.Value.l = MSGFLAG_UNSENT | MSGFLAG_UNMODIFIED | (assoc ? MSGFLAG_ASSOCIATED : 0);
     mc_propbag_set(This->work->props, &v);
+    /* A message's class is required (pidtagmessageclass-canonical-property.md) and the store
+     * may set required properties at CreateMessage (imapifolder-createmessage.md, notes to
+     * implementers). A normal message in an IPM folder starts as "IPM.Note", as Exchange and
+     * PST stores do; clients that know better set their own. Wine's MAPISendMail bridge reads
+     * the class of the message it created before ShowForm. */
+    if (!assoc && in_ipm_subtree(s, folder))
+    {
+        v.ulPropTag = PR_MESSAGE_CLASS_W;
+        v.Value.lpszW = (WCHAR *)L"IPM.Note";
+        mc_propbag_set(This->work->props, &v);
+    }
     *out = &This->IMessage_iface;
     return S_OK;
 }
