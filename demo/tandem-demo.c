@@ -1,9 +1,12 @@
 /*
  * tandem-demo.c - the main job, as a plain MAPI client (mapi32): two profiles, alice and bob,
  * share one drop directory under a demo folder (%LOCALAPPDATA%\Tandem Demo). Alice sends bob a
- * message with an attachment and one to an address nobody owns; the demo then prints bob's
- * Inbox, alice's Sent Items and the non-delivery report in alice's Inbox. Every run starts
- * from fresh stores and a fresh drop directory.
+ * message with an attachment and one to an address nobody owns (Extended MAPI), then one more
+ * through Simple MAPI (MAPISendMail with an implicit session on the default profile, which the
+ * demo makes alice's for the run and gives back at the end); bob's Inbox is exported as RFC
+ * 5322 files with the transport's own mapping (mapimime.h, as `tandem export` does). The demo
+ * prints a short report and "result    : OK" only when every step did what it should. Every
+ * run starts from fresh stores, a fresh drop directory and a fresh export folder.
  */
 #include <windows.h>
 #include <stdio.h>
@@ -11,14 +14,16 @@
 #include <mapix.h>
 #include <mapiutil.h>
 #include <mapitags.h>
+#include <mapi.h>
 #include "tandem.h"
+#include "mapimime.h"
 
 #ifndef PR_PST_PATH_W
 #define PR_PST_PATH_W PROP_TAG(PT_UNICODE, 0x6700)
 #endif
 #define PR_TD_DROP_ROOT_W PROP_TAG(PT_UNICODE, 0x6790)
 
-static WCHAR demo_dir[MAX_PATH], drop_root[MAX_PATH];
+static WCHAR demo_dir[MAX_PATH], drop_root[MAX_PATH], export_dir[MAX_PATH];
 
 typedef struct user
 {
@@ -346,14 +351,119 @@ static ULONG count(user *u, ULONG folder_tag)
     return n;
 }
 
+/* The default profile's name into `out` ("" when there is none). */
+static void default_profile(IProfAdmin *admin, char *out, ULONG size)
+{
+    static const SizedSPropTagArray(2, cols) = {2, {PR_DISPLAY_NAME_A, PR_DEFAULT_PROFILE}};
+    IMAPITable *table = NULL;
+    SRowSet *rows = NULL;
+    ULONG i;
+
+    *out = 0;
+    if (FAILED(check("GetProfileTable", admin->lpVtbl->GetProfileTable(admin, 0, &table)))) return;
+    if (SUCCEEDED(check("HrQueryAllRows", HrQueryAllRows(table, (SPropTagArray *)&cols, NULL, NULL, 0, &rows))))
+    {
+        for (i = 0; i < rows->cRows; i++)
+            if (rows->aRow[i].lpProps[0].ulPropTag == PR_DISPLAY_NAME_A
+                && rows->aRow[i].lpProps[1].ulPropTag == PR_DEFAULT_PROFILE && rows->aRow[i].lpProps[1].Value.b)
+                lstrcpynA(out, rows->aRow[i].lpProps[0].Value.lpszA, size);
+        FreeProws(rows);
+    }
+    table->lpVtbl->Release(table);
+}
+
+/* What a program does when the user picks "send by e-mail": Simple MAPI's MAPISendMail with
+ * no session handle, so MAPI logs on to the default profile (alice's) for the call. */
+static ULONG simple_send(const char *to, const char *subject, const char *body)
+{
+    MapiRecipDesc recip;
+    MapiMessage msg;
+    ULONG rc;
+
+    memset(&msg, 0, sizeof(msg));
+    memset(&recip, 0, sizeof(recip));
+    recip.ulRecipClass = MAPI_TO;
+    recip.lpszName = (LPSTR)"Bob";
+    recip.lpszAddress = (LPSTR)to;
+    msg.lpszSubject = (LPSTR)subject;
+    msg.lpszNoteText = (LPSTR)body;
+    msg.nRecipCount = 1;
+    msg.lpRecips = &recip;
+    if ((rc = MAPISendMail(0, 0, &msg, 0, 0)) != SUCCESS_SUCCESS && !failed)
+    {
+        fprintf(stderr, "tandem-demo: MAPISendMail failed: %lu\n", rc);
+        failed = 1;
+    }
+    return rc;
+}
+
+/* The user's Inbox as RFC 5322 files 00001.eml, 00002.eml... in `dir` (oldest first), written
+ * by the transport's mapping as `tandem export` writes them; prints each name and size and
+ * returns how many were written. */
+static ULONG export_inbox(user *u, const WCHAR *dir)
+{
+    static const mc_alloc alloc = {MAPIAllocateBuffer, MAPIAllocateMore, MAPIFreeBuffer};
+    static const SizedSPropTagArray(2, cols) = {2, {PR_ENTRYID, PR_SUBJECT_W}};
+    SRowSet *rows = contents(u, 0, (SPropTagArray *)&cols);
+    ULONG i, type, written = 0;
+
+    if (!rows) return 0;
+    CreateDirectoryW(dir, NULL);
+    for (i = 0; i < rows->cRows && !failed; i++)
+    {
+        const SBinary *eid = &rows->aRow[i].lpProps[0].Value.bin;
+        IMessage *m = NULL;
+        char *bytes = NULL;
+        size_t len = 0;
+        WCHAR path[MAX_PATH];
+        HANDLE f;
+        DWORD done = 0;
+
+        swprintf(path, MAX_PATH, L"%ls\\%05lu.eml", dir, i + 1);
+        if (SUCCEEDED(check("OpenEntry", u->mdb->lpVtbl->OpenEntry(u->mdb, eid->cb, (ENTRYID *)eid->lpb, NULL, 0,
+                                                                  &type, (IUnknown **)&m)))
+            && SUCCEEDED(check("td_mapimime_write", td_mapimime_write(&alloc, m, &bytes, &len, NULL))))
+        {
+            f = CreateFileW(path, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+            if (f != INVALID_HANDLE_VALUE && WriteFile(f, bytes, (DWORD)len, &done, NULL) && done == len)
+            {
+                printf("  %05lu.eml  %6lu bytes  \"%ls\"\n", i + 1, (unsigned long)len,
+                       wstr(&rows->aRow[i].lpProps[1], PR_SUBJECT_W));
+                written++;
+            }
+            else check("writing an exported file", HRESULT_FROM_WIN32(GetLastError()));
+            if (f != INVALID_HANDLE_VALUE) CloseHandle(f);
+        }
+        free(bytes);
+        if (m) m->lpVtbl->Release(m);
+    }
+    FreeProws(rows);
+    return written;
+}
+
+/* Flush both sessions until bob has `want` messages and alice's Outbox is empty (~10 s). */
+static void settle(user *alice, user *bob, ULONG want)
+{
+    ULONG tries;
+    for (tries = 0; tries < 100 && !failed; tries++)
+    {
+        flush(bob);
+        flush(alice);
+        if (count(bob, 0) >= want && count(alice, 0) >= 1 && !count(alice, PR_IPM_OUTBOX_ENTRYID)) break;
+        Sleep(100);
+    }
+}
+
 int main(void)
 {
     user alice = { "Tandem Demo alice", L"Alice", L"alice@demo.test", {0}, NULL, NULL };
     user bob = { "Tandem Demo bob", L"Bob", L"bob@demo.test", {0}, NULL, NULL };
-    static const WCHAR subject[] = L"Meeting minutes", lost[] = L"Anybody there?";
+    static const WCHAR subject[] = L"Meeting minutes", lost[] = L"Anybody there?", simple[] = L"Sent by e-mail";
     IProfAdmin *admin = NULL;
     WCHAR base[MAX_PATH];
-    ULONG got = 0, sent = 0, ndr = 0, outbox = 0, tries;
+    char previous[MAX_PATH] = "";
+    BOOL default_set = FALSE;
+    ULONG got = 0, sent = 0, ndr = 0, outbox = 0, smapi = 0, exported = 0;
     HRESULT hr;
     int rc = 1;
 
@@ -362,12 +472,18 @@ int main(void)
     if (!GetEnvironmentVariableW(L"LOCALAPPDATA", base, MAX_PATH)) wcscpy(base, L"C:\\");
     swprintf(demo_dir, MAX_PATH, L"%ls\\Tandem Demo", base);
     swprintf(drop_root, MAX_PATH, L"%ls\\drop", demo_dir);
+    swprintf(export_dir, MAX_PATH, L"%ls\\bob-inbox", demo_dir);
     remove_tree(drop_root);
+    remove_tree(export_dir);
     CreateDirectoryW(demo_dir, NULL);
 
     if (FAILED(check("MAPIAdminProfiles", MAPIAdminProfiles(0, &admin)))) goto done;
     if (FAILED(create_profile(admin, &alice)) || FAILED(create_profile(admin, &bob))) goto done;
-    printf("profiles  : %s <%ls>, %s <%ls>\n", alice.profile, alice.email, bob.profile, bob.email);
+    /* Simple MAPI without a session handle logs on to the default profile: alice's, for now */
+    default_profile(admin, previous, sizeof(previous));
+    if (FAILED(check("SetDefaultProfile", admin->lpVtbl->SetDefaultProfile(admin, (LPTSTR)alice.profile, 0)))) goto done;
+    default_set = TRUE;
+    printf("profiles  : %s <%ls> (default for now), %s <%ls>\n", alice.profile, alice.email, bob.profile, bob.email);
     printf("drop root : %ls\n", drop_root);
 
     /* bob logs on first: his transport's logon creates his mailbox in the drop directory */
@@ -375,27 +491,38 @@ int main(void)
     if (FAILED(send_message(&alice, bob.email, subject, L"Hello Bob, the minutes are attached.\r\n", TRUE))) goto done;
     if (FAILED(send_message(&alice, L"nobody@demo.test", lost, L"This address has no mailbox.\r\n", FALSE))) goto done;
     printf("sent      : \"%ls\" to %ls (with minutes.txt), \"%ls\" to nobody@demo.test\n", subject, bob.email, lost);
-
     /* bob's spooler picks the file up on Poll; FlushQueues makes it happen now */
-    for (tries = 0; tries < 100 && !failed; tries++)
-    {
-        flush(&bob);
-        flush(&alice);
-        if (count(&bob, 0) >= 1 && count(&alice, 0) >= 1 && !count(&alice, PR_IPM_OUTBOX_ENTRYID)) break;
-        Sleep(100);
-    }
+    settle(&alice, &bob, 1);
+
+    /* alice's transport owns her mailbox while her session is on: Simple MAPI's own session
+     * comes after it, as another program's would */
+    logoff(&alice);
+    if (simple_send("SMTP:bob@demo.test", "Sent by e-mail", "Sent through Simple MAPI's MAPISendMail.") != SUCCESS_SUCCESS)
+        goto done;
+    printf("Simple MAPI: MAPISendMail(\"%ls\") to %ls on the default profile: SUCCESS_SUCCESS\n", simple, bob.email);
+    if (FAILED(logon(&alice))) goto done;
+    settle(&alice, &bob, 2);
 
     got = print_folder(&bob, "Bob's Inbox", 0, subject);
-    sent = print_folder(&alice, "Alice's Sent Items", PR_IPM_SENTMAIL_ENTRYID, NULL);
+    smapi = print_folder(&alice, "Alice's Sent Items", PR_IPM_SENTMAIL_ENTRYID, simple);
+    sent = count(&alice, PR_IPM_SENTMAIL_ENTRYID);
     ndr = print_folder(&alice, "Alice's Inbox (the report for the address nobody owns)", 0, NULL);
     outbox = count(&alice, PR_IPM_OUTBOX_ENTRYID);
-    printf("\nchecks    : bob received %lu (want 1), alice sent %lu (want 2), reports %lu (want 1), outbox %lu (want 0)\n",
-           got, sent, ndr, outbox);
-    if (!failed && got == 1 && sent == 2 && ndr == 1 && !outbox) rc = 0;
+    printf("\nBob's Inbox exported as RFC 5322 files to %ls\n", export_dir);
+    exported = export_inbox(&bob, export_dir);
+    printf("\nchecks    : bob received \"%ls\" %lu (want 1) and %lu in all (want 2), alice sent %lu (want 3)\n"
+           "            of which by Simple MAPI %lu (want 1), reports %lu (want 1), outbox %lu (want 0),\n"
+           "            exported %lu (want 2)\n",
+           subject, got, count(&bob, 0), sent, smapi, ndr, outbox, exported);
+    if (!failed && got == 1 && count(&bob, 0) == 2 && sent == 3 && smapi == 1 && ndr == 1 && !outbox && exported == 2)
+        rc = 0;
 
 done:
     logoff(&alice);
     logoff(&bob);
+    if (default_set)
+        check("restoring the default profile",
+              admin->lpVtbl->SetDefaultProfile(admin, *previous ? (LPTSTR)previous : NULL, 0));
     if (admin) admin->lpVtbl->Release(admin);
     MAPIUninitialize();
     printf(rc ? "result    : FAILED\n" : "result    : OK\n");
