@@ -10,6 +10,7 @@ typedef struct attach
 {
     IAttach IAttach_iface;
     LONG ref;
+    td_transacted tr;           /* the IMAPIProp part shared with messages (transact.c) */
     td_store *s;                /* AddRef'd */
     IMessage *owner;            /* AddRef'd: the message the attachment belongs to */
     CRITICAL_SECTION lock;      /* guards work */
@@ -45,8 +46,21 @@ static SCODE check_set(ULONG tag, void *ctx)
     return S_OK;
 }
 
-static void computed(attach *This, td_vals *vals)
+static inline attach *impl_from_transacted(td_transacted *t)
 {
+    return CONTAINING_RECORD(t, attach, tr);
+}
+
+static mc_propbag *work(td_transacted *t, td_bigvals **big)
+{
+    attach *This = impl_from_transacted(t);
+    *big = &This->work->big;
+    return This->work->props;
+}
+
+static void computed(td_transacted *t, td_vals *vals)
+{
+    attach *This = impl_from_transacted(t);
     ULONG size = 0, i;
 
     td_vals_long(vals, PR_OBJECT_TYPE, MAPI_ATTACH);
@@ -79,6 +93,10 @@ HRESULT attach_open(td_store *s, IMessage *owner, td_attdata *data, BOOL writabl
     This->writable = writable;
     This->work = data;
     InitializeCriticalSection(&This->lock);
+    This->tr.s = s;
+    This->tr.lock = &This->lock;
+    This->tr.work = work;
+    This->tr.computed = computed;
     mc_last_error_init(&This->err);
     mc_object_created();
     *out = &This->IAttach_iface;
@@ -96,25 +114,12 @@ void attach_set_embedded(IAttach *iface, td_msgdata *data)
 
 static HRESULT commit_stream(IUnknown *owner, ULONG tag, const BYTE *data, ULONG cb)
 {
-    attach *This = impl_from_IAttach((IAttach *)owner);
-    HRESULT hr;
-    EnterCriticalSection(&This->lock);
-    hr = td_bag_set_bytes(This->work->props, tag, data, cb);
-    td_bigvals_remove(&This->work->big, PROP_ID(tag));
-    LeaveCriticalSection(&This->lock);
-    return hr;
+    return td_transacted_commit_stream(&impl_from_IAttach((IAttach *)owner)->tr, tag, data, cb);
 }
 
-/* A big value written through a stream stays in its staging area until SaveChanges. */
 static HRESULT commit_stream_big(IUnknown *owner, ULONG tag, ULONG size, LONGLONG stage)
 {
-    attach *This = impl_from_IAttach((IAttach *)owner);
-    HRESULT hr;
-    EnterCriticalSection(&This->lock);
-    mc_propbag_delete(This->work->props, tag);
-    hr = td_bigvals_put(This->s->db, &This->work->big, tag, size, stage);
-    LeaveCriticalSection(&This->lock);
-    return hr;
+    return td_transacted_commit_stream_big(&impl_from_IAttach((IAttach *)owner)->tr, tag, size, stage);
 }
 
 /* ---- IUnknown ---------------------------------------------------------------------------- */
@@ -185,20 +190,7 @@ static HRESULT STDMETHODCALLTYPE attach_GetProps(IAttach *iface, LPSPropTagArray
         ULONG ulFlags, ULONG *lpcValues, LPSPropValue *lppPropArray)
 {
     attach *This = impl_from_IAttach(iface);
-    td_vals vals;
-    HRESULT hr;
-
-    vals.n = vals.n_owned = 0;
-    if (!lpcValues || !lppPropArray) return MAPI_E_INVALID_PARAMETER;
-    if (ulFlags & ~MAPI_UNICODE) return MAPI_E_UNKNOWN_FLAGS;
-    EnterCriticalSection(&This->lock);
-    computed(This, &vals);
-    td_big_vals(&This->work->big, This->work->props, &vals);
-    hr = td_getprops(This->s, This->work->props, &vals, lpPropTagArray, ulFlags, lpcValues, lppPropArray);
-    if (SUCCEEDED(hr)) td_big_errors(&This->work->big, This->work->props, *lpcValues, *lppPropArray, &hr);
-    LeaveCriticalSection(&This->lock);
-    td_vals_clear(&vals);
-    return hr;
+    return td_transacted_getprops(&This->tr, lpPropTagArray, ulFlags, lpcValues, lppPropArray);
 }
 
 static HRESULT STDMETHODCALLTYPE attach_GetPropList(IAttach *iface, ULONG ulFlags,
@@ -206,19 +198,12 @@ static HRESULT STDMETHODCALLTYPE attach_GetPropList(IAttach *iface, ULONG ulFlag
 {
     attach *This = impl_from_IAttach(iface);
     SizedSPropTagArray(1, obj) = {1, {PR_ATTACH_DATA_OBJ}};
-    td_vals vals;
     HRESULT hr;
 
-    vals.n = vals.n_owned = 0;
-    if (!lppPropTagArray) return MAPI_E_INVALID_PARAMETER;
-    if (ulFlags & ~MAPI_UNICODE) return MAPI_E_UNKNOWN_FLAGS;
     EnterCriticalSection(&This->lock);
-    computed(This, &vals);
-    td_big_vals(&This->work->big, This->work->props, &vals);
-    hr = mc_getproplist(&This->s->alloc, This->work->props, vals.v, vals.n,
-                        This->work->embedded ? (SPropTagArray *)&obj : NULL, ulFlags, NULL, lppPropTagArray);
+    hr = td_transacted_getproplist(&This->tr, This->work->embedded ? (SPropTagArray *)&obj : NULL, ulFlags,
+                                   lppPropTagArray);
     LeaveCriticalSection(&This->lock);
-    td_vals_clear(&vals);
     return hr;
 }
 
@@ -226,10 +211,7 @@ static HRESULT STDMETHODCALLTYPE attach_OpenProperty(IAttach *iface, ULONG ulPro
         LPCIID lpiid, ULONG ulInterfaceOptions, ULONG ulFlags, LPUNKNOWN *lppUnk)
 {
     attach *This = impl_from_IAttach(iface);
-    const SPropValue *v;
-    const td_bigval *big;
-    const BYTE *data = NULL;
-    ULONG cb = 0, type = PROP_TYPE(ulPropTag);
+    ULONG type = PROP_TYPE(ulPropTag);
     HRESULT hr;
 
     MC_TRACE("attach", "%p %#lx %#lx", iface, (unsigned long)ulPropTag, (unsigned long)ulFlags);
@@ -265,21 +247,8 @@ static HRESULT STDMETHODCALLTYPE attach_OpenProperty(IAttach *iface, ULONG ulPro
     }
     if (!IsEqualGUID(lpiid, &IID_IStream)) return MAPI_E_INTERFACE_NOT_SUPPORTED;
     if (type != PT_BINARY && type != PT_STRING8 && type != PT_UNICODE) return MAPI_E_NO_SUPPORT;
-    EnterCriticalSection(&This->lock);
-    v = mc_propbag_get(This->work->props, ulPropTag);
-    big = v ? NULL : td_bigvals_find(&This->work->big, PROP_ID(ulPropTag));
-    if (big)
-        hr = td_big_open_stream(This->s->db, (IUnknown *)iface, commit_stream, commit_stream_big, big, ulPropTag,
-                                ulFlags, (IStream **)lppUnk);
-    else if (!v && !(ulFlags & MAPI_CREATE)) hr = MAPI_E_NOT_FOUND;
-    else
-    {
-        if (v && !(ulFlags & MAPI_CREATE)) td_value_bytes(v, &data, &cb);
-        hr = stream_open(This->s->db, (IUnknown *)iface, commit_stream, commit_stream_big, ulPropTag, data, cb, 0,
-                         (ulFlags & MAPI_MODIFY) != 0, (IStream **)lppUnk);
-    }
-    LeaveCriticalSection(&This->lock);
-    return hr;
+    return td_transacted_open_stream(&This->tr, (IUnknown *)iface, commit_stream, commit_stream_big, ulPropTag,
+                                     ulFlags, FALSE, (IStream **)lppUnk);
 }
 
 static HRESULT STDMETHODCALLTYPE attach_SetProps(IAttach *iface, ULONG cValues,
@@ -307,12 +276,7 @@ static HRESULT STDMETHODCALLTYPE attach_DeleteProps(IAttach *iface,
     if (!lpPropTagArray) return MAPI_E_INVALID_PARAMETER;
     if (!This->writable) return MAPI_E_NO_ACCESS;
     EnterCriticalSection(&This->lock);
-    hr = mc_deleteprops(&This->s->alloc, This->work->props, lpPropTagArray, check_set, This, lppProblems);
-    if (SUCCEEDED(hr))
-    {
-        ULONG i;
-        for (i = 0; i < lpPropTagArray->cValues; i++) td_bigvals_remove(&This->work->big, PROP_ID(lpPropTagArray->aulPropTag[i]));
-    }
+    hr = td_transacted_deleteprops(&This->tr, lpPropTagArray, check_set, This, lppProblems);
     if (SUCCEEDED(hr) && mc_tags_contain(lpPropTagArray, PR_ATTACH_DATA_OBJ))
     {
         td_msgdata_free(This->work->embedded);
@@ -336,17 +300,9 @@ static HRESULT copy_common(attach *This, const SPropTagArray *exclude, const SPr
     hr = mc_propbag_copy(snap, This->work->props);
     if (This->work->embedded) emb = td_msgdata_dup(This->work->embedded);
     LeaveCriticalSection(&This->lock);
-    if (SUCCEEDED(hr)) hr = td_copy_bag(This->s, snap, exclude, include, dest, flags, problems);
     if (SUCCEEDED(hr))
-    {
-        td_bigvals big = {0};
-        EnterCriticalSection(&This->lock);
-        hr = td_bigvals_copy(&big, &This->work->big);
-        LeaveCriticalSection(&This->lock);
-        if (SUCCEEDED(hr))
-            hr = td_big_copy(This->s, (IMAPIProp *)&This->IAttach_iface, &big, snap, exclude, include, dest, flags);
-        td_bigvals_clear(&big);
-    }
+        hr = td_transacted_copy(&This->tr, (IMAPIProp *)&This->IAttach_iface, snap, exclude, include, dest, flags,
+                                problems);
     if (SUCCEEDED(hr) && emb && !(exclude && mc_tags_contain(exclude, PR_ATTACH_DATA_OBJ)) &&
         (!include || mc_tags_contain(include, PR_ATTACH_DATA_OBJ)))
     {

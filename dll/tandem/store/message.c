@@ -11,6 +11,7 @@ typedef struct message
 {
     IMessage IMessage_iface;
     LONG ref;
+    td_transacted tr;           /* the IMAPIProp part shared with attachments (transact.c) */
     td_store *s;                /* AddRef'd */
     IAttach *owner;             /* embedded messages: the attachment (AddRef'd) */
     CRITICAL_SECTION lock;      /* guards work, id, version, saved */
@@ -68,8 +69,21 @@ static SCODE check_set(ULONG tag, void *ctx)
     return S_OK;
 }
 
-static void computed(message *This, td_vals *vals)
+static inline message *impl_from_transacted(td_transacted *t)
 {
+    return CONTAINING_RECORD(t, message, tr);
+}
+
+static mc_propbag *work(td_transacted *t, td_bigvals **big)
+{
+    message *This = impl_from_transacted(t);
+    *big = &This->work->big;
+    return This->work->props;
+}
+
+static void computed(td_transacted *t, td_vals *vals)
+{
+    message *This = impl_from_transacted(t);
     ULONG flags = (ULONG)mc_propbag_get_long(This->work->props, PR_MESSAGE_FLAGS, 0);
     td_store_common_vals(This->s, vals, TD_EID_MESSAGE, This->id, This->owner ? 0 : This->folder,
                          MAPI_MESSAGE, This->writable);
@@ -140,6 +154,10 @@ static HRESULT create(td_store *s, message **out)
     This->s = s;
     This->saves_left = TRUE;
     InitializeCriticalSection(&This->lock);
+    This->tr.s = s;
+    This->tr.lock = &This->lock;
+    This->tr.work = work;
+    This->tr.computed = computed;
     mc_last_error_init(&This->err);
     mc_object_created();
     *out = This;
@@ -258,25 +276,12 @@ void message_put_attach(IMessage *iface, td_attdata *data)
 /* Stream commits land in the working copy (saved by SaveChanges like any SetProps). */
 static HRESULT commit_stream(IUnknown *owner, ULONG tag, const BYTE *data, ULONG cb)
 {
-    message *This = impl_from_IMessage((IMessage *)owner);
-    HRESULT hr;
-    EnterCriticalSection(&This->lock);
-    hr = td_bag_set_bytes(This->work->props, tag, data, cb);
-    td_bigvals_remove(&This->work->big, PROP_ID(tag));
-    LeaveCriticalSection(&This->lock);
-    return hr;
+    return td_transacted_commit_stream(&impl_from_IMessage((IMessage *)owner)->tr, tag, data, cb);
 }
 
-/* A big value written through a stream stays in its staging area until SaveChanges. */
 static HRESULT commit_stream_big(IUnknown *owner, ULONG tag, ULONG size, LONGLONG stage)
 {
-    message *This = impl_from_IMessage((IMessage *)owner);
-    HRESULT hr;
-    EnterCriticalSection(&This->lock);
-    mc_propbag_delete(This->work->props, tag);
-    hr = td_bigvals_put(This->s->db, &This->work->big, tag, size, stage);
-    LeaveCriticalSection(&This->lock);
-    return hr;
+    return td_transacted_commit_stream_big(&impl_from_IMessage((IMessage *)owner)->tr, tag, size, stage);
 }
 
 /* ---- IUnknown ---------------------------------------------------------------------------- */
@@ -440,42 +445,18 @@ static HRESULT STDMETHODCALLTYPE message_GetProps(IMessage *iface, LPSPropTagArr
         ULONG ulFlags, ULONG *lpcValues, LPSPropValue *lppPropArray)
 {
     message *This = impl_from_IMessage(iface);
-    td_vals vals;
-    HRESULT hr;
 
     MC_TRACE("message", "%p %#lx", iface, (unsigned long)ulFlags);
-    vals.n = vals.n_owned = 0;
-    if (!lpcValues || !lppPropArray) return MAPI_E_INVALID_PARAMETER;
-    if (ulFlags & ~MAPI_UNICODE) return MAPI_E_UNKNOWN_FLAGS;
-    EnterCriticalSection(&This->lock);
-    computed(This, &vals);
-    td_big_vals(&This->work->big, This->work->props, &vals);
-    hr = td_getprops(This->s, This->work->props, &vals, lpPropTagArray, ulFlags, lpcValues, lppPropArray);
-    if (SUCCEEDED(hr)) td_big_errors(&This->work->big, This->work->props, *lpcValues, *lppPropArray, &hr);
-    LeaveCriticalSection(&This->lock);
-    td_vals_clear(&vals);
-    return hr;
+    return td_transacted_getprops(&This->tr, lpPropTagArray, ulFlags, lpcValues, lppPropArray);
 }
 
 static HRESULT STDMETHODCALLTYPE message_GetPropList(IMessage *iface, ULONG ulFlags,
         LPSPropTagArray *lppPropTagArray)
 {
     message *This = impl_from_IMessage(iface);
-    td_vals vals;
-    HRESULT hr;
 
     MC_TRACE("message", "%p", iface);
-    vals.n = vals.n_owned = 0;
-    if (!lppPropTagArray) return MAPI_E_INVALID_PARAMETER;
-    if (ulFlags & ~MAPI_UNICODE) return MAPI_E_UNKNOWN_FLAGS;
-    EnterCriticalSection(&This->lock);
-    computed(This, &vals);
-    td_big_vals(&This->work->big, This->work->props, &vals);
-    hr = mc_getproplist(&This->s->alloc, This->work->props, vals.v, vals.n, (SPropTagArray *)&message_objects,
-                        ulFlags, NULL, lppPropTagArray);
-    LeaveCriticalSection(&This->lock);
-    td_vals_clear(&vals);
-    return hr;
+    return td_transacted_getproplist(&This->tr, (SPropTagArray *)&message_objects, ulFlags, lppPropTagArray);
 }
 
 static HRESULT STDMETHODCALLTYPE message_GetRecipientTable(IMessage *iface, ULONG ulFlags, LPMAPITABLE *lppTable);
@@ -485,11 +466,7 @@ static HRESULT STDMETHODCALLTYPE message_OpenProperty(IMessage *iface, ULONG ulP
         LPCIID lpiid, ULONG ulInterfaceOptions, ULONG ulFlags, LPUNKNOWN *lppUnk)
 {
     message *This = impl_from_IMessage(iface);
-    const SPropValue *v;
-    const td_bigval *big;
-    const BYTE *data = NULL;
-    ULONG cb = 0, type = PROP_TYPE(ulPropTag);
-    HRESULT hr;
+    ULONG type = PROP_TYPE(ulPropTag);
 
     MC_TRACE("message", "%p %#lx %#lx", iface, (unsigned long)ulPropTag, (unsigned long)ulFlags);
     if (!lpiid || !lppUnk) return MAPI_E_INVALID_PARAMETER;
@@ -508,30 +485,8 @@ static HRESULT STDMETHODCALLTYPE message_OpenProperty(IMessage *iface, ULONG ulP
     if ((ulFlags & MAPI_CREATE) && !(ulFlags & MAPI_MODIFY)) return MAPI_E_INVALID_PARAMETER;
     if ((ulFlags & MAPI_MODIFY) && !This->writable) return MAPI_E_NO_ACCESS;
     if (is_computed(ulPropTag) && (ulFlags & MAPI_MODIFY)) return MAPI_E_COMPUTED;
-    EnterCriticalSection(&This->lock);
-    v = mc_propbag_get(This->work->props, ulPropTag);
-    big = v ? NULL : td_bigvals_find(&This->work->big, PROP_ID(ulPropTag));
-    if (big)
-        hr = td_big_open_stream(This->s->db, (IUnknown *)iface, commit_stream, commit_stream_big, big, ulPropTag,
-                                ulFlags, (IStream **)lppUnk);
-    else if (!v && !(ulFlags & MAPI_CREATE)) hr = MAPI_E_NOT_FOUND;
-    else
-    {
-        /* a stream over PT_STRING8 of a Unicode value (or the reverse) converts */
-        SPropValue conv;
-        BOOL converted = FALSE;
-        if (v && !(ulFlags & MAPI_CREATE))
-        {
-            if (PROP_TYPE(v->ulPropTag) != type &&
-                SUCCEEDED(mc_prop_convert(NULL, NULL, &conv, v, type))) { v = &conv; converted = TRUE; }
-            td_value_bytes(v, &data, &cb);
-        }
-        hr = stream_open(This->s->db, (IUnknown *)iface, commit_stream, commit_stream_big, ulPropTag, data, cb, 0,
-                         (ulFlags & MAPI_MODIFY) != 0, (IStream **)lppUnk);
-        if (converted) mc_prop_free_internal(&conv);
-    }
-    LeaveCriticalSection(&This->lock);
-    return hr;
+    return td_transacted_open_stream(&This->tr, (IUnknown *)iface, commit_stream, commit_stream_big, ulPropTag,
+                                     ulFlags, TRUE, (IStream **)lppUnk);
 }
 
 static HRESULT STDMETHODCALLTYPE message_SetProps(IMessage *iface, ULONG cValues,
@@ -565,21 +520,12 @@ static HRESULT STDMETHODCALLTYPE message_DeleteProps(IMessage *iface,
         LPSPropTagArray lpPropTagArray, LPSPropProblemArray *lppProblems)
 {
     message *This = impl_from_IMessage(iface);
-    HRESULT hr;
 
     MC_TRACE("message", "%p", iface);
     if (lppProblems) *lppProblems = NULL;
     if (!lpPropTagArray) return MAPI_E_INVALID_PARAMETER;
     if (!This->writable) return MAPI_E_NO_ACCESS;
-    EnterCriticalSection(&This->lock);
-    hr = mc_deleteprops(&This->s->alloc, This->work->props, lpPropTagArray, check_set, This, lppProblems);
-    if (SUCCEEDED(hr))
-    {
-        ULONG i;
-        for (i = 0; i < lpPropTagArray->cValues; i++) td_bigvals_remove(&This->work->big, PROP_ID(lpPropTagArray->aulPropTag[i]));
-    }
-    LeaveCriticalSection(&This->lock);
-    return hr;
+    return td_transacted_deleteprops(&This->tr, lpPropTagArray, check_set, This, lppProblems);
 }
 
 /* Recipients and attachments of a CopyTo into another message, through its interfaces. */
@@ -665,17 +611,9 @@ static HRESULT copy_common(message *This, const SPropTagArray *exclude, const SP
     mc_propbag_delete(snap, PR_DISPLAY_BCC_W);
     mc_propbag_delete(snap, PR_CREATION_TIME);
     mc_propbag_delete(snap, PR_LAST_MODIFICATION_TIME);
-    if (SUCCEEDED(hr)) hr = td_copy_bag(This->s, snap, exclude, include, dest, flags, problems);
     if (SUCCEEDED(hr))
-    {
-        td_bigvals big = {0};
-        EnterCriticalSection(&This->lock);
-        hr = td_bigvals_copy(&big, &This->work->big);
-        LeaveCriticalSection(&This->lock);
-        if (SUCCEEDED(hr))
-            hr = td_big_copy(This->s, (IMAPIProp *)&This->IMessage_iface, &big, snap, exclude, include, dest, flags);
-        td_bigvals_clear(&big);
-    }
+        hr = td_transacted_copy(&This->tr, (IMAPIProp *)&This->IMessage_iface, snap, exclude, include, dest, flags,
+                                problems);
     if (SUCCEEDED(hr) && SUCCEEDED(dest->lpVtbl->QueryInterface(dest, &IID_IMessage, (void **)&dmsg)))
     {
         BOOL r = children ? !(exclude && mc_tags_contain(exclude, PR_MESSAGE_RECIPIENTS))

@@ -266,4 +266,39 @@ void    td_value_bytes(const SPropValue *v, const BYTE **data, ULONG *cb);
 /* Set a PT_BINARY / string value from stream bytes into a bag. */
 HRESULT td_bag_set_bytes(mc_propbag *bag, ULONG tag, const BYTE *data, ULONG cb);
 
+/* ---- transacted objects (transact.c): what a message and an attachment share -------------- */
+/* Both work on an in-memory copy of their properties (a bag plus its big values) that their
+ * SaveChanges hands on; the IMAPIProp methods over that copy live once, in transact.c. The
+ * object embeds a td_transacted and fills it in when it is created. */
+typedef struct td_transacted td_transacted;
+struct td_transacted
+{
+    td_store *s;
+    CRITICAL_SECTION *lock;     /* the object's lock; every callback runs with it held */
+    /* the working copy's bag and big values as they are now (a message may swap its copy) */
+    mc_propbag *(*work)(td_transacted *t, td_bigvals **big);
+    void (*computed)(td_transacted *t, td_vals *vals);
+};
+/* The stream callbacks' work: the bytes into the bag, a staged big value into the big values. */
+HRESULT td_transacted_commit_stream(td_transacted *t, ULONG tag, const BYTE *data, ULONG cb);
+HRESULT td_transacted_commit_stream_big(td_transacted *t, ULONG tag, ULONG size, LONGLONG stage);
+/* IMAPIProp::GetProps / GetPropList (with `objects`, the PT_OBJECT tags the object lists). */
+HRESULT td_transacted_getprops(td_transacted *t, const SPropTagArray *tags, ULONG flags, ULONG *count,
+                               SPropValue **out);
+HRESULT td_transacted_getproplist(td_transacted *t, const SPropTagArray *objects, ULONG flags,
+                                  SPropTagArray **out);
+/* OpenProperty(IID_IStream) once the object has checked the call: a stream over the value (or its
+ * big value) committing through `commit`/`commit_big` of `owner`. `convert`: a stream of the other
+ * string type than the stored value converts it (messages); without, the stored bytes as they are. */
+HRESULT td_transacted_open_stream(td_transacted *t, IUnknown *owner, td_stream_commit_fn commit,
+                                  td_stream_commit_big_fn commit_big, ULONG tag, ULONG flags, BOOL convert,
+                                  IStream **out);
+/* IMAPIProp::DeleteProps from the bag and the big values, once the object has checked the call. */
+HRESULT td_transacted_deleteprops(td_transacted *t, const SPropTagArray *tags, mc_check_fn check,
+                                  void *ctx, SPropProblemArray **problems);
+/* The property part of CopyTo/CopyProps: `snap` (the caller's snapshot of the bag) and the big
+ * values to `dest`; `src` is the object itself (big values are read through its streams). */
+HRESULT td_transacted_copy(td_transacted *t, IMAPIProp *src, const mc_propbag *snap, const SPropTagArray *exclude,
+                           const SPropTagArray *include, IMAPIProp *dest, ULONG flags, SPropProblemArray **problems);
+
 #endif /* TANDEM_STORE_H */
