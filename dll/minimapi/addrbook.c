@@ -489,22 +489,8 @@ static HRESULT STDMETHODCALLTYPE addrbook_CreateOneOff(IAddrBook *iface, LPTSTR 
                                                        LPTSTR address, ULONG flags, ULONG *cb,
                                                        LPENTRYID *eid)
 {
-    BOOL unicode = (flags & MAPI_UNICODE) != 0;
-    WCHAR *n = NULL, *t = NULL, *a = NULL;
-    HRESULT hr;
-
     MC_TRACE(MM_CH, "(%p, %#lx)\n", iface, flags);
-    if (!type || !address || !cb || !eid) return MAPI_E_INVALID_PARAMETER;
-    if (flags & ~(MAPI_UNICODE | MAPI_SEND_NO_RICH_INFO)) return MAPI_E_UNKNOWN_FLAGS;
-    if ((name && !(n = mm_str_in(name, unicode))) || !(t = mm_str_in(type, unicode))
-        || !(a = mm_str_in(address, unicode)))
-        hr = MAPI_E_NOT_ENOUGH_MEMORY;
-    else
-        hr = mm_oneoff_make(n, t, a, flags, cb, eid);
-    mc_free(n);
-    mc_free(t);
-    mc_free(a);
-    return hr;
+    return mm_oneoff_create(name, type, address, flags, cb, eid);
 }
 
 static HRESULT STDMETHODCALLTYPE addrbook_NewEntry(IAddrBook *iface, ULONG_PTR ui, ULONG flags,

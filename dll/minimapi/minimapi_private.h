@@ -330,6 +330,10 @@ BOOL    mm_oneoff_is(ULONG cb, const ENTRYID *eid);
 /* flags: MAPI_UNICODE (UTF-16 strings), MAPI_SEND_NO_RICH_INFO; *out one MAPIAllocateBuffer block. */
 HRESULT mm_oneoff_make(const WCHAR *name, const WCHAR *type, const WCHAR *address, ULONG flags,
                        ULONG *cb, ENTRYID **out);
+/* IAddrBook::CreateOneOff and IMAPISupport::CreateOneOff (the same call): the caller's strings
+ * (ANSI or, with MAPI_UNICODE, Unicode; name may be NULL) checked and made into a one-off. */
+HRESULT mm_oneoff_create(const void *name, const void *type, const void *address, ULONG flags,
+                         ULONG *cb, ENTRYID **out);
 HRESULT mm_oneoff_parse(ULONG cb, const ENTRYID *eid, mm_oneoff *out);  /* MAPI_E_INVALID_ENTRYID */
 void    mm_oneoff_free(mm_oneoff *o);
 HRESULT mm_oneoff_compare(ULONG cb1, const ENTRYID *e1, ULONG cb2, const ENTRYID *e2, ULONG *result);

@@ -110,6 +110,26 @@ static BOOL read_string(const BYTE *data, ULONG cb, ULONG *pos, BOOL unicode, WC
     return TRUE;
 }
 
+HRESULT mm_oneoff_create(const void *name, const void *type, const void *address, ULONG flags,
+                         ULONG *cb, ENTRYID **out)
+{
+    BOOL unicode = (flags & MAPI_UNICODE) != 0;
+    WCHAR *n = NULL, *t = NULL, *a = NULL;
+    HRESULT hr;
+
+    if (!type || !address || !cb || !out) return MAPI_E_INVALID_PARAMETER;
+    if (flags & ~(MAPI_UNICODE | MAPI_SEND_NO_RICH_INFO)) return MAPI_E_UNKNOWN_FLAGS;
+    if ((name && !(n = mm_str_in(name, unicode))) || !(t = mm_str_in(type, unicode))
+        || !(a = mm_str_in(address, unicode)))
+        hr = MAPI_E_NOT_ENOUGH_MEMORY;
+    else
+        hr = mm_oneoff_make(n, t, a, flags, cb, out);
+    mc_free(n);
+    mc_free(t);
+    mc_free(a);
+    return hr;
+}
+
 HRESULT mm_oneoff_parse(ULONG cb, const ENTRYID *eid, mm_oneoff *out)
 {
     const BYTE *p = (const BYTE *)eid;
