@@ -502,6 +502,7 @@ static WCHAR *test_mkdtemp(void)
     return dir;
 }
 
+/* Removes `dir` with everything in it, subfolders too, and frees it. */
 static void test_rmdir(WCHAR *dir)
 {
     WIN32_FIND_DATAW fd;
@@ -515,7 +516,8 @@ static void test_rmdir(WCHAR *dir)
             WCHAR *f;
             if (!wcscmp(fd.cFileName, L".") || !wcscmp(fd.cFileName, L"..")) continue;
             f = td_wsprintf(L"%ls\\%ls", dir, fd.cFileName);
-            DeleteFileW(f);
+            if (fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) test_rmdir(mc_wcsdup(f));
+            else DeleteFileW(f);
             mc_free(f);
         } while (FindNextFileW(h, &fd));
         FindClose(h);

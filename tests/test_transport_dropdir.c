@@ -22,29 +22,6 @@ static ULONG count_files(const WCHAR *dir, const WCHAR *pattern)
     return n;
 }
 
-static void rm_tree(WCHAR *dir)
-{
-    WIN32_FIND_DATAW fd;
-    WCHAR *pattern = td_wsprintf(L"%ls\\*", dir);
-    HANDLE h = FindFirstFileW(pattern, &fd);
-    if (h != INVALID_HANDLE_VALUE)
-    {
-        do
-        {
-            WCHAR *f;
-            if (!wcscmp(fd.cFileName, L".") || !wcscmp(fd.cFileName, L"..")) continue;
-            f = td_wsprintf(L"%ls\\%ls", dir, fd.cFileName);
-            if (fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) rm_tree(mc_wcsdup(f));
-            else DeleteFileW(f);
-            mc_free(f);
-        } while (FindNextFileW(h, &fd));
-        FindClose(h);
-    }
-    mc_free(pattern);
-    RemoveDirectoryW(dir);
-    mc_free(dir);
-}
-
 static void normalize_good(void **state)
 {
     static const struct { const WCHAR *in, *out; } good[] =
@@ -186,7 +163,7 @@ static void post_and_pickup(void **state)
     td_drop_close(alice);
     mc_free(box);
     mc_free(sub);
-    rm_tree(root);
+    test_rmdir(root);
 }
 
 static int lookup_calls;
@@ -260,7 +237,7 @@ static void crash_windows(void **state)
     td_drop_close(eve);
     mc_free(idx);
     mc_free(box);
-    rm_tree(root);
+    test_rmdir(root);
 }
 
 int main(void)

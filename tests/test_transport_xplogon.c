@@ -108,29 +108,6 @@ static void user_done(user *u)
     mc_free(u->path);
 }
 
-static void rm_tree(WCHAR *dir)
-{
-    WIN32_FIND_DATAW fd;
-    WCHAR *pattern = td_wsprintf(L"%ls\\*", dir);
-    HANDLE h = FindFirstFileW(pattern, &fd);
-    if (h != INVALID_HANDLE_VALUE)
-    {
-        do
-        {
-            WCHAR *f;
-            if (!wcscmp(fd.cFileName, L".") || !wcscmp(fd.cFileName, L"..")) continue;
-            f = td_wsprintf(L"%ls\\%ls", dir, fd.cFileName);
-            if (fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) rm_tree(mc_wcsdup(f));
-            else DeleteFileW(f);
-            mc_free(f);
-        } while (FindNextFileW(h, &fd));
-        FindClose(h);
-    }
-    mc_free(pattern);
-    RemoveDirectoryW(dir);
-    mc_free(dir);
-}
-
 static int setup(void **state)
 {
     ctx *c = calloc(1, sizeof(*c));
@@ -153,7 +130,7 @@ static int teardown(void **state)
     user_done(&c->alice);
     user_done(&c->bob);
     mc_free(c->root);
-    rm_tree(c->dir);
+    test_rmdir(c->dir);
     free(c);
     return test_teardown_alloc(state);
 }
