@@ -38,13 +38,8 @@ static BOOL logon(wt_profile *p, IMAPISession **session, IMsgStore **mdb, IMAPIF
     ULONG cb, type;
     HRESULT hr;
 
-    *session = NULL; *mdb = NULL; *inbox = NULL;
-    hr = MAPILogonEx(0, (LPTSTR)p->name, NULL, MAPI_EXTENDED | MAPI_NEW_SESSION | MAPI_NO_MAIL, session);
-    if (!ok(hr == S_OK, "MAPILogonEx returned %#lx\n", hr)) return FALSE;
-    if (!(eid = wt_default_store_id(*session, &cb))) return FALSE;
-    hr = (*session)->lpVtbl->OpenMsgStore(*session, 0, cb, eid, NULL, MDB_WRITE | MDB_NO_DIALOG, mdb);
-    MAPIFreeBuffer(eid);
-    if (!ok(hr == S_OK, "OpenMsgStore returned %#lx\n", hr)) return FALSE;
+    *inbox = NULL;
+    if (!wt_store_open(p, session, mdb)) return FALSE;
     eid = NULL;
     hr = (*mdb)->lpVtbl->GetReceiveFolder(*mdb, NULL, 0, &cb, &eid, NULL);
     if (hr == S_OK) hr = (*mdb)->lpVtbl->OpenEntry(*mdb, cb, eid, NULL, MAPI_MODIFY, &type, (IUnknown **)inbox);
@@ -55,8 +50,7 @@ static BOOL logon(wt_profile *p, IMAPISession **session, IMsgStore **mdb, IMAPIF
 static void logoff(IMAPISession *session, IMsgStore *mdb, IMAPIFolder *inbox)
 {
     if (inbox) inbox->lpVtbl->Release(inbox);
-    if (mdb) mdb->lpVtbl->Release(mdb);
-    if (session) { session->lpVtbl->Logoff(session, 0, 0, 0); session->lpVtbl->Release(session); }
+    wt_store_close(&session, &mdb);
 }
 
 /* Attachments of the message `eid` as another session sees it. */

@@ -14,28 +14,12 @@ static IMsgStore *mdb;
 
 static BOOL open_store(const wt_profile *p)
 {
-    ENTRYID *eid;
-    ULONG cb;
-    HRESULT hr;
-
-    hr = MAPILogonEx(0, (LPTSTR)p->name, NULL, MAPI_EXTENDED | MAPI_NEW_SESSION | MAPI_NO_MAIL, &session);
-    if (!ok(hr == S_OK, "MAPILogonEx returned %#lx\n", hr)) return FALSE;
-    if (!(eid = wt_default_store_id(session, &cb))) return FALSE;
-    hr = session->lpVtbl->OpenMsgStore(session, 0, cb, eid, NULL, MDB_WRITE | MDB_NO_DIALOG, &mdb);
-    MAPIFreeBuffer(eid);
-    return ok(hr == S_OK, "OpenMsgStore returned %#lx\n", hr);
+    return wt_store_open(p, &session, &mdb);
 }
 
 static void close_store(void)
 {
-    if (mdb) mdb->lpVtbl->Release(mdb);
-    mdb = NULL;
-    if (session)
-    {
-        session->lpVtbl->Logoff(session, 0, 0, 0);
-        session->lpVtbl->Release(session);
-    }
-    session = NULL;
+    wt_store_close(&session, &mdb);
 }
 
 static IMAPIFolder *open_special(ULONG tag)

@@ -150,3 +150,29 @@ done:
     if (table) table->lpVtbl->Release(table);
     return eid;
 }
+
+BOOL wt_store_open(const wt_profile *p, IMAPISession **session, IMsgStore **mdb)
+{
+    ENTRYID *eid;
+    ULONG cb;
+    HRESULT hr;
+
+    *session = NULL;
+    *mdb = NULL;
+    hr = MAPILogonEx(0, (LPTSTR)p->name, NULL, MAPI_EXTENDED | MAPI_NEW_SESSION | MAPI_NO_MAIL, session);
+    if (!ok(hr == S_OK, "MAPILogonEx returned %#lx\n", hr)) return FALSE;
+    if (!(eid = wt_default_store_id(*session, &cb))) return FALSE;
+    hr = (*session)->lpVtbl->OpenMsgStore(*session, 0, cb, eid, NULL, MDB_WRITE | MDB_NO_DIALOG, mdb);
+    MAPIFreeBuffer(eid);
+    return ok(hr == S_OK, "OpenMsgStore returned %#lx\n", hr);
+}
+
+void wt_store_close(IMAPISession **session, IMsgStore **mdb)
+{
+    if (*mdb) (*mdb)->lpVtbl->Release(*mdb);
+    *mdb = NULL;
+    if (*session)
+    {
+        (*session)->lpVtbl->Logoff(*session, 0, 0, 0);
+        (*session)->lpVtbl->Release(*session);
+    }

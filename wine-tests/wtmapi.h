@@ -42,6 +42,12 @@ IProfSect *wt_service_section(IProfAdmin *admin, const wt_profile *p);
 /* The entry ID of the session's default store (one MAPIAllocateBuffer block), or NULL. */
 ENTRYID *wt_default_store_id(IMAPISession *session, ULONG *cb);
 
+/* A session on the profile (MAPI_NEW_SESSION | MAPI_NO_MAIL) and its default store opened with
+ * MDB_WRITE; FALSE on failure (reported through ok()), what was opened is left for
+ * wt_store_close, which releases both (the session after Logoff) and sets them to NULL. */
+BOOL wt_store_open(const wt_profile *p, IMAPISession **session, IMsgStore **mdb);
+void wt_store_close(IMAPISession **session, IMsgStore **mdb);
+
 /* Live-object accounting through minimapi's IMiniMapiDiagnostics when the MAPI in use has it:
  * TRUE and the counters, or FALSE (another MAPI implementation: checks are skipped). */
 BOOL wt_counters(IUnknown *obj, ULONG *blocks, ULONG *objects, ULONG *provider_objects);
