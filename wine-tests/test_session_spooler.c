@@ -382,7 +382,7 @@ static void test_spooler_session(IProfAdmin *admin)
     IMAPISession *session = NULL;
     IMsgStore *mdb = NULL;
     ENTRYID *eid = NULL;
-    ULONG cb = 0, conn = 0, blocks, objects, provider_objects;
+    ULONG cb = 0, conn = 0;
     sink s;
     HRESULT hr;
 
@@ -428,14 +428,7 @@ done:
         ok(s.ref == 1, "the session sink has %ld references after the session's release\n", s.ref);
     }
     wt_profile_delete(admin, &p);
-    if (wt_counters((IUnknown *)admin, &blocks, &objects, &provider_objects))
-    {
-        ok(blocks == 0, "%lu MAPI blocks still live\n", blocks);
-        ok(provider_objects == 0, "%lu provider objects still live\n", provider_objects);
-        ok(objects == 0, "%lu minimapi objects still live\n", objects);
-    }
-    else
-        skip("this MAPI has no IMiniMapiDiagnostics: live counts not checked\n");
+    wt_check_all_released((IUnknown *)admin);
 }
 
 /* mapilogonex.md: with MAPI_NO_MAIL the spooler's row says STATUS_FAILURE. */

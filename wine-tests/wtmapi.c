@@ -176,3 +176,19 @@ void wt_store_close(IMAPISession **session, IMsgStore **mdb)
         (*session)->lpVtbl->Logoff(*session, 0, 0, 0);
         (*session)->lpVtbl->Release(*session);
     }
+    *session = NULL;
+}
+
+void wt_check_all_released(IUnknown *obj)
+{
+    ULONG blocks, objects, provider_objects;
+
+    if (wt_counters(obj, &blocks, &objects, &provider_objects))
+    {
+        ok(blocks == 0, "%lu MAPI blocks still live\n", blocks);
+        ok(provider_objects == 0, "%lu provider objects still live\n", provider_objects);
+        ok(objects == 0, "%lu minimapi objects still live\n", objects);
+    }
+    else
+        skip("this MAPI has no IMiniMapiDiagnostics: live counts not checked\n");
+}

@@ -51,6 +51,9 @@ void wt_store_close(IMAPISession **session, IMsgStore **mdb);
 /* Live-object accounting through minimapi's IMiniMapiDiagnostics when the MAPI in use has it:
  * TRUE and the counters, or FALSE (another MAPI implementation: checks are skipped). */
 BOOL wt_counters(IUnknown *obj, ULONG *blocks, ULONG *objects, ULONG *provider_objects);
+/* After a test's last release: no MAPI block, provider object or minimapi object is live
+ * (a skip on another MAPI implementation). */
+void wt_check_all_released(IUnknown *obj);
 
 BOOL wt_file_exists(const WCHAR *path);
 
