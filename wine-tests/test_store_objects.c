@@ -15,16 +15,6 @@
 static IMAPISession *session;
 static IMsgStore *mdb;
 
-static BOOL open_store(wt_profile *p)
-{
-    return wt_store_open(p, &session, &mdb);
-}
-
-static void close_store(void)
-{
-    wt_store_close(&session, &mdb);
-}
-
 static IMAPIFolder *open_folder_by_prop(IMAPIProp *obj, ULONG tag)
 {
     SPropValue *v = NULL;
@@ -438,7 +428,7 @@ static void test_objects(IProfAdmin *admin)
     ULONG blocks, objects, provider_objects;
 
     if (!wt_profile_create(admin, &p, "tandem-wt-store-objects")) return;
-    if (open_store(&p))
+    if (wt_store_open(&p, &session, &mdb))
     {
         test_provisioning();
         test_receive_folders();
@@ -448,11 +438,11 @@ static void test_objects(IProfAdmin *admin)
             outbox->lpVtbl->Release(outbox);
         }
     }
-    close_store();
+    wt_store_close(&session, &mdb);
 
     /* persistence: a new session sees the saved folder */
     wt_context("persistence");
-    if (open_store(&p))
+    if (wt_store_open(&p, &session, &mdb))
     {
         IMAPIFolder *inbox = NULL, *sub = NULL;
         ENTRYID *eid = NULL;
@@ -467,7 +457,7 @@ static void test_objects(IProfAdmin *admin)
         }
         MAPIFreeBuffer(eid);
     }
-    close_store();
+    wt_store_close(&session, &mdb);
     wt_profile_delete(admin, &p);
     if (wt_counters((IUnknown *)admin, &blocks, &objects, &provider_objects))
     {

@@ -16,16 +16,6 @@ static const IID iid_message = {0x00020307, 0, 0, {0xc0, 0, 0, 0, 0, 0, 0, 0x46}
 static IMAPISession *session;
 static IMsgStore *mdb;
 
-static BOOL open_store(const wt_profile *p)
-{
-    return wt_store_open(p, &session, &mdb);
-}
-
-static void close_store(void)
-{
-    wt_store_close(&session, &mdb);
-}
-
 static IMAPIFolder *new_folder(IMAPIFolder *parent, const char *name)
 {
     IMAPIFolder *f = NULL;
@@ -699,9 +689,9 @@ static void test_named_across_sessions(const wt_profile *p, IMAPIFolder **f)
     }
     (*f)->lpVtbl->Release(*f);
     *f = NULL;
-    close_store();
+    wt_store_close(&session, &mdb);
 
-    if (!open_store(p)) goto done;
+    if (!wt_store_open(p, &session, &mdb)) goto done;
     hr = mdb->lpVtbl->GetIDsFromNames(mdb, 3, names, 0, &second);
     ok(hr == S_OK, "GetIDsFromNames in a new session %#lx\n", hr);
     for (i = 0; second && i < 3; i++)
@@ -749,7 +739,7 @@ void wt_run(void)
     if (!ok(hr == S_OK && admin, "MAPIAdminProfiles returned %#lx\n", hr)) goto done;
     if (wt_profile_create(admin, &p, "tandem-wt-store-ops"))
     {
-        if (open_store(&p) && (inbox = open_inbox()))
+        if (wt_store_open(&p, &session, &mdb) && (inbox = open_inbox()))
         {
             test_delete_open(inbox);
             test_recipients(inbox);
@@ -762,7 +752,7 @@ void wt_run(void)
             test_named_across_sessions(&p, &inbox);
             if (inbox) inbox->lpVtbl->Release(inbox);
         }
-        close_store();
+        wt_store_close(&session, &mdb);
         wt_profile_delete(admin, &p);
     }
     if (wt_counters((IUnknown *)admin, &blocks, &objects, &provider_objects))

@@ -12,16 +12,6 @@
 static IMAPISession *session;
 static IMsgStore *mdb;
 
-static BOOL open_store(const wt_profile *p)
-{
-    return wt_store_open(p, &session, &mdb);
-}
-
-static void close_store(void)
-{
-    wt_store_close(&session, &mdb);
-}
-
 static IMAPIFolder *open_special(ULONG tag)
 {
     SPropValue *v = NULL;
@@ -253,7 +243,7 @@ void wt_run(void)
     if (!ok(hr == S_OK && admin, "MAPIAdminProfiles returned %#lx\n", hr)) goto done;
     if (wt_profile_create(admin, &p, "tandem-wt-submit-state"))
     {
-        if (open_store(&p) && (outbox = open_special(PR_IPM_OUTBOX_ENTRYID)) && (inbox = open_special(PR_NULL)))
+        if (wt_store_open(&p, &session, &mdb) && (outbox = open_special(PR_IPM_OUTBOX_ENTRYID)) && (inbox = open_special(PR_NULL)))
         {
             ok((get_long(mdb, PR_STORE_SUPPORT_MASK) & STORE_SUBMIT_OK) != 0, "no STORE_SUBMIT_OK\n");
             test_no_recipients(outbox);
@@ -263,7 +253,7 @@ void wt_run(void)
         }
         if (outbox) outbox->lpVtbl->Release(outbox);
         if (inbox) inbox->lpVtbl->Release(inbox);
-        close_store();
+        wt_store_close(&session, &mdb);
         wt_profile_delete(admin, &p);
     }
     admin->lpVtbl->Release(admin);
