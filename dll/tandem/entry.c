@@ -14,6 +14,7 @@ BOOL WINAPI DllMain(HINSTANCE instance, DWORD reason, LPVOID reserved)
         td_instance = instance;
         DisableThreadLibraryCalls(instance);
         td_xp_delivery_lookup = td_store_delivery_lookup;   /* the store closes dropdir.h's window 3 */
+        td_xp_delivered_object = td_store_delivered_object; /* IMAP read state (inbound.h) */
     }
     return TRUE;
 }

@@ -170,6 +170,9 @@ HRESULT td_db_submit_list(td_db *db, ULONG state, td_submit_info **rows, ULONG *
 /* Whether a delivered message (one with PR_MESSAGE_DELIVERY_TIME) with this
  * PR_INTERNET_MESSAGE_ID is anywhere in the store (the drop directory's exactly-once check). */
 HRESULT td_db_find_delivered(td_db *db, const WCHAR *message_id, BOOL *found);
+/* The same message's object id (0 when none): the transport's IMAP read-state sync opens it by
+ * its entry ID. */
+HRESULT td_db_find_delivered_object(td_db *db, const WCHAR *message_id, ULONGLONG *object_id);
 
 /* Property value encoding of a `properties` row (propser.c). */
 HRESULT td_propser_encode(const SPropValue *v, BYTE **buf, ULONG *cb, LONGLONG *ival, BOOL *ival_set);

@@ -134,7 +134,7 @@ HRESULT td_db_submit_list(td_db *db, ULONG state, td_submit_info **rows, ULONG *
     return S_OK;
 }
 
-HRESULT td_db_find_delivered(td_db *db, const WCHAR *message_id, BOOL *found)
+HRESULT td_db_find_delivered_object(td_db *db, const WCHAR *message_id, ULONGLONG *object_id)
 {
     /* a received message: PR_INTERNET_MESSAGE_ID (0x1035, PT_UNICODE stored as UTF-16LE
      * without terminator) on an object that also has PR_MESSAGE_DELIVERY_TIME (0x0E06), so the
@@ -142,26 +142,37 @@ HRESULT td_db_find_delivered(td_db *db, const WCHAR *message_id, BOOL *found)
      * terms prop_id = 4149 AND type = 31 match the partial index properties_by_message_id
      * (schema v5), so this is an index lookup however big the store is. */
     static const char sql[] =
-        "SELECT 1 FROM properties p JOIN objects o ON o.id = p.object_id "
+        "SELECT o.id FROM properties p JOIN objects o ON o.id = p.object_id "
         "WHERE p.prop_id = 4149 AND p.type = 31 AND p.value = ?1 AND o.type = 5 "
         "AND EXISTS (SELECT 1 FROM properties d WHERE d.object_id = p.object_id AND d.prop_id = 3590) LIMIT 1";
     sqlite3_stmt *st;
     HRESULT hr;
     int rc;
 
-    if (!db || !message_id || !found) return MAPI_E_INVALID_PARAMETER;
-    *found = FALSE;
+    if (!db || !message_id || !object_id) return MAPI_E_INVALID_PARAMETER;
+    *object_id = 0;
     EnterCriticalSection(&db->lock);
     if (!(st = td_db_stmt(db, sql))) hr = td_db_hr(sqlite3_errcode(db->h));
     else
     {
         sqlite3_bind_blob(st, 1, message_id, (int)(wcslen(message_id) * sizeof(WCHAR)), SQLITE_STATIC);
         rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) { *found = TRUE; hr = S_OK; }
+        if (rc == SQLITE_ROW) { *object_id = (ULONGLONG)sqlite3_column_int64(st, 0); hr = S_OK; }
         else hr = rc == SQLITE_DONE ? S_OK : td_db_hr(rc);
         sqlite3_reset(st);
         sqlite3_clear_bindings(st);
     }
     LeaveCriticalSection(&db->lock);
+    return hr;
+}
+
+HRESULT td_db_find_delivered(td_db *db, const WCHAR *message_id, BOOL *found)
+{
+    ULONGLONG id = 0;
+    HRESULT hr;
+
+    if (!found) return MAPI_E_INVALID_PARAMETER;
+    hr = td_db_find_delivered_object(db, message_id, &id);
+    *found = SUCCEEDED(hr) && id != 0;
     return hr;
 }

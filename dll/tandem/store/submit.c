@@ -802,15 +802,15 @@ HRESULT td_submit_recover(td_store *s)
     return recovered ? S_OK : S_FALSE;
 }
 
-HRESULT td_store_delivery_lookup(void *ctx, const char *key, BOOL *found)
+/* The delivered message with Message-ID `key` in the store file at `path`: its object id. */
+static HRESULT delivered_object(const WCHAR *path, const char *key, ULONGLONG *object_id)
 {
-    const WCHAR *path = ctx;
     WCHAR *id = NULL;
     td_db *db = NULL;
     GUID guid;
     HRESULT hr;
 
-    *found = FALSE;
+    *object_id = 0;
     if (!path || !key || key[0] != '<') return MAPI_E_NOT_FOUND;     /* "file:" keys: unknown */
     if (FAILED(hr = td_db_probe(path, &guid, NULL))) return hr;
     /* the owner's store is open in this process (the spooler's logon): td_db_open shares it */
@@ -821,9 +821,22 @@ HRESULT td_store_delivery_lookup(void *ctx, const char *key, BOOL *found)
         size_t i;
         for (i = 0; key[i]; i++) id[i] = (BYTE)key[i];   /* keys are printable ASCII (dropdir.c) */
         id[i] = 0;
-        hr = td_db_find_delivered(db, id, found);
+        hr = td_db_find_delivered_object(db, id, object_id);
     }
     mc_free(id);
     td_db_release(db);
     return hr;
+}
+
+HRESULT td_store_delivery_lookup(void *ctx, const char *key, BOOL *found)
+{
+    ULONGLONG id = 0;
+    HRESULT hr = delivered_object(ctx, key, &id);
+    *found = SUCCEEDED(hr) && id != 0;
+    return hr;
+}
+
+HRESULT td_store_delivered_object(const WCHAR *path, const char *message_id, ULONGLONG *object_id)
+{
+    return delivered_object(path, message_id, object_id);
 }

@@ -61,6 +61,9 @@ HRESULT td_submit_recover(td_store *s);
 /* td_drop_lookup_fn for the transport (xp.h td_xp_delivery_lookup): ctx is the store file's
  * path; is a delivered message with Message-ID `key` in that store? */
 HRESULT td_store_delivery_lookup(void *ctx, const char *key, BOOL *found);
+/* xp.h td_xp_delivered_object: the object id of the delivered message with this Message-ID in
+ * the store file at `path` (0 when none; the transport then opens it by its entry ID). */
+HRESULT td_store_delivered_object(const WCHAR *path, const char *message_id, ULONGLONG *object_id);
 
 /* ---- what message.c offers the submit path -------------------------------------------------- */
 /* Run fn on the message's working copy under its lock. */
