@@ -22,6 +22,8 @@
  * FLUSH_DOWNLOAD fetches at once), at most this many messages per session. */
 #define TD_XP_FETCH_INTERVAL_S 60
 #define TD_XP_FETCH_MAX        200
+/* TransportLogoff waits this long for the IMAP IDLE thread (it then ends alone) */
+#define TD_XP_IDLE_STOP_WAIT_MS 3000
 
 /* Where the drop root is when the profile names none: %ProgramData%\Tandem\drop. */
 WCHAR *td_xp_default_drop_root(void);
@@ -47,5 +49,8 @@ HRESULT td_xpstatus_create(IXPLogon *logon, const mc_alloc *alloc, IMAPIStatus *
  * (dropdir.h, crash window 3). NULL until the store provides it; set once at DLL load. */
 /* ctx: the coupled store file's full path (xplogon.c). */
 extern td_drop_lookup_fn td_xp_delivery_lookup;
+/* Set by the DLL (entry.c) to the store's td_store_delivered_object: finds a delivered message
+ * by Message-ID for the IMAP read-state sync; NULL (tests without the store): no sync. */
+extern HRESULT (*td_xp_delivered_object)(const WCHAR *path, const char *message_id, ULONGLONG *object_id);
 
 #endif /* TANDEM_XP_H */

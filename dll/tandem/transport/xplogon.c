@@ -30,6 +30,7 @@
 #include "coupling.h"
 
 td_drop_lookup_fn td_xp_delivery_lookup;
+HRESULT (*td_xp_delivered_object)(const WCHAR *path, const char *message_id, ULONGLONG *object_id);
 
 struct xplogon
 {
@@ -57,6 +58,7 @@ struct xplogon
     td_netcfg net;
     td_uidrec *uidrec;          /* inbound UIDs fetched; NULL without inbound or own mailbox */
     ULONG smtp_failures;        /* consecutive failed SMTP sessions */
+    td_idle *idle;              /* IMAP IDLE thread (inbound.h), NULL without; stopped at logoff */
 
     /* read-only after logon */
     WCHAR *profile_name;
@@ -75,6 +77,7 @@ static LPSTR address_types[] = { smtp_type };
 
 static const IXPLogonVtbl xplogon_vtbl;
 static void couple(xplogon *x);
+static void start_idle(xplogon *x);
 
 static inline xplogon *impl_from_IXPLogon(IXPLogon *iface)
 {
@@ -383,6 +386,7 @@ HRESULT td_xplogon_create(IXPProvider *provider, const mc_alloc *alloc, IMAPISup
     *flags = LOGON_SP_POLL | (*flags & MAPI_UNICODE);
     *out = &x->IXPLogon_iface;
     couple(x);
+    start_idle(x);
     return S_OK;
 
 fail:
@@ -515,6 +519,9 @@ static HRESULT STDMETHODCALLTYPE xplogon_TransportLogoff(IXPLogon *iface, ULONG 
     x->status &= ~(STATUS_INBOUND_ENABLED | STATUS_OUTBOUND_ENABLED | STATUS_INBOUND_FLUSH | STATUS_OUTBOUND_FLUSH);
     SetEvent(x->flush_done);
     LeaveCriticalSection(&x->lock);
+    /* the IDLE connection ends (bounded: a thread still in a network step finishes alone) */
+    td_inbound_idle_stop(x->idle, TD_XP_IDLE_STOP_WAIT_MS);
+    x->idle = NULL;
     /* give the mailbox up now (a new logon may own it); an operation in flight finishes first */
     EnterCriticalSection(&x->io_lock);
     drop = x->drop;
@@ -1163,10 +1170,103 @@ static HRESULT keep_fetched(void *ctx, const char *data, size_t len, BOOL seen)
     return hr;
 }
 
+/* The store's side of the IMAP read-state sync (inbound.h): the delivered message is found by
+ * its Message-ID (the store's index, td_xp_delivered_object) and then read and marked only
+ * through public MAPI - IMAPISupport::OpenEntry with its entry ID, PR_MESSAGE_FLAGS,
+ * IMessage::SetReadFlag - so the store's own rules, tables and notifications apply. */
+static HRESULT open_delivered(xplogon *x, const char *message_id, ULONG flags, IMessage **msg)
+{
+    ULONGLONG id = 0;
+    ENTRYID *eid = NULL;
+    ULONG cb = 0, type = 0;
+    HRESULT hr;
+
+    *msg = NULL;
+    if (FAILED(hr = td_xp_delivered_object(x->store_path, message_id, &id)) || !id) return S_FALSE;
+    if (FAILED(hr = td_eid_encode_object(TD_EID_MESSAGE, &x->store_guid, id, &cb, &eid))) return hr;
+    hr = x->sup->lpVtbl->OpenEntry(x->sup, cb, eid, &IID_IMessage, flags, &type, (IUnknown **)msg);
+    mc_free(eid);
+    if (SUCCEEDED(hr) && type != MAPI_MESSAGE)
+    {
+        (*msg)->lpVtbl->Release(*msg);
+        *msg = NULL;
+        return S_FALSE;
+    }
+    return FAILED(hr) ? S_FALSE : S_OK;     /* gone meanwhile: not in the store */
+}
+
+static HRESULT local_get_read(void *ctx, const char *message_id, BOOL *read)
+{
+    SizedSPropTagArray(1, tags) = { 1, { PR_MESSAGE_FLAGS } };
+    xplogon *x = ctx;
+    IMessage *msg;
+    SPropValue *v = NULL;
+    ULONG n = 0;
+    HRESULT hr;
+
+    if ((hr = open_delivered(x, message_id, 0, &msg)) != S_OK) return hr;
+    hr = msg->lpVtbl->GetProps(msg, (SPropTagArray *)&tags, 0, &n, &v);
+    if (hr == S_OK && n == 1 && v[0].ulPropTag == PR_MESSAGE_FLAGS) *read = (v[0].Value.l & MSGFLAG_READ) != 0;
+    else hr = S_FALSE;
+    if (v) x->alloc.free_buffer(v);
+    msg->lpVtbl->Release(msg);
+    return hr;
+}
+
+static HRESULT local_set_read(void *ctx, const char *message_id, BOOL read)
+{
+    xplogon *x = ctx;
+    IMessage *msg;
+    HRESULT hr;
+
+    if ((hr = open_delivered(x, message_id, MAPI_MODIFY, &msg)) != S_OK) return FAILED(hr) ? hr : MAPI_E_NOT_FOUND;
+    /* read elsewhere: no read receipt from here (imessage-setreadflag.md) */
+    hr = msg->lpVtbl->SetReadFlag(msg, read ? SUPPRESS_RECEIPT : CLEAR_READ_FLAG);
+    msg->lpVtbl->Release(msg);
+    MC_TRACE("transport", "%p %s marked %s by the server: %#lx", x, message_id, read ? "read" : "unread", (unsigned long)hr);
+    return hr;
+}
+
+/* IMAP IDLE (inbound.h): new mail on the server makes an inbound session due at once and
+ * tells the spooler, which then polls. Runs on the IDLE thread; takes only `lock`. */
+static void idle_new_mail(void *ctx)
+{
+    xplogon *x = ctx;
+    BOOL live;
+
+    EnterCriticalSection(&x->lock);
+    live = !x->logged_off;
+    if (live) x->next_fetch = 0;
+    LeaveCriticalSection(&x->lock);
+    MC_TRACE("transport", "%p IDLE: new mail", x);
+    if (live) x->sup->lpVtbl->SpoolerNotify(x->sup, NOTIFY_NEWMAIL, NULL);
+}
+
+static void idle_thread_done(void *ctx) { xplogon_Release(&((xplogon *)ctx)->IXPLogon_iface); }
+
+/* After a successful TransportLogon with IMAP receiving: the IDLE thread (it holds a reference
+ * on the logon until it ends). */
+static void start_idle(xplogon *x)
+{
+    td_idle_client cb;
+
+    if (x->net.in_protocol != TD_IN_IMAP || !x->uidrec) return;
+    cb.ctx = x;
+    cb.on_new = idle_new_mail;
+    cb.release = idle_thread_done;
+    xplogon_AddRef(&x->IXPLogon_iface);
+    if (FAILED(td_inbound_idle_start(&x->net, &cb, &x->idle)))
+    {
+        x->idle = NULL;
+        xplogon_Release(&x->IXPLogon_iface);
+    }
+}
+
 /* One inbound session when one is due (force: now), under io_lock. Network time is bounded by
  * the configured timeout per step; at most TD_XP_FETCH_MAX messages per session. */
 static void fetch_inbound(xplogon *x, BOOL force)
 {
+    td_inbound_local local;
     ULONGLONG now = GetTickCount64();
     ULONG fetched = 0;
     WCHAR *why = NULL;
@@ -1179,7 +1279,11 @@ static void fetch_inbound(xplogon *x, BOOL force)
     if (due) x->next_fetch = now + TD_XP_FETCH_INTERVAL_S * 1000ull;
     LeaveCriticalSection(&x->lock);
     if (!due) return;
-    hr = td_inbound_fetch(&x->net, x->uidrec, keep_fetched, x, TD_XP_FETCH_MAX, &fetched, &why);
+    local.ctx = x;
+    local.get_read = local_get_read;
+    local.set_read = local_set_read;
+    hr = td_inbound_fetch(&x->net, x->uidrec, keep_fetched, x, x->store_path && td_xp_delivered_object ? &local : NULL,
+                          TD_XP_FETCH_MAX, &fetched, &why);
     MC_TRACE("transport", "%p fetched %lu: %#lx", x, (unsigned long)fetched, (unsigned long)hr);
     if (FAILED(hr))
     {
