@@ -343,6 +343,25 @@ static void db_destroy(td_db *db)
     mc_free(db);
 }
 
+/* Test hook (bench_store): with TANDEM_TEST_COUNT_SQL set in the environment when a handle
+ * opens, every SQL statement that handle starts (not trigger sub-statements) is counted, and
+ * td_db_test_sql_count (exported by tandem32.dll) reads the count. Without the variable no
+ * trace callback is installed: release behaviour is unchanged. */
+static LONG test_sql_count;
+
+static int count_sql(unsigned type, void *ctx, void *stmt, void *sql)
+{
+    (void)ctx; (void)stmt;
+    if (type == SQLITE_TRACE_STMT && !(sql && ((const char *)sql)[0] == '-' && ((const char *)sql)[1] == '-'))
+        InterlockedIncrement(&test_sql_count);
+    return 0;
+}
+
+LONG td_db_test_sql_count(void)
+{
+    return InterlockedCompareExchange(&test_sql_count, 0, 0);
+}
+
 /* Open a connection to `path` (canonical). `writable` FALSE: read-only, never creates. */
 static HRESULT open_handle(const WCHAR *path, BOOL writable, sqlite3 **out, WCHAR **why)
 {
@@ -364,6 +383,8 @@ static HRESULT open_handle(const WCHAR *path, BOOL writable, sqlite3 **out, WCHA
     }
     sqlite3_busy_timeout(*out, 10000);
     sqlite3_extended_result_codes(*out, 0);
+    if (GetEnvironmentVariableA("TANDEM_TEST_COUNT_SQL", NULL, 0))
+        sqlite3_trace_v2(*out, SQLITE_TRACE_STMT, count_sql, NULL);
     return S_OK;
 }
 

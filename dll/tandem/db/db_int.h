@@ -37,5 +37,8 @@ HRESULT td_db_hr(int rc);                     /* SQLite result -> MAPI error */
  * Caller holds db->lock. NULL on failure. Never finalize it. */
 sqlite3_stmt *td_db_stmt(td_db *db, const char *sql);
 void    td_db_stmt_cache_clear(td_db *db);
+/* Test hook (bench_store, exported by tandem32.dll): SQL statements run by handles opened
+ * while TANDEM_TEST_COUNT_SQL was set in the environment; 0 otherwise. */
+LONG    td_db_test_sql_count(void);
 
 #endif
