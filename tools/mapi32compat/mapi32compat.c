@@ -14,6 +14,7 @@
 #include <windows.h>
 #include <mapix.h>
 #include <mapiutil.h>
+#include <mapi.h>
 
 static FARPROC mapi32_proc(const char *plain, const char *decorated)
 {
@@ -72,4 +73,15 @@ STDAPI_(LPSPropValue) PpropFindProp(LPSPropValue props, ULONG count, ULONG tag)
     typedef LPSPropValue (WINAPI *fn_t)(LPSPropValue, ULONG, ULONG);
     RESOLVE(fn_t, fn, "PpropFindProp", "PpropFindProp@12");
     return fn ? fn(props, count, tag) : NULL;
+}
+
+/* MAPISendMailW: Wine and Windows export it; MinGW-w64's i686 import library lacks it and no
+ * MinGW header declares it (mapisendmailw.md). The message is a MapiMessageW, passed through
+ * untouched, so it is typed opaquely here. */
+ULONG WINAPI MAPISendMailW(LHANDLE session, ULONG_PTR ui_param, void *message, FLAGS flags,
+                           ULONG reserved)
+{
+    typedef ULONG (WINAPI *fn_t)(LHANDLE, ULONG_PTR, void *, FLAGS, ULONG);
+    RESOLVE(fn_t, fn, "MAPISendMailW", "MAPISendMailW@20");
+    return fn ? fn(session, ui_param, message, flags, reserved) : MAPI_E_NOT_SUPPORTED;
 }
