@@ -67,7 +67,7 @@ int main(int argc, char **argv)
     path = td_wsprintf(L"%lstandem-bench-%hs.uids", tmp, run);
     if (FAILED(td_uidrec_open(path, &rec))) return 1;
     /* what is already in carol's mailbox is not part of the measurement */
-    td_inbound_fetch(&cfg, rec, count_sink, &got, 1000000, &fetched, &why);
+    td_inbound_fetch(&cfg, rec, count_sink, &got, NULL, 1000000, &fetched, &why);
     mc_free(why);
     why = NULL;
 
@@ -88,7 +88,7 @@ int main(int argc, char **argv)
         mc_free(m);
     }
     got = 0;
-    if (FAILED(td_inbound_fetch(&cfg, rec, count_sink, &got, 1000000, &fetched, &why)) || (int)got < n)
+    if (FAILED(td_inbound_fetch(&cfg, rec, count_sink, &got, NULL, 1000000, &fetched, &why)) || (int)got < n)
     {
         fprintf(stderr, "fetched %lu of %d: %ls\n", (unsigned long)got, n, why ? why : L"");
         return 1;
