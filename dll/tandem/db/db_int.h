@@ -7,7 +7,7 @@
 #include <sqlite3.h>
 #include "db.h"
 
-#define TD_DB_STMT_CACHE 64
+#define TD_DB_STMT_CACHE 96
 
 struct td_db
 {

@@ -431,14 +431,73 @@ done:
     return hr;
 }
 
+/* Multi-row INSERTs into properties: PROPS_BATCH_SQL[k] inserts 2^k rows, so a bag of n
+ * small values takes popcount(n) statements (at most PROPS_BATCH_MAX rows each) instead of n.
+ * Each row is checked and inserted as a single-row INSERT OR REPLACE would be. */
+#define PROPS_ROW  "(?, ?, ?, ?, ?)"
+#define PROPS_R2   PROPS_ROW ", " PROPS_ROW
+#define PROPS_R4   PROPS_R2 ", " PROPS_R2
+#define PROPS_R8   PROPS_R4 ", " PROPS_R4
+#define PROPS_R16  PROPS_R8 ", " PROPS_R8
+#define PROPS_R32  PROPS_R16 ", " PROPS_R16
+#define PROPS_INSERT "INSERT OR REPLACE INTO properties(object_id, prop_id, type, ival, value) VALUES "
+#define PROPS_BATCH_MAX 32
+static const char *const props_batch_sql[6] =
+{
+    PROPS_INSERT PROPS_ROW, PROPS_INSERT PROPS_R2, PROPS_INSERT PROPS_R4,
+    PROPS_INSERT PROPS_R8, PROPS_INSERT PROPS_R16, PROPS_INSERT PROPS_R32,
+};
+
+typedef struct prop_row
+{
+    ULONG tag;
+    const void *bytes;          /* NULL: no value bytes */
+    ULONG cb;
+    LONGLONG ival;
+    BOOL ival_set;
+    BYTE *buf;                  /* owned encoding, or NULL when bytes point into the bag */
+} prop_row;
+
+/* Insert rows[0..n) of object `id` with as few statements as the batch sizes allow. */
+static HRESULT insert_rows(td_db *db, ULONGLONG id, const prop_row *rows, ULONG n)
+{
+    ULONG done = 0;
+    HRESULT hr = S_OK;
+
+    while (done < n && SUCCEEDED(hr))
+    {
+        ULONG k = 5, j;
+        sqlite3_stmt *st;
+
+        while ((1u << k) > n - done) k--;
+        if (!(st = td_db_stmt(db, props_batch_sql[k]))) return td_db_hr(sqlite3_errcode(db->h));
+        for (j = 0; j < (1u << k); j++)
+        {
+            const prop_row *r = &rows[done + j];
+            int p = (int)j * 5;
+            sqlite3_bind_int64(st, p + 1, (sqlite3_int64)id);
+            sqlite3_bind_int(st, p + 2, (int)PROP_ID(r->tag));
+            sqlite3_bind_int(st, p + 3, (int)(PROP_TYPE(r->tag) & ~MV_INSTANCE));
+            if (r->ival_set) sqlite3_bind_int64(st, p + 4, r->ival);
+            if (r->bytes) sqlite3_bind_blob(st, p + 5, r->bytes, (int)r->cb, SQLITE_STATIC);
+        }
+        hr = td_db_hr(step_done(st));
+        sqlite3_clear_bindings(st);
+        done += 1u << k;
+    }
+    return hr;
+}
+
 /* Write every value of `bag` (but `skip_id`, 0: none) as rows of object `id`; `fresh`: the
- * object has no rows yet (no DELETE first). Caller holds a transaction. */
+ * object has no rows yet (no DELETE first). Caller holds a transaction. Small values go in
+ * multi-row INSERTs (insert_rows), big ones one by one (insert_prop). */
 static HRESULT write_props(td_db *db, ULONGLONG id, const mc_propbag *bag, ULONG skip_id, BOOL fresh)
 {
     static const char sql[] = "DELETE FROM properties WHERE object_id = ?";
+    prop_row rows[PROPS_BATCH_MAX];
     sqlite3_stmt *st;
     HRESULT hr = S_OK;
-    ULONG i;
+    ULONG i = 0, count = mc_propbag_count(bag), n, j;
 
     if (!fresh)
     {
@@ -446,11 +505,43 @@ static HRESULT write_props(td_db *db, ULONGLONG id, const mc_propbag *bag, ULONG
         sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
         if (FAILED(hr = td_db_hr(step_done(st)))) return hr;
     }
-    for (i = 0; i < mc_propbag_count(bag) && SUCCEEDED(hr); i++)
+    while (i < count && SUCCEEDED(hr))
     {
-        const SPropValue *v = mc_propbag_at(bag, i);
-        if (PROP_TYPE(v->ulPropTag) == PT_OBJECT || (skip_id && PROP_ID(v->ulPropTag) == skip_id)) continue;
-        hr = insert_prop(db, id, v);
+        for (n = 0; i < count && n < PROPS_BATCH_MAX && SUCCEEDED(hr); i++)
+        {
+            const SPropValue *v = mc_propbag_at(bag, i);
+            prop_row *r = &rows[n];
+            BYTE *buf;
+
+            if (PROP_TYPE(v->ulPropTag) == PT_OBJECT || (skip_id && PROP_ID(v->ulPropTag) == skip_id)) continue;
+            memset(r, 0, sizeof(*r));
+            r->tag = v->ulPropTag;
+            /* PT_STRING8 and PT_BINARY are stored as their bytes: bound in place, not copied */
+            if (PROP_TYPE(v->ulPropTag) == PT_STRING8)
+            {
+                r->bytes = v->Value.lpszA;
+                r->cb = (ULONG)strlen(v->Value.lpszA);
+            }
+            else if (PROP_TYPE(v->ulPropTag) == PT_BINARY)
+            {
+                r->bytes = v->Value.bin.lpb;
+                r->cb = v->Value.bin.cb;
+            }
+            else
+            {
+                if (FAILED(hr = td_propser_encode(v, &buf, &r->cb, &r->ival, &r->ival_set))) break;
+                r->bytes = r->buf = buf;
+            }
+            if (is_big(v, r->cb))
+            {
+                mc_free(r->buf);
+                hr = insert_prop(db, id, v);
+                continue;
+            }
+            n++;
+        }
+        if (SUCCEEDED(hr)) hr = insert_rows(db, id, rows, n);
+        for (j = 0; j < n; j++) mc_free(rows[j].buf);
     }
     return hr;
 }

@@ -218,7 +218,7 @@ static HRESULT save_children(td_db *db, ULONGLONG id, const td_msgdata *m, BOOL 
     {
         const td_attdata *a = m->atts[i];
         if (FAILED(hr = td_db_object_create(db, id, MAPI_ATTACH, 0, a->num, &child)) ||
-            FAILED(hr = td_bigvals_save(db, child, &a->big, a->props, !fresh)) ||
+            (a->big.n && FAILED(hr = td_bigvals_save(db, child, &a->big, a->props, !fresh))) ||
             FAILED(hr = td_db_props_write(db, child, a->props, PROP_ID(PR_ATTACH_NUM), TRUE)))
             break;
         if (a->embedded)
@@ -240,8 +240,11 @@ done:
 static HRESULT save_tree(td_db *db, ULONGLONG id, const td_msgdata *m, BOOL fresh, BOOL move)
 {
     HRESULT hr;
-    if (FAILED(hr = td_bigvals_save(db, id, &m->big, m->props, move)) ||
-        FAILED(hr = td_db_props_write(db, id, m->props, 0, fresh)))
+
+    /* a new object has no big values yet: with none to write there is nothing to look up */
+    if ((!fresh || m->big.n) && FAILED(hr = td_bigvals_save(db, id, &m->big, m->props, move)))
+        return hr;
+    if (FAILED(hr = td_db_props_write(db, id, m->props, 0, fresh)))
         return hr;
     return save_children(db, id, m, fresh);
 }
