@@ -206,6 +206,12 @@ static BOOL in_ipm_subtree(td_store *s, ULONGLONG folder)
     td_obj_info info;
     ULONG depth;
 
+    /* the standard folders below the IPM subtree are never moved (CopyFolder refuses): no
+     * lookup for them (a read transaction per CreateMessage is a good part of a save) */
+    if (folder && (folder == s->special[TD_ROLE_INBOX] || folder == s->special[TD_ROLE_OUTBOX] ||
+                   folder == s->special[TD_ROLE_SENTMAIL] || folder == s->special[TD_ROLE_WASTEBASKET] ||
+                   folder == s->special[TD_ROLE_DRAFTS]))
+        return TRUE;
     /* the depth bound only guards against a damaged parent chain */
     for (depth = 0; folder && depth < 1024; depth++)
     {
