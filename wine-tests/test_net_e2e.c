@@ -19,7 +19,12 @@
  *   - the connection cut in the middle of DATA: retried, delivered once;
  *   - never stuck: while the spooler waits on an SMTP server that accepts connections and never
  *     answers, a client thread keeps using the same session's store and another profile's
- *     drop-directory channel sends and receives.
+ *     drop-directory channel sends and receives;
+ *   - IMAP read state both ways: carol's message marked read / unread with SetReadFlag sets and
+ *     clears \Seen on the server (the Maildir file's ":2,S") at the next FLUSH_DOWNLOAD; \Seen
+ *     set and cleared on the server (renaming the file) comes back as MSGFLAG_READ;
+ *   - IMAP IDLE: with carol's session open and no FlushQueues, a message delivered into her
+ *     Maildir arrives in her Inbox within seconds, announced by fnevNewMail.
  * Pages: imsgserviceadmin-configuremsgservice.md, imapistatus-flushqueues.md,
  * status-tables.md, imessage-submitmessage.md, mapi-report-messages.md.
  */
@@ -921,6 +926,322 @@ static void test_seen_on_fetch(sess *s)
     logoff(&c);
 }
 
+/* ---- IMAP read state and IDLE through the public API ------------------------------------- */
+
+/* The Maildir info flags (after ":2,") of the one file of a user's holding marker: TRUE with
+ * the flags ("" for a file still in new/ without info) when exactly one file holds it. Under
+ * Wine a ':' in a Unix file name may read back as U+F03A: either is taken. */
+static BOOL maildir_flags(const char *user, const char *marker, char *flags, size_t size)
+{
+    static const WCHAR *subs[] = {L"new", L"cur"};
+    int n = 0, k;
+    flags[0] = 0;
+    for (k = 0; k < 2; k++)
+    {
+        WCHAR pattern[MAX_PATH], path[MAX_PATH];
+        WIN32_FIND_DATAW fd;
+        HANDLE h;
+        swprintf(pattern, MAX_PATH, L"%ls\\%hs\\%ls\\*", maildir, user, subs[k]);
+        if ((h = FindFirstFileW(pattern, &fd)) == INVALID_HANDLE_VALUE) continue;
+        do
+        {
+            HANDLE f;
+            char buf[65536];
+            DWORD got = 0;
+            BOOL hit = FALSE;
+            if (fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) continue;
+            swprintf(path, MAX_PATH, L"%ls\\%hs\\%ls\\%ls", maildir, user, subs[k], fd.cFileName);
+            f = CreateFileW(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_DELETE, NULL, OPEN_EXISTING, 0, NULL);
+            if (f == INVALID_HANDLE_VALUE) continue;
+            if (ReadFile(f, buf, sizeof(buf) - 1, &got, NULL)) { buf[got] = 0; hit = strstr(buf, marker) != NULL; }
+            CloseHandle(f);
+            if (!hit) continue;
+            n++;
+            {
+                const WCHAR *p, *info = NULL;
+                size_t i = 0;
+                for (p = fd.cFileName; *p; p++)
+                    if ((p[0] == ':' || p[0] == 0xf03a) && p[1] == '2' && p[2] == ',') info = p + 3;
+                if (info)
+                    for (; *info && i + 1 < size; info++) flags[i++] = (char)*info;
+                flags[i] = 0;
+            }
+        } while (FindNextFileW(h, &fd));
+        FindClose(h);
+    }
+    return n == 1;
+}
+
+/* Rename the one file of a user's in cur/ holding marker to carry exactly these info flags
+ * (the server side of "read in another client" / "marked unread there"). */
+static BOOL maildir_set_flags(const char *user, const char *marker, const char *flags)
+{
+    WCHAR pattern[MAX_PATH], from[MAX_PATH], to[MAX_PATH], base[MAX_PATH];
+    WIN32_FIND_DATAW fd;
+    HANDLE h;
+    BOOL done = FALSE;
+    swprintf(pattern, MAX_PATH, L"%ls\\%hs\\cur\\*", maildir, user);
+    if ((h = FindFirstFileW(pattern, &fd)) == INVALID_HANDLE_VALUE) return FALSE;
+    do
+    {
+        HANDLE f;
+        char buf[65536];
+        DWORD got = 0;
+        BOOL hit = FALSE;
+        WCHAR *p, *cut = NULL;
+        if (fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) continue;
+        swprintf(from, MAX_PATH, L"%ls\\%hs\\cur\\%ls", maildir, user, fd.cFileName);
+        f = CreateFileW(from, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_DELETE, NULL, OPEN_EXISTING, 0, NULL);
+        if (f == INVALID_HANDLE_VALUE) continue;
+        if (ReadFile(f, buf, sizeof(buf) - 1, &got, NULL)) { buf[got] = 0; hit = strstr(buf, marker) != NULL; }
+        CloseHandle(f);
+        if (!hit) continue;
+        lstrcpynW(base, fd.cFileName, MAX_PATH);
+        for (p = base; *p; p++)
+            if ((p[0] == ':' || p[0] == 0xf03a) && p[1] == '2' && p[2] == ',') cut = p;
+        if (cut) *cut = 0;
+        swprintf(to, MAX_PATH, L"%ls\\%hs\\cur\\%ls:2,%hs", maildir, user, base, flags);
+        done = MoveFileW(from, to);
+    } while (!done && FindNextFileW(h, &fd));
+    FindClose(h);
+    return done;
+}
+
+/* A message delivered straight into a user's Maildir (tmp/, then new/), as an MDA would. */
+static BOOL maildir_deliver(const char *user, const char *subject)
+{
+    WCHAR tmp[MAX_PATH], dst[MAX_PATH];
+    char text[1024];
+    DWORD put = 0;
+    HANDLE f;
+    int len;
+    BOOL written;
+
+    len = snprintf(text, sizeof(text),
+                   "From: alice@localhost\r\nTo: carol@localhost\r\nSubject: %s\r\n"
+                   "Message-ID: <idle.%s@localhost>\r\nDate: Mon, 30 Nov 2026 02:00:00 +0000\r\n"
+                   "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n"
+                   "delivered while carol idles\r\n", subject, run_id);
+    swprintf(tmp, MAX_PATH, L"%ls\\%hs\\tmp\\%lu.P%luQ%hs.tandem-wt", maildir, user, GetTickCount(),
+             GetCurrentProcessId(), run_id);
+    swprintf(dst, MAX_PATH, L"%ls\\%hs\\new\\%lu.P%luQ%hs.tandem-wt", maildir, user, GetTickCount(),
+             GetCurrentProcessId(), run_id);
+    f = CreateFileW(tmp, GENERIC_WRITE, 0, NULL, CREATE_NEW, 0, NULL);
+    if (f == INVALID_HANDLE_VALUE) return FALSE;
+    written = WriteFile(f, text, (DWORD)len, &put, NULL) && put == (DWORD)len;
+    CloseHandle(f);
+    return written && MoveFileW(tmp, dst);
+}
+
+/* PR_MESSAGE_FLAGS of the one message in carol's Inbox with this subject; -1 when not once. */
+static LONG inbox_flags(sess *c, const WCHAR *subject)
+{
+    SBinary *eid = NULL;
+    IMessage *m = NULL;
+    SPropValue *v = NULL;
+    ULONG type;
+    LONG flags = -1;
+    int n = count_in(c, PR_NULL, subject, NULL, &eid);
+
+    if (n == 1 && eid
+        && c->mdb->lpVtbl->OpenEntry(c->mdb, eid->cb, (ENTRYID *)eid->lpb, NULL, 0, &type, (IUnknown **)&m) == S_OK)
+    {
+        if (HrGetOneProp((IMAPIProp *)m, PR_MESSAGE_FLAGS, &v) == S_OK) flags = v->Value.l;
+        MAPIFreeBuffer(v);
+        m->lpVtbl->Release(m);
+    }
+    MAPIFreeBuffer(eid);
+    return flags;
+}
+
+/* IMessage::SetReadFlag on the one message in carol's Inbox with this subject. */
+static HRESULT set_read(sess *c, const WCHAR *subject, ULONG flags)
+{
+    SBinary *eid = NULL;
+    IMessage *m = NULL;
+    ULONG type;
+    HRESULT hr = MAPI_E_NOT_FOUND;
+
+    if (count_in(c, PR_NULL, subject, NULL, &eid) == 1 && eid
+        && (hr = c->mdb->lpVtbl->OpenEntry(c->mdb, eid->cb, (ENTRYID *)eid->lpb, NULL, MAPI_MODIFY, &type,
+                                           (IUnknown **)&m)) == S_OK)
+    {
+        hr = m->lpVtbl->SetReadFlag(m, flags);
+        m->lpVtbl->Release(m);
+    }
+    MAPIFreeBuffer(eid);
+    return hr;
+}
+
+/* Both directions of \Seen <-> MSGFLAG_READ, one FlushQueues(FLUSH_DOWNLOAD) each. */
+static void test_read_sync(sess *c)
+{
+    static const char *const to[] = {"carol@localhost"};
+    WCHAR subject[128];
+    char marker[64], flags[32];
+    LONG mf;
+    HRESULT hr;
+    sess a;
+
+    wt_context("IMAP read state both ways");
+    swprintf(subject, 128, L"net readsync %hs", run_id);
+    snprintf(marker, sizeof(marker), "net readsync %s", run_id);
+    if (!logon(&alice, &a)) { logoff(&a); return; }
+    if (submit(&a, subject, L"read me\r\n", to, 1)) flush(&a, FLUSH_UPLOAD);
+    logoff(&a);
+    ok(maildir_count("carol", marker) == 1, "delivered %d times to carol\n", maildir_count("carol", marker));
+    flush(c, FLUSH_DOWNLOAD);
+    mf = inbox_flags(c, subject);
+    ok(mf != -1 && !(mf & MSGFLAG_READ), "fetched with PR_MESSAGE_FLAGS %#lx (-1: not in the Inbox once)\n", mf);
+    ok(maildir_flags("carol", marker, flags, sizeof(flags)) && !strchr(flags, 'S'),
+       "on the server before reading: flags '%s'\n", flags);
+
+    /* the store to the server */
+    hr = set_read(c, subject, 0);
+    ok(hr == S_OK, "SetReadFlag(0) returned %#lx\n", hr);
+    flush(c, FLUSH_DOWNLOAD);
+    ok(maildir_flags("carol", marker, flags, sizeof(flags)) && strchr(flags, 'S'),
+       "read in MAPI: the server's flags '%s'\n", flags);
+    hr = set_read(c, subject, CLEAR_READ_FLAG);
+    ok(hr == S_OK, "SetReadFlag(CLEAR_READ_FLAG) returned %#lx\n", hr);
+    flush(c, FLUSH_DOWNLOAD);
+    ok(maildir_flags("carol", marker, flags, sizeof(flags)) && !strchr(flags, 'S'),
+       "unread in MAPI: the server's flags '%s'\n", flags);
+
+    /* the server to the store */
+    ok(maildir_set_flags("carol", marker, "S"), "carol's message not found in cur/ to mark \\Seen\n");
+    flush(c, FLUSH_DOWNLOAD);
+    mf = inbox_flags(c, subject);
+    ok(mf != -1 && (mf & MSGFLAG_READ), "\\Seen on the server: PR_MESSAGE_FLAGS %#lx\n", mf);
+    ok(maildir_set_flags("carol", marker, ""), "carol's message not found in cur/ to clear \\Seen\n");
+    flush(c, FLUSH_DOWNLOAD);
+    mf = inbox_flags(c, subject);
+    ok(mf != -1 && !(mf & MSGFLAG_READ), "\\Seen cleared on the server: PR_MESSAGE_FLAGS %#lx\n", mf);
+    ok(maildir_flags("carol", marker, flags, sizeof(flags)) && !strchr(flags, 'S'),
+       "after the server's change: flags '%s'\n", flags);
+}
+
+/* A sink that keeps the first fnevNewMail's entry ID and signals an event. */
+typedef struct mail_sink
+{
+    IMAPIAdviseSink IMAPIAdviseSink_iface;
+    LONG ref, newmail;
+    HANDLE event;
+    ULONG cb;
+    BYTE eid[256];
+} mail_sink;
+
+/* IID_IMAPIAdviseSink (mapiguid.h), here to need no GUID library */
+static const GUID iid_advise_sink = {0x00020302, 0, 0, {0xc0, 0, 0, 0, 0, 0, 0, 0x46}};
+
+static HRESULT STDMETHODCALLTYPE msink_QueryInterface(IMAPIAdviseSink *iface, REFIID iid, void **out)
+{
+    if (!IsEqualGUID(iid, &IID_IUnknown) && !IsEqualGUID(iid, &iid_advise_sink))
+    {
+        *out = NULL;
+        return E_NOINTERFACE;
+    }
+    *out = iface;
+    iface->lpVtbl->AddRef(iface);
+    return S_OK;
+}
+
+static ULONG STDMETHODCALLTYPE msink_AddRef(IMAPIAdviseSink *iface)
+{
+    return InterlockedIncrement(&((mail_sink *)iface)->ref);
+}
+
+static ULONG STDMETHODCALLTYPE msink_Release(IMAPIAdviseSink *iface)
+{
+    return InterlockedDecrement(&((mail_sink *)iface)->ref);
+}
+
+static ULONG STDMETHODCALLTYPE msink_OnNotify(IMAPIAdviseSink *iface, ULONG n, LPNOTIFICATION notifs)
+{
+    mail_sink *s = (mail_sink *)iface;
+    ULONG i;
+    for (i = 0; i < n; i++)
+    {
+        if (notifs[i].ulEventType != fnevNewMail) continue;
+        if (InterlockedIncrement(&s->newmail) == 1 && notifs[i].info.newmail.cbEntryID <= sizeof(s->eid))
+        {
+            s->cb = notifs[i].info.newmail.cbEntryID;
+            memcpy(s->eid, notifs[i].info.newmail.lpEntryID, s->cb);
+        }
+        SetEvent(s->event);
+    }
+    return 0;
+}
+
+static IMAPIAdviseSinkVtbl msink_vtbl = { msink_QueryInterface, msink_AddRef, msink_Release, msink_OnNotify };
+
+/* IDLE: with carol's session open and no FlushQueues, a message delivered into her mailbox on
+ * the server arrives in her Inbox by itself, announced by fnevNewMail. */
+static void test_idle(sess *c)
+{
+    WCHAR subject[128];
+    char text_subject[128];
+    mail_sink s;
+    ULONG conn = 0, type;
+    IMessage *m = NULL;
+    SPropValue *v = NULL;
+    DWORD start, took = 0;
+    HRESULT hr;
+    BOOL signalled = FALSE;
+
+    wt_context("IMAP IDLE");
+    swprintf(subject, 128, L"net idle %hs", run_id);
+    snprintf(text_subject, sizeof(text_subject), "net idle %s", run_id);
+    memset(&s, 0, sizeof(s));
+    s.IMAPIAdviseSink_iface.lpVtbl = &msink_vtbl;
+    s.ref = 1;
+    s.event = CreateEventW(NULL, TRUE, FALSE, NULL);
+    hr = c->mdb->lpVtbl->Advise(c->mdb, 0, NULL, fnevNewMail, &s.IMAPIAdviseSink_iface, &conn);
+    if (!ok(hr == S_OK && conn, "Advise(fnevNewMail) on carol's store returned %#lx\n", hr)) goto done;
+    ok(count_in(c, PR_NULL, subject, NULL, NULL) == 0, "'%ls' is in carol's Inbox already\n", subject);
+    ok(maildir_deliver("carol", text_subject), "nothing written into carol's Maildir\n");
+    start = GetTickCount();
+    /* notifications may need this thread's messages: pump while waiting */
+    while (!signalled && GetTickCount() - start < 10000)
+    {
+        MSG msg;
+        if (MsgWaitForMultipleObjects(1, &s.event, FALSE, 100, QS_ALLINPUT) == WAIT_OBJECT_0) signalled = TRUE;
+        while (PeekMessageW(&msg, NULL, 0, 0, PM_REMOVE)) DispatchMessageW(&msg);
+    }
+    took = GetTickCount() - start;
+    ok(signalled, "no fnevNewMail within %lu ms of the delivery on the server\n", took);
+    ok(took < 8000, "fnevNewMail came %lu ms after the delivery\n", took);
+    ok(count_in(c, PR_NULL, subject, NULL, NULL) == 1, "'%ls' not in carol's Inbox once\n", subject);
+    ok(s.newmail == 1, "%ld fnevNewMail notifications\n", s.newmail);
+    if (ok(s.cb > 0, "fnevNewMail carried no entry ID\n")
+        && ok(c->mdb->lpVtbl->OpenEntry(c->mdb, s.cb, (ENTRYID *)s.eid, NULL, 0, &type, (IUnknown **)&m) == S_OK,
+              "the fnevNewMail entry ID does not open\n"))
+    {
+        if (HrGetOneProp((IMAPIProp *)m, PR_SUBJECT_W, &v) == S_OK)
+            ok(!wcscmp(v->Value.lpszW, subject), "fnevNewMail announced '%ls'\n", v->Value.lpszW);
+        else
+            ok(0, "the announced message has no subject\n");
+        MAPIFreeBuffer(v);
+        m->lpVtbl->Release(m);
+    }
+    hr = c->mdb->lpVtbl->Unadvise(c->mdb, conn);
+    ok(hr == S_OK, "Unadvise returned %#lx\n", hr);
+done:
+    ok(s.ref == 1, "the sink still has %ld references\n", s.ref);
+    CloseHandle(s.event);
+}
+
+static void test_read_state_and_idle(void)
+{
+    sess c;
+    if (logon(&carol, &c))
+    {
+        test_read_sync(&c);
+        test_idle(&c);
+    }
+    logoff(&c);
+}
+
 static void test_faults(void)
 {
     sess s;
@@ -1099,6 +1420,7 @@ void wt_run(void)
             test_send_and_fetch();
             test_wrong_password();
             test_faults();
+            test_read_state_and_idle();
             test_never_stuck();
         }
         wt_profile_delete(admin, &alice);
