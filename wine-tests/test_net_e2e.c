@@ -874,9 +874,12 @@ static void test_cut_in_data(sess *s)
     flush(s, FLUSH_UPLOAD);
     snprintf(token, sizeof(token), "cut x%s", run_id);
     ok(proxy_log_has(token), "the fault proxy did not cut the connection (no '%s' in its log)\n", token);
+    /* The flush may already have retried (FLUSH_UPLOAD makes the retry due at once): the
+     * message is either still queued and not delivered, or delivered once and not queued -
+     * never both, never twice. */
     n = count_in(s, PR_IPM_OUTBOX_ENTRYID, subject, NULL, NULL);
-    ok(n == 1, "%d messages queued after the cut\n", n);
-    ok(maildir_count("bob", marker) == 0, "delivered despite the cut\n");
+    ok(n <= 1 && n + maildir_count("bob", marker) == 1,
+       "after the cut: %d queued, %d delivered\n", n, maildir_count("bob", marker));
     flush(s, FLUSH_UPLOAD);     /* the retry, now */
     n = count_in(s, PR_IPM_OUTBOX_ENTRYID, subject, NULL, NULL);
     ok(n == 0, "%d messages queued after the retry (%ls)\n", n, xp_status(s, status, 512));
