@@ -717,6 +717,145 @@ static void crash_recovery(void **state)
     free_eid(&live);
 }
 
+/* The store's entry for a standard folder (PR_IPM_*_ENTRYID): its object id. */
+static ULONGLONG store_folder_id(ctx *c, ULONG tag, SBinary *eid)
+{
+    SizedSPropTagArray(1, tags) = {1, {tag}};
+    SPropValue *v = NULL;
+    td_eid dec;
+    ULONG n = 0;
+    ULONGLONG id;
+
+    memset(&dec, 0, sizeof(dec));
+    assert_int_equal(c->mdb->lpVtbl->GetProps(c->mdb, (SPropTagArray *)&tags, 0, &n, &v), S_OK);
+    assert_int_equal(v[0].ulPropTag, tag);
+    assert_int_equal(td_eid_decode(v[0].Value.bin.cb, (ENTRYID *)v[0].Value.bin.lpb, &dec), S_OK);
+    id = dec.object_id;
+    if (eid)
+    {
+        eid->cb = v[0].Value.bin.cb;
+        eid->lpb = malloc(eid->cb);
+        memcpy(eid->lpb, v[0].Value.bin.lpb, eid->cb);
+    }
+    td_eid_clear(&dec);
+    test_FreeBuffer(v);
+    return id;
+}
+
+/* The database exactly as FinishedMsg's transaction left it (out of the queue, SUBMIT and
+ * UNSENT cleared, disposition pending for process `pid`), DoSentMail not called. */
+static void finished_state(ctx *c, const SBinary *eid, ULONG pid)
+{
+    td_submit_info info = submit_info(c, eid);
+    SPropValue v;
+    td_db *db = NULL;
+
+    assert_int_equal(info.state, TD_SUBMIT_QUEUED);
+    info.state = TD_SUBMIT_SENT;
+    info.submit_flags = 0;
+    info.lock_pid = pid;
+    v.ulPropTag = PR_MESSAGE_FLAGS;
+    v.Value.l = (LONG)(msg_flags(c, eid) & ~(ULONG)(MSGFLAG_SUBMIT | MSGFLAG_UNSENT));
+    assert_int_equal(td_db_open(c->path, &any_guid, NULL, &db, NULL), S_OK);
+    assert_int_equal(td_db_begin(db), S_OK);
+    assert_int_equal(td_db_prop_set(db, info.message, &v), S_OK);
+    assert_int_equal(td_db_submit_put(db, &info), S_OK);
+    assert_int_equal(td_db_commit(db), S_OK);
+    td_db_release(db);
+}
+
+static ULONGLONG parent_of(ctx *c, const SBinary *eid)
+{
+    td_obj_info obj;
+    td_db *db = NULL;
+    HRESULT hr;
+
+    assert_int_equal(td_db_open(c->path, &any_guid, NULL, &db, NULL), S_OK);
+    hr = td_db_object_get(db, submit_info(c, eid).message, &obj);
+    td_db_release(db);
+    return SUCCEEDED(hr) ? obj.parent : 0;
+}
+
+/* The spooler died after FinishedMsg committed and before DoSentMail was done (wt_send_crash
+ * round 192: delivered, but left in the Outbox not submitted, Sent Items empty). The next
+ * logon completes the disposition: moved to PR_SENTMAIL_ENTRYID, or deleted per
+ * PR_DELETE_AFTER_SUBMIT; one DoSentMail already moved stays; a live process's is left alone. */
+static void finished_crash_recovery(void **state)
+{
+    ctx *c = *state;
+    SBinary sent, del, moved, live, sentmail;
+    ULONGLONG outbox = store_folder_id(c, PR_IPM_OUTBOX_ENTRYID, NULL);
+    ULONGLONG sent_items = store_folder_id(c, PR_IPM_SENTMAIL_ENTRYID, &sentmail);
+    IMSLogon *logon2 = NULL;
+    IMsgStore *mdb2 = NULL;
+    ULONG cb_spool = 0, i;
+    BYTE *spool = NULL;
+    SBinary *all[4] = {&sent, &del, &moved, &live};
+    const WCHAR *subjects[4] = {L"sent", L"delete after submit", L"already moved", L"live"};
+    IMessage *m;
+    SPropValue p;
+    td_db *db = NULL;
+
+    for (i = 0; i < 4; i++)
+    {
+        m = compose(c, subjects[i], all[i]);
+        if (all[i] == &del)
+        {
+            p.ulPropTag = PR_DELETE_AFTER_SUBMIT;
+            p.Value.b = TRUE;
+        }
+        else
+        {
+            p.ulPropTag = PR_SENTMAIL_ENTRYID;
+            p.Value.bin = sentmail;
+        }
+        assert_int_equal(m->lpVtbl->SetProps(m, 1, &p, NULL), S_OK);
+        assert_int_equal(m->lpVtbl->SubmitMessage(m, 0), S_OK);
+        assert_int_equal(m->lpVtbl->Release(m), 0);
+        finished_state(c, all[i], all[i] == &live ? GetCurrentProcessId() : DEAD_PID);
+    }
+    /* DoSentMail of "already moved" did its move; the process died before the row went */
+    assert_int_equal(td_db_open(c->path, &any_guid, NULL, &db, NULL), S_OK);
+    assert_int_equal(td_db_object_move(db, submit_info(c, &moved).message, sent_items), S_OK);
+    td_db_release(db);
+
+    /* the kill point: sent, not submitted, still in the Outbox */
+    assert_int_equal(queue_count(c), 0);
+    assert_int_equal(parent_of(c, &sent), outbox);
+    assert_int_equal(msg_flags(c, &sent) & (MSGFLAG_SUBMIT | MSGFLAG_UNSENT), 0);
+    m = open_msg(c->mdb, &sent, MAPI_MODIFY, S_OK);     /* not submitted: writable */
+    m->lpVtbl->Release(m);
+    assert_int_equal(c->mdb->lpVtbl->AbortSubmit(c->mdb, sent.cb, (ENTRYID *)sent.lpb, 0), MAPI_E_NOT_IN_QUEUE);
+
+    /* a logon recovers */
+    assert_int_equal(c->ms->lpVtbl->Logon(c->ms, &c->sup.base.IMAPISupport_iface, 0, NULL, 0, NULL,
+                                          MDB_WRITE | MDB_NO_DIALOG, NULL, &cb_spool, &spool, NULL,
+                                          &logon2, &mdb2), S_OK);
+    if (spool) test_FreeBuffer(spool);
+    assert_int_equal(parent_of(c, &sent), sent_items);
+    assert_int_equal(submit_info(c, &sent).state, TD_SUBMIT_NONE);
+    assert_int_equal(msg_flags(c, &sent) & (MSGFLAG_SUBMIT | MSGFLAG_UNSENT), 0);
+    assert_null(open_msg(c->smdb, &del, 0, MAPI_E_NOT_FOUND));
+    assert_int_equal(parent_of(c, &moved), sent_items);
+    assert_int_equal(submit_info(c, &moved).state, TD_SUBMIT_NONE);
+    assert_int_equal(parent_of(c, &live), outbox);
+    assert_int_equal(submit_info(c, &live).state, TD_SUBMIT_SENT);
+    assert_int_equal(queue_count(c), 0);
+    /* nothing is recovered twice */
+    logoff_pair(&logon2, &mdb2);
+    assert_int_equal(c->ms->lpVtbl->Logon(c->ms, &c->sup.base.IMAPISupport_iface, 0, NULL, 0, NULL,
+                                          MDB_WRITE | MDB_NO_DIALOG, NULL, &cb_spool, &spool, NULL,
+                                          &logon2, &mdb2), S_OK);
+    if (spool) test_FreeBuffer(spool);
+    assert_int_equal(parent_of(c, &sent), sent_items);
+    assert_int_equal(submit_info(c, &live).state, TD_SUBMIT_SENT);
+    logoff_pair(&logon2, &mdb2);
+    /* the recovery applies the disposition itself: the logon's support has no store yet */
+    assert_int_equal(c->sup.do_sent_mail + c->spool_sup.do_sent_mail, 0);
+    for (i = 0; i < 4; i++) free_eid(all[i]);
+    free_eid(&sentmail);
+}
+
 #define TQ(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -728,6 +867,7 @@ int main(void)
         TQ(abort_rules),
         TQ(queue_order_and_notifications),
         TQ(crash_recovery),
+        TQ(finished_crash_recovery),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -149,7 +149,10 @@ HRESULT td_db_receive_list(td_db *db, ULONG *count, WCHAR ***classes, ULONGLONG 
 /* ---- submit state (dbsubmit.c) -------------------------------------------------------------
  * The row that says whether a message is submitted and who holds it (DECISIONS 7: change it
  * inside the same td_db_begin/commit as the message change it describes). */
-enum td_submit_state { TD_SUBMIT_NONE = 0, TD_SUBMIT_QUEUED = 1, TD_SUBMIT_COUPLED = 2 };
+/* TD_SUBMIT_SENT: not submitted any more (FinishedMsg committed: out of the queue, submit state
+ * reset, sent) but the sent-mail disposition (DoSentMail) is not done yet; lock_pid names the
+ * process doing it. A logon completes it when that process died (td_submit_recover). */
+enum td_submit_state { TD_SUBMIT_NONE = 0, TD_SUBMIT_QUEUED = 1, TD_SUBMIT_COUPLED = 2, TD_SUBMIT_SENT = 3 };
 typedef struct td_submit_info
 {
     ULONGLONG message;

@@ -16,6 +16,9 @@
  *   a message in the queue is never handed to the coupled transport.
  * - A message the coupled transport is sending has state TD_SUBMIT_COUPLED and is not in the
  *   queue table; if the send does not finish (failure, retry, a crash) it goes to the queue.
+ * - A row in TD_SUBMIT_SENT is not a submitted message: FinishedMsg committed (the message is
+ *   sent) and its sent-mail disposition (DoSentMail) is pending; the row is the record that a
+ *   crash before the disposition leaves for the next logon to complete.
  * - Queue tables are per database file in the process: the client's and the spooler's store
  *   objects may sit on different td_store objects over the same file.
  */
@@ -279,7 +282,7 @@ static HRESULT put_state(td_store *s, IMessage *msg, const td_submit_info *info,
     if (FAILED(hr = td_db_begin(s->db))) { mc_propbag_free(bag); return hr; }
     if (FAILED(hr = td_db_props_load(s->db, info->message, bag))) goto done;
     flags = (ULONG)mc_propbag_get_long(bag, PR_MESSAGE_FLAGS, 0);
-    if (info->state != TD_SUBMIT_NONE) flags |= MSGFLAG_SUBMIT;
+    if (info->state == TD_SUBMIT_QUEUED || info->state == TD_SUBMIT_COUPLED) flags |= MSGFLAG_SUBMIT;
     else flags &= ~(ULONG)MSGFLAG_SUBMIT;
     flags &= ~clear;
     v.ulPropTag = PR_MESSAGE_FLAGS;
@@ -300,7 +303,7 @@ done:
 BOOL td_submit_flags(td_store *s, ULONGLONG id, ULONG *flags)
 {
     td_submit_info info;
-    if (!id || FAILED(td_db_submit_get(s->db, id, &info))) return FALSE;
+    if (!id || FAILED(td_db_submit_get(s->db, id, &info)) || info.state == TD_SUBMIT_SENT) return FALSE;
     *flags = effective_flags(&info);
     return TRUE;
 }
@@ -309,7 +312,8 @@ HRESULT td_submit_check_open(td_store *s, ULONGLONG id, ULONG flags, BOOL *writa
 {
     td_submit_info info;
 
-    if (FAILED(td_db_submit_get(s->db, id, &info))) return S_OK;     /* not submitted */
+    if (FAILED(td_db_submit_get(s->db, id, &info)) || info.state == TD_SUBMIT_SENT)
+        return S_OK;                                                  /* not submitted */
     if (lock_alive(&info)) return MAPI_E_NO_ACCESS;                   /* imsgstore-setlockstate.md */
     if ((flags & MAPI_MODIFY) && !(flags & MAPI_BEST_ACCESS)) return MAPI_E_SUBMITTED;
     *writable = FALSE;
@@ -664,7 +668,7 @@ HRESULT td_submit_abort(td_store *s, ULONG cb, const ENTRYID *eid)
 
     if (FAILED(hr = message_id_of(s, cb, eid, &id))) return hr;
     if (FAILED(hr = td_db_begin(s->db))) return hr;
-    if (FAILED(td_db_submit_get(s->db, id, &info)))
+    if (FAILED(td_db_submit_get(s->db, id, &info)) || info.state == TD_SUBMIT_SENT)
         hr = MAPI_E_NOT_IN_QUEUE;                       /* sent, finished, or never submitted */
     else if (info.state != TD_SUBMIT_QUEUED || lock_alive(&info))
         hr = MAPI_E_UNABLE_TO_ABORT;                    /* the spooler or the pair holds it */
@@ -719,18 +723,27 @@ HRESULT td_submit_finished(td_store *s, IMAPISupport *sup, ULONG cb, const ENTRY
     if (FAILED(hr = message_id_of(s, cb, eid, &id))) return hr;
     if (FAILED(td_db_submit_get(s->db, id, &info)) || info.state != TD_SUBMIT_QUEUED) return MAPI_E_NOT_IN_QUEUE;
     /* DECISIONS 3: unlock, leave the queue, reset the submit state - one transaction, which is
-     * also the moment the message counts as sent (DECISIONS 7) - then DoSentMail */
-    memset(&info, 0, sizeof(info));
-    info.message = id;
-    info.state = TD_SUBMIT_NONE;
+     * also the moment the message counts as sent (DECISIONS 7) - then DoSentMail. The same
+     * transaction records the disposition as pending (TD_SUBMIT_SENT, this process): a process
+     * that dies before DoSentMail is done leaves the message to td_submit_recover, which
+     * completes the disposition, instead of leaving it unsubmitted in the Outbox. */
+    info.state = TD_SUBMIT_SENT;
+    info.submit_flags = 0;
+    info.lock_pid = GetCurrentProcessId();
     sent.ulPropTag = PR_PROVIDER_SUBMIT_TIME;
     GetSystemTimeAsFileTime(&sent.Value.ft);
     if (FAILED(hr = put_state(s, NULL, &info, MSGFLAG_UNSENT, &sent))) return hr;
     queue_changed(s, id);
-    if (FAILED(hr = message_open(s, id, s->writable, &msg))) return hr;
-    message_set_spooler(msg);
-    /* DoSentMail applies the sent-mail disposition (§1.5) and releases the message */
-    return sup->lpVtbl->DoSentMail(sup, 0, msg);
+    if (SUCCEEDED(hr = message_open(s, id, s->writable, &msg)))
+    {
+        message_set_spooler(msg);
+        /* DoSentMail applies the sent-mail disposition (§1.5) and releases the message */
+        hr = sup->lpVtbl->DoSentMail(sup, 0, msg);
+    }
+    /* done (or failed for good): nothing is pending any more. A deleted message took its row
+     * with it (ON DELETE CASCADE); a move keeps the object id. */
+    td_db_submit_remove(s->db, id);
+    return hr;
 }
 
 HRESULT td_submit_notify_new_mail(td_store *s, IMAPISupport *sup, const NOTIFICATION *n)
@@ -761,6 +774,56 @@ HRESULT td_submit_notify_new_mail(td_store *s, IMAPISupport *sup, const NOTIFICA
 
 /* ---- crash recovery and the delivery lookup (DECISIONS 7) ------------------------------------ */
 
+/* A FinishedMsg whose process died before DoSentMail was done (TD_SUBMIT_SENT): apply the
+ * disposition DoSentMail applies (spi-digest §1.5: delete per PR_DELETE_AFTER_SUBMIT, else move
+ * to PR_SENTMAIL_ENTRYID) in one transaction with the row's removal. DoSentMail may have done
+ * it already: a message already deleted has no row, one already in the sent-mail folder stays
+ * there. The store does it itself because the IMAPISupport of a logon in progress has no store
+ * to hand to DoSentMail yet, as the coupled recovery (finish_coupled) does. */
+static HRESULT finish_disposition(td_store *s, ULONGLONG id)
+{
+    mc_propbag *bag = mc_propbag_new();
+    const SPropValue *sentmail, *del_v;
+    td_obj_info obj;
+    ULONGLONG dest = 0;
+    BOOL del;
+    HRESULT hr;
+
+    if (!bag) return MAPI_E_NOT_ENOUGH_MEMORY;
+    if (FAILED(hr = td_db_object_get(s->db, id, &obj)))
+    {
+        /* already deleted: only the row is left */
+        if (hr == MAPI_E_NOT_FOUND && (hr = td_db_submit_remove(s->db, id)) == MAPI_E_NOT_FOUND) hr = S_OK;
+        goto done;
+    }
+    if (FAILED(hr = td_db_props_load(s->db, id, bag))) goto done;
+    del_v = mc_propbag_get(bag, PR_DELETE_AFTER_SUBMIT);
+    del = del_v && del_v->ulPropTag == PR_DELETE_AFTER_SUBMIT && del_v->Value.b;
+    if ((sentmail = mc_propbag_get(bag, PR_SENTMAIL_ENTRYID)) && sentmail->ulPropTag == PR_SENTMAIL_ENTRYID)
+    {
+        td_eid dec;
+        memset(&dec, 0, sizeof(dec));
+        if (SUCCEEDED(td_store_resolve_eid(s, sentmail->Value.bin.cb, (ENTRYID *)sentmail->Value.bin.lpb, &dec)) &&
+            dec.kind == TD_EID_FOLDER)
+            dest = dec.object_id;
+        td_eid_clear(&dec);
+    }
+    if (FAILED(hr = td_db_begin(s->db))) goto done;
+    if ((hr = td_db_submit_remove(s->db, id)) == MAPI_E_NOT_FOUND) hr = S_OK;
+    if (SUCCEEDED(hr) && del) hr = td_db_object_delete(s->db, id);
+    else if (SUCCEEDED(hr) && dest && dest != obj.parent) hr = td_db_object_move(s->db, id, dest);
+    if (FAILED(hr)) td_db_rollback(s->db);
+    else hr = td_db_commit(s->db);
+    if (SUCCEEDED(hr))
+    {
+        td_store_tables_message(s, obj.parent, id);
+        if (dest && !del && dest != obj.parent) td_store_tables_message(s, dest, id);
+    }
+done:
+    mc_propbag_free(bag);
+    return hr;
+}
+
 HRESULT td_submit_recover(td_store *s)
 {
     td_submit_info *rows = NULL;
@@ -768,6 +831,18 @@ HRESULT td_submit_recover(td_store *s)
     HRESULT hr;
 
     if (!s->writable) return S_OK;
+    /* sent by a dead spooler, disposition pending (td_submit_finished) */
+    if (FAILED(hr = td_db_submit_list(s->db, TD_SUBMIT_SENT, &rows, &n))) return hr;
+    for (i = 0; i < n; i++)
+    {
+        if (pid_alive(rows[i].lock_pid)) continue;  /* its DoSentMail may still be running */
+        hr = finish_disposition(s, rows[i].message);
+        MC_TRACE("submit", "recovered sent message %I64u (disposition): %#lx", rows[i].message, (unsigned long)hr);
+        if (SUCCEEDED(hr)) recovered++;
+    }
+    mc_free(rows);
+    rows = NULL;
+    n = 0;
     if (FAILED(hr = td_db_submit_list(s->db, TD_SUBMIT_COUPLED, &rows, &n))) return hr;
     for (i = 0; i < n; i++)
     {

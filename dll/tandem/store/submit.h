@@ -55,7 +55,9 @@ HRESULT td_submit_open_for_spooler(td_store *s, ULONGLONG id, IMessage **out);
 
 /* ---- crash recovery (DECISIONS 7), at every writable logon ---------------------------------
  * Messages left in TD_SUBMIT_COUPLED by a process that died: finished when every recipient
- * row was already sent (PR_RESPONSIBILITY TRUE), otherwise back to the outgoing queue. S_OK
+ * row was already sent (PR_RESPONSIBILITY TRUE), otherwise back to the outgoing queue.
+ * Messages left in TD_SUBMIT_SENT (FinishedMsg committed, DoSentMail not done): the sent-mail
+ * disposition is applied (moved to PR_SENTMAIL_ENTRYID or deleted). S_OK
  * when something was recovered, S_FALSE when nothing was left over. */
 HRESULT td_submit_recover(td_store *s);
 /* td_drop_lookup_fn for the transport (xp.h td_xp_delivery_lookup): ctx is the store file's
