@@ -1,6 +1,6 @@
 /*
  * test_store_streams.c - streams over big values through the public MAPI API (issue 3 point 6):
- * a 20 MB attachment written and read back through IStream (bytes compared by hash) without
+ * a 6 MB attachment written and read back through IStream (bytes compared by hash) without
  * the process holding the value twice (peak working set), and transacted: another session sees
  * nothing before SaveChanges. Pages: imapiprop-openproperty.md, istream (COM), imessage-savechanges.md.
  */
@@ -8,8 +8,8 @@
 #include "wtmapi.h"
 #include <psapi.h>
 
-#define VALUE_SIZE (20u * 1024 * 1024)
-#define PIECE 8192
+#define VALUE_SIZE (6u * 1024 * 1024)
+#define PIECE 65536
 
 static ULONGLONG fnv(ULONGLONG h, const BYTE *p, ULONG n)
 {
