@@ -30,6 +30,7 @@
 #include <mapispi.h>
 #include <sqlite3.h>
 #include "transport/mapimime.h"
+#include "benchmapi.h"
 
 #ifndef PR_PST_PATH_W
 #define PR_PST_PATH_W  PROP_TAG(PT_UNICODE, 0x6700)
@@ -59,63 +60,24 @@ typedef struct user
 
 static BOOL make_profile(user *u, const char *profile, const WCHAR *email, const WCHAR *drop)
 {
-    static const SizedSPropTagArray(2, cols) = {2, {PR_SERVICE_NAME_A, PR_SERVICE_UID}};
-    IProfAdmin *admin = NULL;
-    IMsgServiceAdmin *svc = NULL;
-    IMAPITable *t = NULL;
-    SRowSet *rows = NULL;
-    SPropValue p[4];
+    SPropValue p[3];
     WCHAR path[MAX_PATH];
-    MAPIUID uid;
-    BOOL found = FALSE, done = FALSE;
-    ULONG i;
 
     memset(u, 0, sizeof(*u));
     lstrcpynA(u->profile, profile, sizeof(u->profile));
     lstrcpynW(u->email, email, ARRAYSIZE(u->email));
     swprintf(path, MAX_PATH, L"%ls\\%hs.tandem", base_dir, profile);
-    DeleteFileW(path);
-    if (MAPIAdminProfiles(0, &admin) != S_OK) return FALSE;
-    admin->lpVtbl->DeleteProfile(admin, (LPTSTR)profile, 0);
-    if (admin->lpVtbl->CreateProfile(admin, (LPTSTR)profile, NULL, 0, 0) == S_OK &&
-        admin->lpVtbl->AdminServices(admin, (LPTSTR)profile, NULL, 0, 0, &svc) == S_OK &&
-        svc->lpVtbl->CreateMsgService(svc, (LPTSTR)"TANDEM", (LPTSTR)"Tandem", 0, 0) == S_OK &&
-        svc->lpVtbl->GetMsgServiceTable(svc, 0, &t) == S_OK &&
-        HrQueryAllRows(t, (SPropTagArray *)&cols, NULL, NULL, 0, &rows) == S_OK)
-    {
-        for (i = 0; i < rows->cRows; i++)
-            if (rows->aRow[i].lpProps[1].ulPropTag == PR_SERVICE_UID)
-            {
-                memcpy(&uid, rows->aRow[i].lpProps[1].Value.bin.lpb, sizeof(uid));
-                found = TRUE;
-            }
-        if (found)
-        {
-            p[0].ulPropTag = PR_PST_PATH_W;     p[0].Value.lpszW = path;
-            p[1].ulPropTag = PR_DISPLAY_NAME_W; p[1].Value.lpszW = (WCHAR *)email;
-            p[2].ulPropTag = PR_EMAIL_ADDRESS_W; p[2].Value.lpszW = (WCHAR *)email;
-            p[3].ulPropTag = PR_TD_DROP_ROOT_W; p[3].Value.lpszW = (WCHAR *)drop;
-            done = svc->lpVtbl->ConfigureMsgService(svc, &uid, 0, 0, 4, p) == S_OK;
-        }
-    }
-    if (rows) FreeProws(rows);
-    if (t) t->lpVtbl->Release(t);
-    if (svc) svc->lpVtbl->Release(svc);
-    admin->lpVtbl->Release(admin);
-    return done;
+    p[0].ulPropTag = PR_DISPLAY_NAME_W;  p[0].Value.lpszW = (WCHAR *)email;
+    p[1].ulPropTag = PR_EMAIL_ADDRESS_W; p[1].Value.lpszW = (WCHAR *)email;
+    p[2].ulPropTag = PR_TD_DROP_ROOT_W;  p[2].Value.lpszW = (WCHAR *)drop;
+    return bench_profile_create(profile, path, 3, p);
 }
 
 static void drop_profile(const char *profile)
 {
-    IProfAdmin *admin = NULL;
     WCHAR path[MAX_PATH];
-    if (MAPIAdminProfiles(0, &admin) == S_OK)
-    {
-        admin->lpVtbl->DeleteProfile(admin, (LPTSTR)profile, 0);
-        admin->lpVtbl->Release(admin);
-    }
     swprintf(path, MAX_PATH, L"%ls\\%hs.tandem", base_dir, profile);
-    DeleteFileW(path);
+    bench_profile_delete(profile, path);
 }
 
 /* A session with the spooler, the default store and its Inbox. */

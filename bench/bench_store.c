@@ -30,6 +30,7 @@
 #include <mapicode.h>
 #include <sqlite3.h>
 #include "db/db.h"
+#include "benchmapi.h"
 
 #ifndef PR_PST_PATH_W
 #define PR_PST_PATH_W  PROP_TAG(PT_UNICODE, 0x6700)
@@ -54,60 +55,19 @@ static void store_path(const char *profile, WCHAR *path)
 
 static BOOL make_profile(const char *profile)
 {
-    static const SizedSPropTagArray(2, cols) = {2, {PR_SERVICE_NAME_A, PR_SERVICE_UID}};
-    IProfAdmin *admin = NULL;
-    IMsgServiceAdmin *svc = NULL;
-    IMAPITable *t = NULL;
-    SRowSet *rows = NULL;
-    SPropValue p[2];
+    SPropValue name;
     WCHAR path[MAX_PATH];
-    MAPIUID uid;
-    BOOL found = FALSE;
-    ULONG i;
-
     store_path(profile, path);
-    DeleteFileW(path);
-    if (MAPIAdminProfiles(0, &admin) != S_OK) return FALSE;
-    admin->lpVtbl->DeleteProfile(admin, (LPTSTR)profile, 0);
-    if (admin->lpVtbl->CreateProfile(admin, (LPTSTR)profile, NULL, 0, 0) == S_OK &&
-        admin->lpVtbl->AdminServices(admin, (LPTSTR)profile, NULL, 0, 0, &svc) == S_OK &&
-        svc->lpVtbl->CreateMsgService(svc, (LPTSTR)"TANDEM", (LPTSTR)"Tandem", 0, 0) == S_OK &&
-        svc->lpVtbl->GetMsgServiceTable(svc, 0, &t) == S_OK &&
-        HrQueryAllRows(t, (SPropTagArray *)&cols, NULL, NULL, 0, &rows) == S_OK)
-    {
-        for (i = 0; i < rows->cRows; i++)
-            if (rows->aRow[i].lpProps[1].ulPropTag == PR_SERVICE_UID)
-            {
-                memcpy(&uid, rows->aRow[i].lpProps[1].Value.bin.lpb, sizeof(uid));
-                found = TRUE;
-            }
-        if (found)
-        {
-            p[0].ulPropTag = PR_PST_PATH_W;
-            p[0].Value.lpszW = path;
-            p[1].ulPropTag = PR_DISPLAY_NAME_W;
-            p[1].Value.lpszW = (WCHAR *)L"Bench";
-            found = svc->lpVtbl->ConfigureMsgService(svc, &uid, 0, 0, 2, p) == S_OK;
-        }
-    }
-    if (rows) FreeProws(rows);
-    if (t) t->lpVtbl->Release(t);
-    if (svc) svc->lpVtbl->Release(svc);
-    admin->lpVtbl->Release(admin);
-    return found;
+    name.ulPropTag = PR_DISPLAY_NAME_W;
+    name.Value.lpszW = (WCHAR *)L"Bench";
+    return bench_profile_create(profile, path, 1, &name);
 }
 
 static void drop_profile(const char *profile)
 {
-    IProfAdmin *admin = NULL;
     WCHAR path[MAX_PATH];
-    if (MAPIAdminProfiles(0, &admin) == S_OK)
-    {
-        admin->lpVtbl->DeleteProfile(admin, (LPTSTR)profile, 0);
-        admin->lpVtbl->Release(admin);
-    }
     store_path(profile, path);
-    DeleteFileW(path);
+    bench_profile_delete(profile, path);
 }
 
 typedef struct session
