@@ -110,6 +110,19 @@ static const char *const migrations[TD_SCHEMA_VERSION] =
      * td_db_find_delivered (the transport's duplicate check, dropdir.h window 3) is a lookup
      * instead of a scan of every property row. Partial: only Message-ID rows are indexed. */
     "CREATE INDEX properties_by_message_id ON properties(value) WHERE prop_id = 4149 AND type = 31;",
+    /* 5 -> 6: the change feed (dbchange.c). One row per announced change to a message or a
+     * folder (kind TD_CHANGE_*, event fnevObject*), written by the changing process (origin),
+     * read by the other processes that have the store open so that their tables and object
+     * notifications follow; only the newest rows are kept. */
+    "CREATE TABLE change_log ("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  origin INTEGER NOT NULL,"
+    "  kind INTEGER NOT NULL,"
+    "  event INTEGER NOT NULL,"
+    "  parent_id INTEGER NOT NULL,"
+    "  object_id INTEGER NOT NULL,"
+    "  old_parent_id INTEGER NOT NULL,"
+    "  old_id INTEGER NOT NULL);",
 };
 
 /* ---- small helpers ----------------------------------------------------------------------- */
@@ -176,6 +189,11 @@ static int query_int(sqlite3 *h, const char *sql, sqlite3_int64 *out)
     }
     sqlite3_finalize(st);
     return rc;
+}
+
+int td_db_query_int(td_db *db, const char *sql, sqlite3_int64 *out)
+{
+    return query_int(db->h, sql, out);
 }
 
 static WCHAR *canonical_path(const WCHAR *path)
@@ -334,6 +352,7 @@ static HRESULT migrate(td_db *db, ULONG version, const GUID *new_guid, const WCH
 static void db_destroy(td_db *db)
 {
     if (!db) return;
+    td_db_feed_stop(db);
     td_db_stmt_cache_clear(db);
     mc_free(db->writers);
     mc_free(db->stages);
@@ -462,6 +481,7 @@ HRESULT td_db_open(const WCHAR *path, const GUID *new_guid, const WCHAR *display
         hr = td_db_hr(sqlite3_errcode(db->h));
         goto done;
     }
+    if (FAILED(hr = td_db_feed_start(db))) goto done;
 
     db->next = registry;
     registry = db;

@@ -12,7 +12,7 @@
 #include "tandem_private.h"
 
 /* Highest schema version this build knows (PRAGMA user_version). */
-#define TD_SCHEMA_VERSION 5
+#define TD_SCHEMA_VERSION 6
 
 typedef struct td_db td_db;
 
@@ -59,6 +59,33 @@ BOOL    td_db_writer_is_open(td_db *db, ULONGLONG id);
  * this process's connection (any session) and every commit by another process. Caches of
  * database content compare it to know they are stale. */
 ULONGLONG td_db_generation(td_db *db);
+
+/* ---- the change feed (dbchange.c) --------------------------------------------------------
+ * Whoever changes a message or a folder announces it (td_db_announce): what happened (the
+ * fnevObject* event of objectnotification.md), to what, where. Every listener of the file in
+ * this process gets the change at once (after the commit when announced inside a transaction;
+ * never if it rolls back), and every listener in other processes within about
+ * TD_FEED_PERIOD_MS (dbchange.c) through the file's change_log. A listener looks at the
+ * database for the object's current state (it may be gone by then).
+ * TD_CHANGE_RESYNC: changes were lost (a reader fell behind the kept log): reload everything.
+ * Listeners run on the announcing thread or on the feed's thread, never under a td_db lock. */
+enum { TD_CHANGE_MESSAGE = 1, TD_CHANGE_FOLDER = 2, TD_CHANGE_RESYNC = 3 };
+typedef struct td_change
+{
+    ULONG kind;                 /* TD_CHANGE_* */
+    ULONG event;                /* fnevObjectCreated / Modified / Deleted / Moved / Copied */
+    ULONGLONG parent;           /* the folder holding the object (after a move or copy) */
+    ULONGLONG id;               /* the object (the copy, for fnevObjectCopied) */
+    ULONGLONG old_parent;       /* moves and copies: where it was / the original's folder */
+    ULONGLONG old_id;           /* copies: the original */
+} td_change;
+typedef void (*td_change_fn)(void *ctx, const td_change *change);
+HRESULT td_db_listen(td_db *db, td_change_fn fn, void *ctx);
+/* Returns once no delivery to (fn, ctx) is running any more. */
+void    td_db_unlisten(td_db *db, td_change_fn fn, void *ctx);
+void    td_db_announce(td_db *db, const td_change *change);
+/* Deliver other processes' changes committed so far, now (before a cache is read). */
+void    td_db_catch_up(td_db *db);
 
 /* Number of distinct database files open in the process (tests). */
 ULONG   td_db_open_count(void);

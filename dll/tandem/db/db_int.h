@@ -9,6 +9,8 @@
 
 #define TD_DB_STMT_CACHE 96
 
+typedef struct td_feed td_feed;
+
 struct td_db
 {
     LONG ref;                   /* under registry_lock */
@@ -28,6 +30,7 @@ struct td_db
     struct { LONGLONG id; ULONG refs; } *stages;   /* staging areas alive (under lock) */
     ULONG n_stages, cap_stages;
     LONGLONG next_stage;        /* under lock */
+    td_feed *feed;              /* the change feed (dbchange.c) */
 };
 
 char   *td_db_to_utf8(const WCHAR *s);        /* internal memory */
@@ -37,6 +40,15 @@ HRESULT td_db_hr(int rc);                     /* SQLite result -> MAPI error */
  * Caller holds db->lock. NULL on failure. Never finalize it. */
 sqlite3_stmt *td_db_stmt(td_db *db, const char *sql);
 void    td_db_stmt_cache_clear(td_db *db);
+/* One integer from `sql` (caller holds db->lock); SQLite's code. */
+int     td_db_query_int(td_db *db, const char *sql, sqlite3_int64 *out);
+/* The change feed (dbchange.c): started when the file is opened, stopped before it closes
+ * (the last outbox is flushed); td_db_commit / td_db_rollback pass the changes announced in a
+ * transaction on once it ended (delivered only when it committed). */
+HRESULT td_db_feed_start(td_db *db);
+void    td_db_feed_stop(td_db *db);
+td_change *td_db_feed_detach(td_db *db, ULONG *n);
+void    td_db_feed_ended(td_db *db, td_change *changes, ULONG n, BOOL committed);
 /* Test hook (bench_store, exported by tandem32.dll): SQL statements run by handles opened
  * while TANDEM_TEST_COUNT_SQL was set in the environment; 0 otherwise. */
 LONG    td_db_test_sql_count(void);

@@ -97,8 +97,12 @@ HRESULT td_db_commit(td_db *db)
     HRESULT hr = S_OK;
     int rc;
 
+    td_change *changes = NULL;
+    ULONG n = 0;
+    BOOL ended;
+
     assert(db->tx_depth > 0);
-    if (--db->tx_depth == 0)
+    if ((ended = (--db->tx_depth == 0)))
     {
         if (db->tx_failed)
         {
@@ -110,17 +114,28 @@ HRESULT td_db_commit(td_db *db)
             sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
             hr = td_db_hr(rc);
         }
+        changes = td_db_feed_detach(db, &n);
     }
     LeaveCriticalSection(&db->lock);
+    if (ended) td_db_feed_ended(db, changes, n, SUCCEEDED(hr));
     return hr;
 }
 
 void td_db_rollback(td_db *db)
 {
+    td_change *changes = NULL;
+    ULONG n = 0;
+    BOOL ended;
+
     assert(db->tx_depth > 0);
-    if (--db->tx_depth == 0) sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+    if ((ended = (--db->tx_depth == 0)))
+    {
+        sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+        changes = td_db_feed_detach(db, &n);
+    }
     else db->tx_failed = TRUE;
     LeaveCriticalSection(&db->lock);
+    if (ended) td_db_feed_ended(db, changes, n, FALSE);
 }
 
 /* ---- objects ----------------------------------------------------------------------------- */

@@ -199,8 +199,8 @@ static HRESULT empty(td_store *s, ULONGLONG id, BOOL assoc_too, BOOL folders, IM
         return hr;
     for (i = 0; i < n && SUCCEEDED(hr); i++)
     {
-        hr = td_db_object_delete(s->db, ids[i]);
-        td_store_tables_message(s, id, ids[i]);
+        if (SUCCEEDED(hr = td_db_object_delete(s->db, ids[i])))
+            td_store_announce(s, fnevObjectDeleted, MAPI_MESSAGE, id, ids[i], 0, 0);
         progress(prog, i, n);
     }
     mc_free(ids);
@@ -209,8 +209,8 @@ static HRESULT empty(td_store *s, ULONGLONG id, BOOL assoc_too, BOOL folders, IM
     for (i = 0; i < n && SUCCEEDED(hr); i++)
     {
         if (is_special(s, ids[i])) continue;   /* the standard folders stay */
-        hr = td_db_object_delete(s->db, ids[i]);
-        td_store_tables_folder(s, id, ids[i]);
+        if (SUCCEEDED(hr = td_db_object_delete(s->db, ids[i])))
+            td_store_announce(s, fnevObjectDeleted, MAPI_FOLDER, id, ids[i], 0, 0);
     }
     mc_free(ids);
     return hr;
@@ -241,7 +241,7 @@ static HRESULT copy_folder_local(td_store *s, ULONGLONG src, ULONGLONG dest, con
         hr = td_db_props_replace(s->db, new_id, bag);
     if (FAILED(hr)) { td_db_rollback(s->db); goto done; }
     if (FAILED(hr = td_db_commit(s->db))) goto done;
-    td_store_tables_folder(s, dest, new_id);
+    td_store_announce(s, fnevObjectCopied, MAPI_FOLDER, dest, new_id, info.parent, src);
     if (FAILED(hr = td_db_children(s->db, src, MAPI_MESSAGE, 0, 0, &ids, &n))) goto done;
     for (i = 0; i < n && SUCCEEDED(hr); i++) hr = copy_message_local(s, ids[i], new_id, &copy);
     mc_free(ids);
@@ -672,20 +672,17 @@ static HRESULT STDMETHODCALLTYPE folder_CopyMessages(IMAPIFolder *iface, LPENTRY
             {
                 /* a move inside the store keeps the entry ID */
                 if (dest->id != This->id && SUCCEEDED(hr2 = td_db_object_move(This->s->db, id, dest->id)))
-                {
-                    td_store_tables_message(This->s, This->id, id);
-                    td_store_tables_message(This->s, dest->id, id);
-                }
+                    td_store_announce(This->s, fnevObjectMoved, MAPI_MESSAGE, dest->id, id, This->id, id);
             }
             else if (dest)
             {
                 if (SUCCEEDED(hr2 = copy_message_local(This->s, id, dest->id, &new_id)))
-                    td_store_tables_message(This->s, dest->id, new_id);
+                    td_store_announce(This->s, fnevObjectCopied, MAPI_MESSAGE, dest->id, new_id, This->id, id);
             }
             else if (SUCCEEDED(hr2 = copy_message_foreign(This->s, id, foreign)) && (ulFlags & MESSAGE_MOVE))
             {
-                td_db_object_delete(This->s->db, id);
-                td_store_tables_message(This->s, This->id, id);
+                if (SUCCEEDED(td_db_object_delete(This->s->db, id)))
+                    td_store_announce(This->s, fnevObjectDeleted, MAPI_MESSAGE, This->id, id, 0, 0);
             }
         }
         if (SUCCEEDED(hr2)) done_ok++;
@@ -718,7 +715,7 @@ static HRESULT STDMETHODCALLTYPE folder_DeleteMessages(IMAPIFolder *iface, LPENT
          * (imapifolder-deletemessages.md); known for this process's openers */
         if (SUCCEEDED(hr2) && td_db_writer_is_open(This->s->db, id)) hr2 = MAPI_E_NO_ACCESS;
         if (SUCCEEDED(hr2) && SUCCEEDED(hr2 = td_db_object_delete(This->s->db, id)))
-            td_store_tables_message(This->s, This->id, id);
+            td_store_announce(This->s, fnevObjectDeleted, MAPI_MESSAGE, This->id, id, 0, 0);
         if (SUCCEEDED(hr2)) done_ok++;
         progress(lpProgress, i, lpMsgList->cValues);
     }
@@ -779,7 +776,7 @@ static HRESULT STDMETHODCALLTYPE folder_CreateFolder(IMAPIFolder *iface, ULONG u
     }
     if (FAILED(hr)) { td_db_rollback(This->s->db); goto done; }
     if (FAILED(hr = td_db_commit(This->s->db))) goto done;
-    td_store_tables_folder(This->s, This->id, id);
+    td_store_announce(This->s, fnevObjectCreated, MAPI_FOLDER, This->id, id, 0, 0);
     hr = folder_open(This->s, id, TRUE, lppFolder);
 done:
     mc_free(name);
@@ -840,10 +837,7 @@ static HRESULT STDMETHODCALLTYPE folder_CopyFolder(IMAPIFolder *iface, ULONG cbE
         }
         if (FAILED(hr)) td_db_rollback(This->s->db);
         else if (SUCCEEDED(hr = td_db_commit(This->s->db)))
-        {
-            td_store_tables_folder(This->s, This->id, info.id);
-            td_store_tables_folder(This->s, dest->id, info.id);
-        }
+            td_store_announce(This->s, fnevObjectMoved, MAPI_FOLDER, dest->id, info.id, This->id, info.id);
     }
     else hr = copy_folder_local(This->s, info.id, dest->id, name, (ulFlags & COPY_SUBFOLDERS) != 0);
     progress(lpProgress, 0, 1);
@@ -877,7 +871,7 @@ static HRESULT STDMETHODCALLTYPE folder_DeleteFolder(IMAPIFolder *iface, ULONG c
     td_db_count_messages(This->s->db, info.id, MSGFLAG_ASSOCIATED, MSGFLAG_ASSOCIATED, &assoc, NULL);
     if ((msgs || assoc) && !(ulFlags & DEL_MESSAGES)) return MAPI_E_HAS_MESSAGES;
     if (SUCCEEDED(hr = td_db_object_delete(This->s->db, info.id)))
-        td_store_tables_folder(This->s, This->id, info.id);
+        td_store_announce(This->s, fnevObjectDeleted, MAPI_FOLDER, This->id, info.id, 0, 0);
     progress(lpProgress, 0, 1);
     return hr;
 }

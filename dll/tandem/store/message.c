@@ -434,7 +434,7 @@ static HRESULT STDMETHODCALLTYPE message_SaveChanges(IMessage *iface, ULONG ulFl
         if (is_new) This->id = 0;
         goto done;
     }
-    td_store_tables_message(This->s, This->folder, This->id);
+    td_store_announce(This->s, is_new ? fnevObjectCreated : fnevObjectModified, MAPI_MESSAGE, This->folder, This->id, 0, 0);
 done:
     if (SUCCEEDED(hr))
     {

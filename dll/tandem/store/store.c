@@ -39,6 +39,8 @@ HRESULT td_store_create(IMSProvider *provider, const mc_alloc *alloc, td_db *db,
     s->db = db;
     provider->lpVtbl->AddRef(provider);
     s->provider = provider;
+    if (FAILED(hr = td_db_listen(db, td_store_on_change, s))) goto fail;
+    s->listening = TRUE;
     if (FAILED(hr = td_store_provision(s))) goto fail;
     *out = s;
     return S_OK;
@@ -56,6 +58,7 @@ void td_store_addref(td_store *s)
 void td_store_release(td_store *s)
 {
     if (!s || InterlockedDecrement(&s->ref)) return;
+    if (s->listening) td_db_unlisten(s->db, td_store_on_change, s);
     if (s->props) mc_propbag_free(s->props);
     td_store_tables_free(s);
     {
@@ -234,8 +237,8 @@ HRESULT td_store_resolve_eid(td_store *s, ULONG cb, const ENTRYID *eid, td_eid *
 }
 
 /* Advise goes through MAPI's engine (IMAPISupport::Subscribe, spi-digest §4.10); a support
- * object without it (MAPI_E_NO_SUPPORT) makes Advise answer MAPI_E_NO_SUPPORT. The events
- * themselves come with issue 4. */
+ * object without it (MAPI_E_NO_SUPPORT) makes Advise answer MAPI_E_NO_SUPPORT. The events come
+ * from the change feed (changes.c). */
 HRESULT td_store_advise(td_store *s, ULONG cb, const ENTRYID *eid, ULONG mask,
                         IMAPIAdviseSink *sink, ULONG *connection)
 {
@@ -262,7 +265,11 @@ HRESULT td_store_advise(td_store *s, ULONG cb, const ENTRYID *eid, ULONG mask,
     key->cb = kcb;
     memcpy(key->ab, k, kcb);
     hr = sup->lpVtbl->Subscribe(sup, key, mask, 0, sink, (void *)&conn);
-    if (SUCCEEDED(hr)) *connection = (ULONG)conn;   /* DECISIONS 1: the low 32 bits */
+    if (SUCCEEDED(hr))
+    {
+        *connection = (ULONG)conn;   /* DECISIONS 1: the low 32 bits */
+        InterlockedIncrement(&s->advises);
+    }
     else if (hr == MAPI_E_NO_SUPPORT) MC_FIXME("Advise %#lx: the support object has no Subscribe", (unsigned long)mask);
 done:
     mc_free(key);
@@ -282,6 +289,7 @@ HRESULT td_store_unadvise(td_store *s, ULONG connection)
     if (!sup) return MAPI_E_NO_SUPPORT;
     hr = sup->lpVtbl->Unsubscribe(sup, connection);
     sup->lpVtbl->Release(sup);
+    if (SUCCEEDED(hr)) InterlockedDecrement(&s->advises);
     return hr;
 }
 

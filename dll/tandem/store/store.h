@@ -51,6 +51,8 @@ typedef struct td_store
     ULONG cb_special_eid[TD_ROLE_COUNT];
     IMAPISupport *sup;          /* (lock) the client store object's support object (not AddRef'd: Advise) */
     struct td_table_cache *tables;      /* (lock) contents/hierarchy tables kept in step */
+    BOOL listening;             /* td_store_on_change is registered on db's change feed */
+    LONG advises;               /* live Advise connections made through this logon; interlocked */
     LONG ready_to_send;         /* SpoolerNotify(NOTIFY_READYTOSEND) done (submit.c); interlocked */
 } td_store;
 
@@ -186,9 +188,21 @@ HRESULT td_store_open_entry(td_store *s, ULONG cb, const ENTRYID *eid, LPCIID ii
 /* ---- tables (tables.c) ------------------------------------------------------------------- */
 enum td_table_kind { TD_TABLE_CONTENTS, TD_TABLE_ASSOC, TD_TABLE_HIERARCHY, TD_TABLE_HIERARCHY_DEEP };
 HRESULT td_store_folder_table(td_store *s, ULONGLONG folder, int kind, IMAPITable **out);
-/* Keep open tables in step after a save/delete/move in this process. */
-void    td_store_tables_message(td_store *s, ULONGLONG folder, ULONGLONG msg);
-void    td_store_tables_folder(td_store *s, ULONGLONG parent, ULONGLONG folder);
+/* Announce a change on the store's change feed (db.h), after its commit or inside its
+ * transaction: `event` is the fnevObject* event (objectnotification.md), `type` MAPI_MESSAGE or
+ * MAPI_FOLDER, `parent` the folder holding `id` now; moves and copies also name where the
+ * object was (old_parent) and, for copies, the original (old_id). Every logon of the store in
+ * every process then updates its tables (td_store_tables_changed) and notifies its advisees
+ * (changes.c). */
+void    td_store_announce(td_store *s, ULONG event, ULONG type, ULONGLONG parent, ULONGLONG id,
+                          ULONGLONG old_parent, ULONGLONG old_id);
+#define td_store_tables_message(s, folder, msg) \
+    td_store_announce((s), fnevObjectModified, MAPI_MESSAGE, (folder), (msg), 0, 0)
+#define td_store_tables_folder(s, parent, folder) \
+    td_store_announce((s), fnevObjectModified, MAPI_FOLDER, (parent), (folder), 0, 0)
+/* The change feed's listener of a logon (changes.c) calls these. */
+void    td_store_tables_changed(td_store *s, const td_change *change);
+void    td_store_on_change(void *ctx, const td_change *change);
 void    td_store_tables_free(td_store *s);
 /* A snapshot table of rows (each row n values); index_tag must be in every row. */
 HRESULT td_snapshot_table(td_store *s, ULONG index_tag, const SPropTagArray *columns, ULONG nrows,

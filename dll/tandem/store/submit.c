@@ -269,6 +269,14 @@ fail:
 /* Set (state != NONE) or remove the row and PR_MESSAGE_FLAGS' SUBMIT bit (plus `clear`) in one
  * transaction; `extra` (may be NULL) is stored with them. The open message `msg` (may be NULL)
  * learns the new flags and version. */
+/* A sent message left `parent`: deleted (del), moved to `dest`, or changed where it is. */
+static void td_submit_announce(td_store *s, ULONGLONG parent, ULONGLONG id, ULONGLONG dest, BOOL del)
+{
+    if (del) td_store_announce(s, fnevObjectDeleted, MAPI_MESSAGE, parent, id, 0, 0);
+    else if (dest && dest != parent) td_store_announce(s, fnevObjectMoved, MAPI_MESSAGE, dest, id, parent, id);
+    else td_store_announce(s, fnevObjectModified, MAPI_MESSAGE, parent, id, 0, 0);
+}
+
 static HRESULT put_state(td_store *s, IMessage *msg, const td_submit_info *info, ULONG clear,
                          const SPropValue *extra)
 {
@@ -532,8 +540,7 @@ static HRESULT finish_coupled(td_store *s, IMessage *msg, ULONGLONG id)
     else if (SUCCEEDED(hr) && dest && dest != obj.parent) hr = td_db_object_move(s->db, id, dest);
     if (FAILED(hr)) { td_db_rollback(s->db); return hr; }
     if (FAILED(hr = td_db_commit(s->db))) return hr;
-    td_store_tables_message(s, obj.parent, id);
-    if (dest && !del) td_store_tables_message(s, dest, id);
+    td_submit_announce(s, obj.parent, id, dest, del);
     return S_OK;
 }
 
@@ -814,11 +821,7 @@ static HRESULT finish_disposition(td_store *s, ULONGLONG id)
     else if (SUCCEEDED(hr) && dest && dest != obj.parent) hr = td_db_object_move(s->db, id, dest);
     if (FAILED(hr)) td_db_rollback(s->db);
     else hr = td_db_commit(s->db);
-    if (SUCCEEDED(hr))
-    {
-        td_store_tables_message(s, obj.parent, id);
-        if (dest && !del && dest != obj.parent) td_store_tables_message(s, dest, id);
-    }
+    if (SUCCEEDED(hr)) td_submit_announce(s, obj.parent, id, dest, del);
 done:
     mc_propbag_free(bag);
     return hr;

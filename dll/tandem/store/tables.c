@@ -3,10 +3,11 @@
  * associated) and hierarchy tables of folders, filled from the database when first opened and
  * kept in step as this process saves, moves and deletes objects; snapshot tables (recipients,
  * attachments, receive folders, deep hierarchy). Docs: contents-tables.md, hierarchy-tables.md.
- * A cached table is used for a new view only while the database is unchanged since it was
- * filled (td_db_generation); otherwise it is refilled, so changes by other sessions and other
- * processes show in tables opened after them. Views already open follow this logon's changes
- * only (the full table engine with cross-session refresh is the next issue).
+ * Cached tables are shared by every view of this logon and kept in step through the store's
+ * change feed (db.h): every save, move and delete of a message or folder by any session of any
+ * process on the same file reaches td_store_tables_changed, which updates the rows (views get
+ * TABLE_ROW_ADDED / MODIFIED / DELETED); a lost feed (TD_CHANGE_RESYNC) refills the tables
+ * (TABLE_RELOAD). Opening a table first applies what other processes committed so far.
  */
 #include "store.h"
 
@@ -15,7 +16,6 @@ struct td_table_cache
     ULONGLONG folder;
     int kind;
     mc_table *t;
-    ULONGLONG generation;       /* td_db_generation when filled */
     struct td_table_cache *next;
 };
 
@@ -157,19 +157,14 @@ HRESULT td_store_folder_table(td_store *s, ULONGLONG folder, int kind, IMAPITabl
     HRESULT hr = S_OK;
     BOOL deep = kind > TD_TABLE_HIERARCHY;
 
-    ULONGLONG generation = td_db_generation(s->db);
-    struct td_table_cache **pc;
-
     if (deep) kind = TD_TABLE_HIERARCHY;
+    td_db_catch_up(s->db);
     EnterCriticalSection(&s->lock);
-    for (pc = &s->tables; (c = *pc) && !deep; pc = &c->next)
+    for (c = s->tables; c && !deep; c = c->next)
         if (c->folder == folder && c->kind == kind)
         {
-            if (c->generation == generation) { t = c->t; mc_table_addref(t); break; }
-            /* stale: forget it (open views keep their table) and fill a new one */
-            *pc = c->next;
-            mc_table_release(c->t);
-            mc_free(c);
+            t = c->t;
+            mc_table_addref(t);
             break;
         }
     if (!t)
@@ -191,7 +186,6 @@ HRESULT td_store_folder_table(td_store *s, ULONGLONG folder, int kind, IMAPITabl
                 c->folder = folder;
                 c->kind = kind;
                 c->t = t;
-                c->generation = generation;
                 mc_table_addref(t);
                 c->next = s->tables;
                 s->tables = c;
@@ -250,18 +244,48 @@ static void update_row(td_store *s, ULONGLONG parent, ULONGLONG id, BOOL folder)
     LeaveCriticalSection(&s->lock);
 }
 
-void td_store_tables_message(td_store *s, ULONGLONG folder, ULONGLONG msg)
+/* Refill every cached table from the database (views: TABLE_RELOAD, then the rows). */
+static void reload_all(td_store *s)
 {
-    update_row(s, folder, msg, FALSE);
+    struct td_table_cache *c;
+
+    EnterCriticalSection(&s->lock);
+    for (c = s->tables; c; c = c->next)
+        if (SUCCEEDED(mc_table_delete_all(c->t)))
+            fill(s, c->folder, c->kind, 0, FALSE, c->t);
+    LeaveCriticalSection(&s->lock);
 }
 
-void td_store_tables_folder(td_store *s, ULONGLONG parent, ULONGLONG folder)
+/* The row of folder `id` in its parent's hierarchy table (its counts changed). */
+static void update_folder_row(td_store *s, ULONGLONG id)
 {
     td_obj_info info;
-    update_row(s, parent, folder, TRUE);
-    /* the parent's counts changed too: refresh its row in its parent's table */
-    if (parent && SUCCEEDED(td_db_object_get(s->db, parent, &info)) && info.parent)
-        update_row(s, info.parent, parent, TRUE);
+    if (id && SUCCEEDED(td_db_object_get(s->db, id, &info)) && info.parent)
+        update_row(s, info.parent, id, TRUE);
+}
+
+void td_store_tables_changed(td_store *s, const td_change *c)
+{
+    switch (c->kind)
+    {
+    case TD_CHANGE_MESSAGE:
+        if (c->event == fnevObjectMoved) update_row(s, c->old_parent, c->id, FALSE);
+        update_row(s, c->parent, c->id, FALSE);
+        /* the folders' counts (PR_CONTENT_COUNT, PR_CONTENT_UNREAD) in hierarchy tables */
+        update_folder_row(s, c->parent);
+        if (c->event == fnevObjectMoved || c->event == fnevObjectCopied) update_folder_row(s, c->old_parent);
+        break;
+    case TD_CHANGE_FOLDER:
+        if (c->event == fnevObjectMoved) update_row(s, c->old_parent, c->id, TRUE);
+        update_row(s, c->parent, c->id, TRUE);
+        /* the parents' PR_SUBFOLDERS */
+        update_folder_row(s, c->parent);
+        if (c->event == fnevObjectMoved) update_folder_row(s, c->old_parent);
+        break;
+    case TD_CHANGE_RESYNC:
+        reload_all(s);
+        break;
+    }
 }
 
 void td_store_tables_free(td_store *s)

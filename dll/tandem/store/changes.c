@@ -1,0 +1,106 @@
+/*
+ * changes.c - what a logon does with the store's change feed (db.h): every change to a message
+ * or a folder, made by any session of any process on the same file, updates this logon's
+ * tables (tables.c) and becomes an object notification (objectnotification.md) for the sinks
+ * advised through this logon (IMsgStore::Advise, IMSLogon::Advise: td_store_advise).
+ *
+ * Who hears an event: sinks advised on the whole store (subscribed under the store's entry
+ * ID), on the object's entry ID, and on its folder's entry ID (and, for moves and copies, the
+ * folder it came from). fnevNewMail is not made here: the transport's delivery calls
+ * IMsgStore::NotifyNewMail (submit.c).
+ * A logon through which nothing is advised does not notify, so two logons of one session do
+ * not both notify the session's sinks unless both have advisees.
+ */
+#include "store.h"
+#include "entryid.h"
+
+void td_store_announce(td_store *s, ULONG event, ULONG type, ULONGLONG parent, ULONGLONG id,
+                       ULONGLONG old_parent, ULONGLONG old_id)
+{
+    td_change c;
+
+    c.kind = type == MAPI_FOLDER ? TD_CHANGE_FOLDER : TD_CHANGE_MESSAGE;
+    c.event = event;
+    c.parent = parent;
+    c.id = id;
+    c.old_parent = old_parent;
+    c.old_id = old_id;
+    td_db_announce(s->db, &c);
+}
+
+/* Notify `n` under `eid` (a NOTIFKEY of its bytes). */
+static void notify_key(IMAPISupport *sup, ULONG cb, const ENTRYID *eid, NOTIFICATION *n)
+{
+    NOTIFKEY *key;
+    ULONG flags = 0;
+
+    if (!cb || !eid || !(key = mc_malloc(sizeof(NOTIFKEY) + cb))) return;
+    key->cb = cb;
+    memcpy(key->ab, eid, cb);
+    sup->lpVtbl->Notify(sup, key, 1, n, &flags);
+    mc_free(key);
+}
+
+static void notify_object(td_store *s, const td_change *c)
+{
+    BYTE kind = c->kind == TD_CHANGE_FOLDER ? TD_EID_FOLDER : TD_EID_MESSAGE;
+    ENTRYID *eid = NULL, *parent = NULL, *old = NULL, *old_parent = NULL;
+    ULONG cb = 0, cb_parent = 0, cb_old = 0, cb_old_parent = 0;
+    IMAPISupport *sup;
+    NOTIFICATION n;
+
+    switch (c->event)
+    {
+    case fnevObjectCreated: case fnevObjectModified: case fnevObjectDeleted:
+    case fnevObjectMoved: case fnevObjectCopied:
+        break;
+    default:
+        return;
+    }
+    if (!InterlockedCompareExchange(&s->advises, 0, 0)) return;
+    EnterCriticalSection(&s->lock);
+    if ((sup = s->sup)) sup->lpVtbl->AddRef(sup);
+    LeaveCriticalSection(&s->lock);
+    if (!sup) return;
+
+    if (FAILED(td_store_object_eid(s, kind, c->id, &cb, &eid))) goto done;
+    if (c->parent && FAILED(td_store_object_eid(s, TD_EID_FOLDER, c->parent, &cb_parent, &parent))) goto done;
+    if (c->event == fnevObjectMoved || c->event == fnevObjectCopied)
+    {
+        if (FAILED(td_store_object_eid(s, kind, c->event == fnevObjectCopied ? c->old_id : c->id, &cb_old, &old)) ||
+            (c->old_parent && FAILED(td_store_object_eid(s, TD_EID_FOLDER, c->old_parent, &cb_old_parent, &old_parent))))
+            goto done;
+    }
+    memset(&n, 0, sizeof(n));
+    n.ulEventType = c->event;
+    n.info.obj.cbEntryID = cb;
+    n.info.obj.lpEntryID = eid;
+    n.info.obj.ulObjType = c->kind == TD_CHANGE_FOLDER ? MAPI_FOLDER : MAPI_MESSAGE;
+    n.info.obj.cbParentID = cb_parent;
+    n.info.obj.lpParentID = parent;
+    n.info.obj.cbOldID = cb_old;
+    n.info.obj.lpOldID = old;
+    n.info.obj.cbOldParentID = cb_old_parent;
+    n.info.obj.lpOldParentID = old_parent;
+
+    notify_key(sup, s->cb_wrapped, s->wrapped, &n);
+    notify_key(sup, cb, eid, &n);
+    if (c->event == fnevObjectCopied) notify_key(sup, cb_old, old, &n);
+    notify_key(sup, cb_parent, parent, &n);
+    if (old_parent && (cb_old_parent != cb_parent || memcmp(old_parent, parent, cb_parent)))
+        notify_key(sup, cb_old_parent, old_parent, &n);
+done:
+    mc_free(eid);
+    mc_free(parent);
+    mc_free(old);
+    mc_free(old_parent);
+    sup->lpVtbl->Release(sup);
+}
+
+void td_store_on_change(void *ctx, const td_change *c)
+{
+    td_store *s = ctx;
+
+    td_store_tables_changed(s, c);
+    if (c->kind != TD_CHANGE_RESYNC) notify_object(s, c);
+}
