@@ -387,6 +387,161 @@ static void message_id_index_migration(void **state)
     assert_non_null(strstr(plan, "properties_by_message_id"));
 }
 
+/* ---- the change feed (dbchange.c) ---------------------------------------------------------- */
+
+typedef struct heard
+{
+    CRITICAL_SECTION cs;
+    td_change got[64];
+    LONG n;
+    DWORD thread;
+} heard;
+
+static void listener(void *ctx, const td_change *c)
+{
+    heard *h = ctx;
+    EnterCriticalSection(&h->cs);
+    if (h->n < 64) h->got[h->n] = *c;
+    h->n++;
+    h->thread = GetCurrentThreadId();
+    LeaveCriticalSection(&h->cs);
+}
+
+static LONG heard_count(heard *h)
+{
+    LONG n;
+    EnterCriticalSection(&h->cs);
+    n = h->n;
+    LeaveCriticalSection(&h->cs);
+    return n;
+}
+
+/* Wait up to 5 s for `n` changes. */
+static BOOL wait_heard(heard *h, LONG n)
+{
+    int i;
+    for (i = 0; i < 500 && heard_count(h) < n; i++) Sleep(10);
+    return heard_count(h) >= n;
+}
+
+static void change(td_change *c, ULONG kind, ULONG event, ULONGLONG parent, ULONGLONG id)
+{
+    memset(c, 0, sizeof(*c));
+    c->kind = kind;
+    c->event = event;
+    c->parent = parent;
+    c->id = id;
+}
+
+/* In the process: at once outside a transaction, after the commit inside one, never after a
+ * rollback; unlisten stops delivery. */
+static void feed_in_process(void **state)
+{
+    dbctx *c = *state;
+    td_db *db;
+    heard h;
+    td_change ch;
+
+    memset(&h, 0, sizeof(h));
+    InitializeCriticalSection(&h.cs);
+    assert_int_equal(td_db_open(c->path, &guid_a, NULL, &db, NULL), S_OK);
+    assert_int_equal(td_db_listen(db, listener, &h), S_OK);
+
+    change(&ch, TD_CHANGE_MESSAGE, fnevObjectCreated, 7, 8);
+    td_db_announce(db, &ch);
+    assert_int_equal(h.n, 1);
+    assert_int_equal(h.thread, GetCurrentThreadId());
+    assert_int_equal(h.got[0].id, 8);
+    assert_int_equal(h.got[0].parent, 7);
+    assert_int_equal(h.got[0].event, fnevObjectCreated);
+
+    assert_int_equal(td_db_begin(db), S_OK);
+    change(&ch, TD_CHANGE_FOLDER, fnevObjectDeleted, 1, 9);
+    td_db_announce(db, &ch);
+    assert_int_equal(h.n, 1);                   /* not before the commit */
+    assert_int_equal(td_db_commit(db), S_OK);
+    assert_int_equal(h.n, 2);
+    assert_int_equal(h.got[1].kind, TD_CHANGE_FOLDER);
+    assert_int_equal(h.got[1].id, 9);
+
+    assert_int_equal(td_db_begin(db), S_OK);
+    change(&ch, TD_CHANGE_MESSAGE, fnevObjectModified, 7, 10);
+    td_db_announce(db, &ch);
+    td_db_rollback(db);
+    assert_int_equal(h.n, 2);                   /* rolled back: never */
+
+    td_db_unlisten(db, listener, &h);
+    change(&ch, TD_CHANGE_MESSAGE, fnevObjectModified, 7, 11);
+    td_db_announce(db, &ch);
+    assert_int_equal(h.n, 2);
+    td_db_release(db);
+    DeleteCriticalSection(&h.cs);
+}
+
+/* Another process's rows in change_log (written here through a second connection, with an
+ * origin of its own) reach the listeners on the feed's thread, in order, with every field;
+ * this process's own flushed rows are not delivered twice; a reader that fell behind the kept
+ * log gets TD_CHANGE_RESYNC. */
+static void feed_between_processes(void **state)
+{
+    dbctx *c = *state;
+    td_db *db;
+    sqlite3 *raw;
+    sqlite3_int64 rows = 0;
+    sqlite3_stmt *st;
+    heard h;
+    td_change ch;
+    int i;
+
+    memset(&h, 0, sizeof(h));
+    InitializeCriticalSection(&h.cs);
+    assert_int_equal(td_db_open(c->path, &guid_a, NULL, &db, NULL), S_OK);
+    assert_int_equal(td_db_listen(db, listener, &h), S_OK);
+
+    /* our own change: delivered once, at once, then written to change_log by the feed */
+    change(&ch, TD_CHANGE_MESSAGE, fnevObjectCreated, 3, 4);
+    td_db_announce(db, &ch);
+    assert_int_equal(heard_count(&h), 1);
+    raw = open_raw(c->path);
+    sqlite3_busy_timeout(raw, 5000);
+    for (i = 0; i < 500 && rows == 0; i++)
+    {
+        Sleep(10);
+        assert_int_equal(sqlite3_prepare_v2(raw, "SELECT count(*) FROM change_log WHERE object_id = 4", -1, &st, NULL), SQLITE_OK);
+        if (sqlite3_step(st) == SQLITE_ROW) rows = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    }
+    assert_int_equal(rows, 1);
+
+    /* "another process" */
+    assert_int_equal(sqlite3_exec(raw, "INSERT INTO change_log(origin, kind, event, parent_id, object_id, old_parent_id, old_id)"
+                                       " VALUES (42, 1, 32, 5, 6, 7, 6), (42, 2, 64, 5, 12, 7, 11)", NULL, NULL, NULL), SQLITE_OK);
+    assert_true(wait_heard(&h, 3));
+    Sleep(200);
+    assert_int_equal(heard_count(&h), 3);       /* our own row was not delivered again */
+    assert_int_not_equal(h.thread, GetCurrentThreadId());
+    assert_int_equal(h.got[1].kind, TD_CHANGE_MESSAGE);
+    assert_int_equal(h.got[1].event, fnevObjectMoved);
+    assert_int_equal(h.got[1].parent, 5);
+    assert_int_equal(h.got[1].id, 6);
+    assert_int_equal(h.got[1].old_parent, 7);
+    assert_int_equal(h.got[2].kind, TD_CHANGE_FOLDER);
+    assert_int_equal(h.got[2].event, fnevObjectCopied);
+    assert_int_equal(h.got[2].old_id, 11);
+
+    /* a gap: rows this reader never saw were pruned */
+    assert_int_equal(sqlite3_exec(raw, "INSERT INTO change_log(origin, kind, event, parent_id, object_id, old_parent_id, old_id)"
+                                       " VALUES (42, 1, 4, 5, 22, 0, 0), (42, 1, 4, 5, 23, 0, 0);"
+                                       "DELETE FROM change_log WHERE object_id <= 22", NULL, NULL, NULL), SQLITE_OK);
+    td_db_catch_up(db);
+    assert_true(wait_heard(&h, 4));
+    assert_int_equal(h.got[3].kind, TD_CHANGE_RESYNC);
+    sqlite3_close(raw);
+    td_db_unlisten(db, listener, &h);
+    td_db_release(db);
+    DeleteCriticalSection(&h.cs);
+}
+
 #define TD(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -403,6 +558,8 @@ int main(void)
         TD(folder_path_is_refused),
         TD(threads_share_handles),
         TD(message_id_index_migration),
+        TD(feed_in_process),
+        TD(feed_between_processes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -90,15 +90,31 @@ static void deliver(td_feed *f, const td_change *changes, ULONG n)
     mc_free(snap);
 }
 
-/* Write the outbox into change_log: one transaction. */
+/* INSERT of `rows` change_log rows (7 values each): prepared per flush, not cached. */
+#define TD_FEED_ROWS_PER_INSERT 128
+static sqlite3_stmt *insert_rows(td_db *db, ULONG rows)
+{
+    static const char head[] = "INSERT INTO change_log(origin, kind, event, parent_id, object_id, old_parent_id, old_id) VALUES ";
+    static const char row[] = "(?,?,?,?,?,?,?),";
+    char sql[sizeof(head) + TD_FEED_ROWS_PER_INSERT * (sizeof(row) - 1)];
+    sqlite3_stmt *st = NULL;
+    ULONG i, len = sizeof(head) - 1;
+
+    memcpy(sql, head, len);
+    for (i = 0; i < rows; i++, len += sizeof(row) - 1) memcpy(sql + len, row, sizeof(row) - 1);
+    sql[len - 1] = 0;   /* the last comma */
+    if (sqlite3_prepare_v2(db->h, sql, (int)len, &st, NULL) != SQLITE_OK) return NULL;
+    return st;
+}
+
+/* Write the outbox into change_log: one transaction, one statement per 128 changes (a save
+ * pays nothing for the feed but its share of that). */
 static void flush(td_db *db)
 {
-    static const char sql[] = "INSERT INTO change_log(origin, kind, event, parent_id, object_id, old_parent_id, old_id)"
-                              " VALUES (?, ?, ?, ?, ?, ?, ?)";
     static const char prune[] = "DELETE FROM change_log WHERE seq <= (SELECT max(seq) FROM change_log) - ?";
     td_feed *f = db->feed;
     td_change *box;
-    ULONG n, i;
+    ULONG n, total, i, j;
     BOOL overflow;
     HRESULT hr;
 
@@ -111,23 +127,29 @@ static void flush(td_db *db)
     f->outbox_overflow = FALSE;
     LeaveCriticalSection(&f->feed_cs);
     if (!n && !overflow) return;
+    total = n + (overflow ? 1 : 0);
 
     if (SUCCEEDED(hr = td_db_begin(db)))
     {
         sqlite3_stmt *st;
-        for (i = 0; i < n + (overflow ? 1 : 0) && SUCCEEDED(hr); i++)
+        for (i = 0; i < total && SUCCEEDED(hr); i += j)
         {
-            const td_change *c = i < n ? &box[i] : &resync_change;
-            if (!(st = td_db_stmt(db, sql))) { hr = td_db_hr(sqlite3_errcode(db->h)); break; }
-            sqlite3_bind_int64(st, 1, f->origin);
-            sqlite3_bind_int(st, 2, (int)c->kind);
-            sqlite3_bind_int(st, 3, (int)c->event);
-            sqlite3_bind_int64(st, 4, (sqlite3_int64)c->parent);
-            sqlite3_bind_int64(st, 5, (sqlite3_int64)c->id);
-            sqlite3_bind_int64(st, 6, (sqlite3_int64)c->old_parent);
-            sqlite3_bind_int64(st, 7, (sqlite3_int64)c->old_id);
+            ULONG rows = min(total - i, (ULONG)TD_FEED_ROWS_PER_INSERT);
+            if (!(st = insert_rows(db, rows))) { hr = td_db_hr(sqlite3_errcode(db->h)); break; }
+            for (j = 0; j < rows; j++)
+            {
+                const td_change *c = i + j < n ? &box[i + j] : &resync_change;
+                int k = (int)j * 7;
+                sqlite3_bind_int64(st, k + 1, f->origin);
+                sqlite3_bind_int(st, k + 2, (int)c->kind);
+                sqlite3_bind_int(st, k + 3, (int)c->event);
+                sqlite3_bind_int64(st, k + 4, (sqlite3_int64)c->parent);
+                sqlite3_bind_int64(st, k + 5, (sqlite3_int64)c->id);
+                sqlite3_bind_int64(st, k + 6, (sqlite3_int64)c->old_parent);
+                sqlite3_bind_int64(st, k + 7, (sqlite3_int64)c->old_id);
+            }
             if (sqlite3_step(st) != SQLITE_DONE) hr = td_db_hr(sqlite3_errcode(db->h));
-            sqlite3_reset(st);
+            sqlite3_finalize(st);
         }
         if (SUCCEEDED(hr) && ++f->flushes % 64 == 0 && (st = td_db_stmt(db, prune)))
         {
@@ -157,6 +179,7 @@ static void poll(td_db *db)
     static const char sql[] = "SELECT seq, origin, kind, event, parent_id, object_id, old_parent_id, old_id"
                               " FROM change_log WHERE seq > ? ORDER BY seq";
     static const char sql_min[] = "SELECT min(seq) FROM change_log";
+    static const char sql_version[] = "PRAGMA data_version";
     td_feed *f = db->feed;
     td_change *got = NULL;
     ULONG n = 0, cap = 0;
@@ -166,7 +189,10 @@ static void poll(td_db *db)
 
     EnterCriticalSection(&f->poll_cs);
     EnterCriticalSection(&db->lock);
-    if (td_db_query_int(db, "PRAGMA data_version", &version) == SQLITE_OK && version != f->data_version)
+    if ((st = td_db_stmt(db, sql_version)) && sqlite3_step(st) == SQLITE_ROW)
+        version = sqlite3_column_int64(st, 0);
+    if (st) sqlite3_reset(st);
+    if (version && version != f->data_version)
     {
         f->data_version = version;
         if ((st = td_db_stmt(db, sql_min)))

@@ -259,8 +259,15 @@ static void reload_all(td_store *s)
 /* The row of folder `id` in its parent's hierarchy table (its counts changed). */
 static void update_folder_row(td_store *s, ULONGLONG id)
 {
+    struct td_table_cache *c;
     td_obj_info info;
-    if (id && SUCCEEDED(td_db_object_get(s->db, id, &info)) && info.parent)
+    BOOL any = FALSE;
+
+    /* most saves happen with no hierarchy table open: no query then */
+    EnterCriticalSection(&s->lock);
+    for (c = s->tables; c && !any; c = c->next) any = c->kind == TD_TABLE_HIERARCHY;
+    LeaveCriticalSection(&s->lock);
+    if (any && id && SUCCEEDED(td_db_object_get(s->db, id, &info)) && info.parent)
         update_row(s, info.parent, id, TRUE);
 }
 
