@@ -314,11 +314,12 @@ static void store_getprops(void **state)
     mask = v[3].Value.l;
     assert_true(mask & STORE_UNICODE_OK);
     assert_true(mask & STORE_ENTRYID_UNIQUE);
-    /* a store logged on with MDB_WRITE creates and modifies; it sends (issue 6, fact 10); no
-     * notifications yet */
+    /* a store logged on with MDB_WRITE creates and modifies; it sends (issue 6, fact 10); it
+     * notifies (changes.c) */
     assert_true((mask & (STORE_MODIFY_OK | STORE_CREATE_OK)) == (STORE_MODIFY_OK | STORE_CREATE_OK));
     assert_true(mask & STORE_SUBMIT_OK);
-    assert_false(mask & (STORE_NOTIFY_OK | STORE_READONLY));
+    assert_true(mask & STORE_NOTIFY_OK);
+    assert_false(mask & STORE_READONLY);
     assert_int_equal(v[4].ulPropTag, PR_MDB_PROVIDER);
     assert_int_equal(v[4].Value.bin.cb, sizeof(MAPIUID));
     assert_memory_equal(v[4].Value.bin.lpb, &td_provider_uid, sizeof(MAPIUID));

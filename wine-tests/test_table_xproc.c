@@ -387,8 +387,8 @@ static ULONG STDMETHODCALLTYPE obj_OnNotify(IMAPIAdviseSink *iface, ULONG n, LPN
 
 static IMAPIAdviseSinkVtbl obj_vtbl = {model_QueryInterface, model_AddRef, model_Release, obj_OnNotify};
 
-/* Wait up to `ms` for an `event` about an object of `type` whose parent is `parent` (and,
- * when given, whose old parent is `old_parent`); TRUE when one came. */
+/* Wait up to `ms` for an `event` about an object of `type` whose parent is `parent` (any, when
+ * NULL) and, when given, whose old parent is `old_parent`; TRUE when one came. */
 static BOOL obj_seen(obj_sink *o, IMAPISession *session, ULONG event, ULONG type, const SBinary *parent,
                      const SBinary *old_parent, DWORD ms)
 {
@@ -403,8 +403,8 @@ static BOOL obj_seen(obj_sink *o, IMAPISession *session, ULONG event, ULONG type
         {
             obj_event *e = &o->ev[i];
             if (e->event != event || e->type != type) continue;
-            if (FAILED(session->lpVtbl->CompareEntryIDs(session, e->cb_parent, (ENTRYID *)e->parent, parent->cb,
-                                                        (ENTRYID *)parent->lpb, 0, &same)) || !same)
+            if (parent && (FAILED(session->lpVtbl->CompareEntryIDs(session, e->cb_parent, (ENTRYID *)e->parent, parent->cb,
+                                                                  (ENTRYID *)parent->lpb, 0, &same)) || !same))
                 continue;
             if (old_parent && (FAILED(session->lpVtbl->CompareEntryIDs(session, e->cb_old_parent, (ENTRYID *)e->old_parent,
                                                                       old_parent->cb, (ENTRYID *)old_parent->lpb, 0, &same)) || !same))
@@ -563,6 +563,9 @@ void wt_run(void)
         switch (step)
         {
         case 1:
+            /* handling-message-store-notification.md: the folder's counts changed */
+            ok(obj_seen(&os, session, fnevObjectModified, MAPI_FOLDER, NULL, NULL, 10000),
+               "fnevObjectModified for the Inbox (PR_CONTENT_COUNT) did not arrive\n");
             ok(obj_seen(&os, session, fnevObjectCreated, MAPI_MESSAGE, inbox_id, NULL, 10000) &&
                obj_seen(&os, session, fnevObjectCreated, MAPI_MESSAGE, inbox_id, NULL, 10000) &&
                obj_seen(&os, session, fnevObjectCreated, MAPI_MESSAGE, inbox_id, NULL, 10000),
@@ -596,6 +599,29 @@ void wt_run(void)
         ok(save_new(elsewhere, L"z") == S_OK, "saving a message in this process failed\n");
         ok(obj_seen(&os, session, fnevObjectCreated, MAPI_MESSAGE, elsewhere_id, NULL, 10000),
            "fnevObjectCreated for this session's message did not arrive\n");
+        {
+            /* imsgstore-advise.md: advised on one message, a sink hears about that message */
+            obj_sink one;
+            SBinary *z = find_message(elsewhere, L"z");
+            ULONG conn = 0;
+            memset(&one, 0, sizeof(one));
+            one.IMAPIAdviseSink_iface.lpVtbl = &obj_vtbl;
+            one.ref = 1;
+            InitializeCriticalSection(&one.cs);
+            ok(z != NULL, "the new message is not in the contents table\n");
+            if (z)
+            {
+                hr = mdb->lpVtbl->Advise(mdb, z->cb, (ENTRYID *)z->lpb, fnevObjectModified | fnevObjectMoved, &one.IMAPIAdviseSink_iface, &conn);
+                ok(hr == S_OK && conn, "IMsgStore::Advise on a message returned %#lx\n", hr);
+                ok(rename_message(mdb, elsewhere, L"z", L"z") == S_OK, "saving the message again failed\n");
+                ok(obj_seen(&one, session, fnevObjectModified, MAPI_MESSAGE, elsewhere_id, NULL, 10000),
+                   "the sink advised on the message got no fnevObjectModified\n");
+                if (conn) mdb->lpVtbl->Unadvise(mdb, conn);
+                MAPIFreeBuffer(z);
+            }
+            ok(one.ref == 1, "the message's sink is still held (%ld)\n", one.ref);
+            DeleteCriticalSection(&one.cs);
+        }
         ok(delete_or_move(elsewhere, L"z", inbox) == S_OK, "moving it failed\n");
         ok(obj_seen(&os, session, fnevObjectMoved, MAPI_MESSAGE, inbox_id, elsewhere_id, 10000),
            "fnevObjectMoved (Elsewhere -> Inbox) for this session's move did not arrive\n");

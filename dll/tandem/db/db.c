@@ -111,7 +111,7 @@ static const char *const migrations[TD_SCHEMA_VERSION] =
      * instead of a scan of every property row. Partial: only Message-ID rows are indexed. */
     "CREATE INDEX properties_by_message_id ON properties(value) WHERE prop_id = 4149 AND type = 31;",
     /* 5 -> 6: the change feed (dbchange.c). One row per announced change to a message or a
-     * folder (kind TD_CHANGE_*, event fnevObject*), written by the changing process (origin),
+     * folder (kind TD_CHANGE_* with TD_CHANGE_COUNTS << 8, event fnevObject*), written by the changing process (origin),
      * read by the other processes that have the store open so that their tables and object
      * notifications follow; only the newest rows are kept. */
     "CREATE TABLE change_log ("

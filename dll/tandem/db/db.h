@@ -70,9 +70,11 @@ ULONGLONG td_db_generation(td_db *db);
  * TD_CHANGE_RESYNC: changes were lost (a reader fell behind the kept log): reload everything.
  * Listeners run on the announcing thread or on the feed's thread, never under a td_db lock. */
 enum { TD_CHANGE_MESSAGE = 1, TD_CHANGE_FOLDER = 2, TD_CHANGE_RESYNC = 3 };
+#define TD_CHANGE_COUNTS 0x1    /* flags: a folder's computed counts changed (read state) */
 typedef struct td_change
 {
     ULONG kind;                 /* TD_CHANGE_* */
+    ULONG flags;                /* TD_CHANGE_COUNTS */
     ULONG event;                /* fnevObjectCreated / Modified / Deleted / Moved / Copied */
     ULONGLONG parent;           /* the folder holding the object (after a move or copy) */
     ULONGLONG id;               /* the object (the copy, for fnevObjectCopied) */

@@ -23,7 +23,7 @@
 #define TD_FEED_KEEP 20000
 #define TD_FEED_OUTBOX_MAX 100000
 
-static const td_change resync_change = {TD_CHANGE_RESYNC, 0, 0, 0, 0, 0};
+static const td_change resync_change = {TD_CHANGE_RESYNC, 0, 0, 0, 0, 0, 0};
 
 struct td_listener
 {
@@ -96,6 +96,7 @@ static sqlite3_stmt *insert_rows(td_db *db, ULONG rows)
 {
     static const char head[] = "INSERT INTO change_log(origin, kind, event, parent_id, object_id, old_parent_id, old_id) VALUES ";
     static const char row[] = "(?,?,?,?,?,?,?),";
+    /* kind carries the flags above its low byte */
     char sql[sizeof(head) + TD_FEED_ROWS_PER_INSERT * (sizeof(row) - 1)];
     sqlite3_stmt *st = NULL;
     ULONG i, len = sizeof(head) - 1;
@@ -141,7 +142,7 @@ static void flush(td_db *db)
                 const td_change *c = i + j < n ? &box[i + j] : &resync_change;
                 int k = (int)j * 7;
                 sqlite3_bind_int64(st, k + 1, f->origin);
-                sqlite3_bind_int(st, k + 2, (int)c->kind);
+                sqlite3_bind_int(st, k + 2, (int)(c->kind | c->flags << 8));
                 sqlite3_bind_int(st, k + 3, (int)c->event);
                 sqlite3_bind_int64(st, k + 4, (sqlite3_int64)c->parent);
                 sqlite3_bind_int64(st, k + 5, (sqlite3_int64)c->id);
@@ -209,7 +210,8 @@ static void poll(td_db *db)
                 td_change c;
                 f->last_seq = sqlite3_column_int64(st, 0);
                 if (sqlite3_column_int64(st, 1) == f->origin) continue;
-                c.kind = (ULONG)sqlite3_column_int(st, 2);
+                c.kind = (ULONG)sqlite3_column_int(st, 2) & 0xff;
+                c.flags = (ULONG)sqlite3_column_int(st, 2) >> 8;
                 c.event = (ULONG)sqlite3_column_int(st, 3);
                 c.parent = (ULONGLONG)sqlite3_column_int64(st, 4);
                 c.id = (ULONGLONG)sqlite3_column_int64(st, 5);

@@ -4,10 +4,9 @@
  * tables (tables.c) and becomes an object notification (objectnotification.md) for the sinks
  * advised through this logon (IMsgStore::Advise, IMSLogon::Advise: td_store_advise).
  *
- * Who hears an event: sinks advised on the whole store (subscribed under the store's entry
- * ID), on the object's entry ID, and on its folder's entry ID (and, for moves and copies, the
- * folder it came from). fnevNewMail is not made here: the transport's delivery calls
- * IMsgStore::NotifyNewMail (submit.c).
+ * Who hears an event follows handling-message-store-notification.md (notify_object).
+ * fnevNewMail is not made here: the transport's delivery calls IMsgStore::NotifyNewMail
+ * (submit.c).
  * A logon through which nothing is advised does not notify, so two logons of one session do
  * not both notify the session's sinks unless both have advisees.
  */
@@ -20,11 +19,25 @@ void td_store_announce(td_store *s, ULONG event, ULONG type, ULONGLONG parent, U
     td_change c;
 
     c.kind = type == MAPI_FOLDER ? TD_CHANGE_FOLDER : TD_CHANGE_MESSAGE;
+    c.flags = 0;
     c.event = event;
     c.parent = parent;
     c.id = id;
     c.old_parent = old_parent;
     c.old_id = old_id;
+    td_db_announce(s->db, &c);
+}
+
+void td_store_announce_read(td_store *s, ULONGLONG folder, ULONGLONG msg)
+{
+    td_change c;
+
+    memset(&c, 0, sizeof(c));
+    c.kind = TD_CHANGE_MESSAGE;
+    c.flags = TD_CHANGE_COUNTS;
+    c.event = fnevObjectModified;
+    c.parent = folder;
+    c.id = msg;
     td_db_announce(s->db, &c);
 }
 
@@ -41,11 +54,44 @@ static void notify_key(IMAPISupport *sup, ULONG cb, const ENTRYID *eid, NOTIFICA
     mc_free(key);
 }
 
+/* fnevObjectModified for folder `id` whose computed counts (PR_CONTENT_COUNT,
+ * PR_CONTENT_UNREAD, PR_SUBFOLDERS) may have changed: to the store and the folder. */
+static void notify_folder_modified(td_store *s, IMAPISupport *sup, ULONGLONG id)
+{
+    ENTRYID *eid = NULL, *parent = NULL;
+    ULONG cb = 0, cb_parent = 0;
+    td_obj_info info;
+    NOTIFICATION n;
+
+    if (!id || FAILED(td_db_object_get(s->db, id, &info)) || info.type != MAPI_FOLDER) return;
+    if (SUCCEEDED(td_store_object_eid(s, TD_EID_FOLDER, id, &cb, &eid)) &&
+        (!info.parent || SUCCEEDED(td_store_object_eid(s, TD_EID_FOLDER, info.parent, &cb_parent, &parent))))
+    {
+        memset(&n, 0, sizeof(n));
+        n.ulEventType = fnevObjectModified;
+        n.info.obj.cbEntryID = cb;
+        n.info.obj.lpEntryID = eid;
+        n.info.obj.ulObjType = MAPI_FOLDER;
+        n.info.obj.cbParentID = cb_parent;
+        n.info.obj.lpParentID = parent;
+        notify_key(sup, s->cb_wrapped, s->wrapped, &n);
+        notify_key(sup, cb, eid, &n);
+    }
+    mc_free(eid);
+    mc_free(parent);
+}
+
+/* The object notification of change `c`, to whom handling-message-store-notification.md says:
+ * every event to the store's advisees; deleted, moved and modified objects also to their own
+ * advisees, a copied one to the original's; never to the parent folder's. A change to a
+ * folder's contents or subfolders is also fnevObjectModified of that folder (its computed
+ * counts), to the store and the folder. */
 static void notify_object(td_store *s, const td_change *c)
 {
     BYTE kind = c->kind == TD_CHANGE_FOLDER ? TD_EID_FOLDER : TD_EID_MESSAGE;
     ENTRYID *eid = NULL, *parent = NULL, *old = NULL, *old_parent = NULL;
     ULONG cb = 0, cb_parent = 0, cb_old = 0, cb_old_parent = 0;
+    BOOL counts = c->event != fnevObjectModified || (c->flags & TD_CHANGE_COUNTS);
     IMAPISupport *sup;
     NOTIFICATION n;
 
@@ -84,11 +130,13 @@ static void notify_object(td_store *s, const td_change *c)
     n.info.obj.lpOldParentID = old_parent;
 
     notify_key(sup, s->cb_wrapped, s->wrapped, &n);
-    notify_key(sup, cb, eid, &n);
     if (c->event == fnevObjectCopied) notify_key(sup, cb_old, old, &n);
-    notify_key(sup, cb_parent, parent, &n);
-    if (old_parent && (cb_old_parent != cb_parent || memcmp(old_parent, parent, cb_parent)))
-        notify_key(sup, cb_old_parent, old_parent, &n);
+    else if (c->event != fnevObjectCreated) notify_key(sup, cb, eid, &n);
+    if (counts)
+    {
+        notify_folder_modified(s, sup, c->parent);
+        if (c->event == fnevObjectMoved && c->old_parent != c->parent) notify_folder_modified(s, sup, c->old_parent);
+    }
 done:
     mc_free(eid);
     mc_free(parent);

@@ -922,7 +922,7 @@ static HRESULT STDMETHODCALLTYPE folder_SetReadFlags(IMAPIFolder *iface, LPENTRY
                 hr2 = td_db_prop_set(This->s->db, id, &v);
             }
             mc_propbag_free(bag);
-            if (SUCCEEDED(hr2)) td_store_tables_message(This->s, This->id, id);
+            if (SUCCEEDED(hr2)) td_store_announce_read(This->s, This->id, id);
         }
         if (SUCCEEDED(hr2)) done_ok++;
         progress(lpProgress, i, n);

@@ -1052,7 +1052,7 @@ static HRESULT STDMETHODCALLTYPE message_SetReadFlag(IMessage *iface, ULONG ulFl
     mc_propbag_set(This->work->props, &v);
     /* the read state is stored at once for a saved message (imessage-setreadflag.md) */
     if (This->id && SUCCEEDED(hr = td_db_prop_set(This->s->db, This->id, &v)))
-        td_store_tables_message(This->s, This->folder, This->id);
+        td_store_announce_read(This->s, This->folder, This->id);
     LeaveCriticalSection(&This->lock);
     return hr;
 }

@@ -77,12 +77,13 @@ ULONG td_store_support_mask(const td_store *s)
 {
     /* Exactly what is honoured: IDs are never reused (objects.id is AUTOINCREMENT), strings
      * in Unicode and ANSI, attachments, MV properties, RTF and HTML bodies kept as written,
-     * tables restrict and sort (mc_table), sending (SUBMIT_OK: submit.c, issue 6). Not set:
-     * NOTIFY_OK (issue 4), SEARCH_OK (no search folders), OLE_OK, CATEGORIZE_OK. A store
+     * tables restrict and sort (mc_table), sending (SUBMIT_OK: submit.c, issue 6), object and
+     * table notifications (NOTIFY_OK: changes.c). Not set: SEARCH_OK (no search folders),
+     * OLE_OK, CATEGORIZE_OK. A store
      * without MDB_WRITE never reports MODIFY_OK/CREATE_OK (imapisession-openmsgstore.md). */
     ULONG mask = STORE_ENTRYID_UNIQUE | STORE_UNICODE_OK | STORE_ANSI_OK | STORE_ATTACH_OK |
                  STORE_MV_PROPS_OK | STORE_RTF_OK | STORE_HTML_OK | STORE_UNCOMPRESSED_RTF |
-                 STORE_RESTRICTION_OK | STORE_SORT_OK | STORE_SUBMIT_OK;
+                 STORE_RESTRICTION_OK | STORE_SORT_OK | STORE_SUBMIT_OK | STORE_NOTIFY_OK;
     if (s->writable) mask |= STORE_MODIFY_OK | STORE_CREATE_OK;
     else mask |= STORE_READONLY;
     return mask;

@@ -196,6 +196,8 @@ HRESULT td_store_folder_table(td_store *s, ULONGLONG folder, int kind, IMAPITabl
  * (changes.c). */
 void    td_store_announce(td_store *s, ULONG event, ULONG type, ULONGLONG parent, ULONGLONG id,
                           ULONGLONG old_parent, ULONGLONG old_id);
+/* A message's read state changed (its folder's PR_CONTENT_UNREAD with it). */
+void    td_store_announce_read(td_store *s, ULONGLONG folder, ULONGLONG msg);
 #define td_store_tables_message(s, folder, msg) \
     td_store_announce((s), fnevObjectModified, MAPI_MESSAGE, (folder), (msg), 0, 0)
 #define td_store_tables_folder(s, parent, folder) \
