@@ -30,6 +30,12 @@ static FILETIME to_ft(sqlite3_int64 t)
 
 sqlite3_stmt *td_db_stmt(td_db *db, const char *sql)
 {
+    td_db_reader_close(db);
+    return td_db_stmt_temp(db, sql);
+}
+
+sqlite3_stmt *td_db_stmt_temp(td_db *db, const char *sql)
+{
     int i, free_slot = -1;
     sqlite3_stmt *st = NULL;
 
@@ -80,6 +86,7 @@ HRESULT td_db_begin(td_db *db)
     EnterCriticalSection(&db->lock);
     if (db->tx_depth == 0)
     {
+        td_db_reader_close(db);
         rc = sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
         if (rc != SQLITE_OK)
         {
@@ -100,6 +107,7 @@ HRESULT td_db_commit(td_db *db)
     assert(db->tx_depth > 0);
     if (--db->tx_depth == 0)
     {
+        td_db_reader_close(db);
         if (db->tx_failed)
         {
             sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
@@ -118,7 +126,11 @@ HRESULT td_db_commit(td_db *db)
 void td_db_rollback(td_db *db)
 {
     assert(db->tx_depth > 0);
-    if (--db->tx_depth == 0) sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+    if (--db->tx_depth == 0)
+    {
+        td_db_reader_close(db);
+        sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+    }
     else db->tx_failed = TRUE;
     LeaveCriticalSection(&db->lock);
 }

@@ -247,6 +247,7 @@ static ULONG STDMETHODCALLTYPE stream_Release(IStream *iface)
 
     if (ref) return ref;
     if (This->dirty) do_commit(This);
+    if (This->row) td_db_big_read_end(This->db, This->row);
     if (This->stage) td_db_stage_release(This->db, This->stage);
     if (This->src_stage) td_db_stage_release(This->db, This->src_stage);
     This->owner->lpVtbl->Release(This->owner);
