@@ -2,9 +2,9 @@
  * test_store_streams.c - streams over big values through the public MAPI API (issue 3 point 6):
  * a 20 MB attachment written and read back through IStream (bytes compared by hash) without
  * the process holding the value whole (peak working set below half the value), and transacted:
- * another session sees nothing before SaveChanges. A 20 MB message property written in 8 KB pieces (read back through
- * the writing stream before Commit) and read back in another session in odd-sized pieces and
- * at odd offsets. Pages: imapiprop-openproperty.md, istream (COM), imessage-savechanges.md.
+ * another session sees nothing before SaveChanges. A 20 MB message property written in 8 KB
+ * pieces (read back through the writing stream before Commit) and read back in another session
+ * in odd-sized pieces and at odd offsets. Pages: imapiprop-openproperty.md, istream (COM), imessage-savechanges.md.
  */
 #include "wtest.h"
 #include "wtmapi.h"
@@ -311,6 +311,101 @@ done:
     logoff(s1, mdb1, in1);
 }
 
+/* Length of the value of `tag` on `msg` as a new read-only stream sees it, and whether its
+ * bytes are fill()'s; ~0u when it cannot be opened. */
+static ULONG value_seen(IMessage *msg, ULONG tag, BOOL *as_fill)
+{
+    IStream *st = NULL;
+    BYTE buf[4096];
+    ULONG n, total = 0;
+
+    *as_fill = TRUE;
+    if (msg->lpVtbl->OpenProperty(msg, tag, &IID_IStream, 0, 0, (IUnknown **)&st) != S_OK) return ~0u;
+    while (st->lpVtbl->Read(st, buf, sizeof(buf), &n) == S_OK && n)
+    {
+        if (!same_as_fill(buf, total, n)) *as_fill = FALSE;
+        total += n;
+    }
+    st->lpVtbl->Release(st);
+    return total;
+}
+
+/* A big value handed to its message by Commit stays as committed while the stream goes on
+ * changing its own copy (Write, SetSize, Revert), and a later Commit hands over the change. */
+static void test_commit_then_change(wt_profile *p)
+{
+    const ULONG size = 100000;
+    IMAPISession *s1 = NULL;
+    IMsgStore *mdb1 = NULL;
+    IMAPIFolder *in1 = NULL;
+    IMessage *msg = NULL;
+    IStream *st = NULL;
+    BYTE *buf = malloc(size), ff[8192];
+    ULARGE_INTEGER newsize;
+    LARGE_INTEGER zero;
+    ULONG n = 0, len;
+    BOOL as_fill;
+    HRESULT hr;
+
+    zero.QuadPart = 0;
+    memset(ff, 0xff, sizeof(ff));
+    if (!logon(p, &s1, &mdb1, &in1)) goto done;
+    hr = in1->lpVtbl->CreateMessage(in1, NULL, 0, &msg);
+    if (!ok(hr == S_OK, "CreateMessage %#lx\n", hr)) goto done;
+    hr = msg->lpVtbl->OpenProperty(msg, PR_TEST_BIG_BIN, &IID_IStream, 0, MAPI_CREATE | MAPI_MODIFY, (IUnknown **)&st);
+    if (!ok(hr == S_OK, "OpenProperty(MAPI_CREATE) %#lx\n", hr)) goto done;
+    fill(buf, 0, size);
+    hr = st->lpVtbl->Write(st, buf, size, &n);
+    ok(hr == S_OK && n == size, "Write %#lx %lu\n", hr, n);
+    hr = st->lpVtbl->Commit(st, 0);
+    ok(hr == S_OK, "Commit %#lx\n", hr);
+    /* change the start after Commit: the stream sees it, the message does not */
+    st->lpVtbl->Seek(st, zero, STREAM_SEEK_SET, NULL);
+    hr = st->lpVtbl->Write(st, ff, sizeof(ff), &n);
+    ok(hr == S_OK && n == sizeof(ff), "Write after Commit %#lx %lu\n", hr, n);
+    st->lpVtbl->Seek(st, zero, STREAM_SEEK_SET, NULL);
+    memset(buf, 0, sizeof(ff));
+    hr = st->lpVtbl->Read(st, buf, sizeof(ff), &n);
+    ok(hr == S_OK && n == sizeof(ff) && !memcmp(buf, ff, sizeof(ff)), "the writing stream reads %#lx %lu bytes, %s\n",
+       hr, n, memcmp(buf, ff, sizeof(ff)) ? "not its write" : "its write");
+    len = value_seen(msg, PR_TEST_BIG_BIN, &as_fill);
+    ok(len == size && as_fill, "the message has %lu bytes, %s, after a Write not committed\n", len,
+       as_fill ? "as committed" : "not as committed");
+    newsize.QuadPart = 50000;
+    hr = st->lpVtbl->SetSize(st, newsize);
+    ok(hr == S_OK, "SetSize %#lx\n", hr);
+    len = value_seen(msg, PR_TEST_BIG_BIN, &as_fill);
+    ok(len == size && as_fill, "the message has %lu bytes after a SetSize not committed\n", len);
+    hr = st->lpVtbl->Revert(st);
+    ok(hr == S_OK, "Revert %#lx\n", hr);
+    st->lpVtbl->Release(st);
+    st = NULL;
+    len = value_seen(msg, PR_TEST_BIG_BIN, &as_fill);
+    ok(len == size && as_fill, "the message has %lu bytes, %s, after Revert and Release\n", len,
+       as_fill ? "as committed" : "not as committed");
+
+    /* a second stream: SetSize + Commit reaches the message */
+    hr = msg->lpVtbl->OpenProperty(msg, PR_TEST_BIG_BIN, &IID_IStream, 0, MAPI_MODIFY, (IUnknown **)&st);
+    if (!ok(hr == S_OK, "OpenProperty(MAPI_MODIFY) %#lx\n", hr)) goto done;
+    newsize.QuadPart = 40000;
+    hr = st->lpVtbl->SetSize(st, newsize);
+    if (hr == S_OK) hr = st->lpVtbl->Commit(st, 0);
+    ok(hr == S_OK, "SetSize + Commit %#lx\n", hr);
+    len = value_seen(msg, PR_TEST_BIG_BIN, &as_fill);
+    ok(len == 40000 && as_fill, "the message has %lu bytes after SetSize + Commit\n", len);
+    hr = msg->lpVtbl->SaveChanges(msg, KEEP_OPEN_READWRITE);
+    ok(hr == S_OK, "SaveChanges %#lx\n", hr);
+    st->lpVtbl->Release(st);
+    st = NULL;
+    len = value_seen(msg, PR_TEST_BIG_BIN, &as_fill);
+    ok(len == 40000 && as_fill, "the saved message has %lu bytes\n", len);
+done:
+    if (st) st->lpVtbl->Release(st);
+    if (msg) msg->lpVtbl->Release(msg);
+    free(buf);
+    logoff(s1, mdb1, in1);
+}
+
 void wt_run(void)
 {
     IProfAdmin *admin = NULL;
@@ -325,6 +420,7 @@ void wt_run(void)
     {
         test_big_attachment(&p);
         test_small_pieces(&p);
+        test_commit_then_change(&p);
         wt_profile_delete(admin, &p);
     }
     if (admin) admin->lpVtbl->Release(admin);
