@@ -193,6 +193,7 @@ static int query_int(sqlite3 *h, const char *sql, sqlite3_int64 *out)
 
 int td_db_query_int(td_db *db, const char *sql, sqlite3_int64 *out)
 {
+    td_db_reader_close(db);
     return query_int(db->h, sql, out);
 }
 
@@ -353,6 +354,7 @@ static void db_destroy(td_db *db)
 {
     if (!db) return;
     td_db_feed_stop(db);
+    td_db_reader_close(db);
     td_db_stmt_cache_clear(db);
     mc_free(db->writers);
     mc_free(db->stages);
@@ -579,6 +581,7 @@ HRESULT td_db_get_display_name(td_db *db, WCHAR **out)
     if (!out) return MAPI_E_INVALID_PARAMETER;
     *out = NULL;
     EnterCriticalSection(&db->lock);
+    td_db_reader_close(db);
     rc = sqlite3_prepare_v2(db->h, "SELECT display_name FROM store WHERE id = 1", -1, &st, NULL);
     if (rc == SQLITE_OK) rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
@@ -601,6 +604,7 @@ HRESULT td_db_set_display_name(td_db *db, const WCHAR *name)
 
     if (name && !(utf8 = td_db_to_utf8(name))) return MAPI_E_NOT_ENOUGH_MEMORY;
     EnterCriticalSection(&db->lock);
+    td_db_reader_close(db);
     rc = sqlite3_prepare_v2(db->h, "UPDATE store SET display_name = ? WHERE id = 1", -1, &st, NULL);
     if (rc == SQLITE_OK)
     {
@@ -651,6 +655,7 @@ HRESULT td_db_check_integrity(td_db *db, ULONG *problems)
     if (!problems) return MAPI_E_INVALID_PARAMETER;
     *problems = 0;
     EnterCriticalSection(&db->lock);
+    td_db_reader_close(db);
     if ((rc = count_problems(db->h, "PRAGMA integrity_check", FALSE, problems)) == SQLITE_OK &&
         (rc = count_problems(db->h, "PRAGMA foreign_key_check", FALSE, problems)) == SQLITE_OK &&
         *problems == 0)
@@ -713,6 +718,7 @@ ULONGLONG td_db_generation(td_db *db)
     ULONGLONG gen;
 
     EnterCriticalSection(&db->lock);
+    td_db_reader_close(db);     /* an open read transaction would hide other connections' commits */
     /* data_version moves with other connections' commits, total_changes with ours */
     query_int(db->h, "PRAGMA data_version", &other);
     gen = ((ULONGLONG)other << 40) ^ (ULONGLONG)sqlite3_total_changes64(db->h);

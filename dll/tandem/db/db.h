@@ -249,8 +249,11 @@ HRESULT td_bigvals_put(td_db *db, td_bigvals *b, ULONG tag, ULONG size, LONGLONG
 void    td_bigvals_remove(td_bigvals *b, ULONG prop_id);
 ULONG   td_bigvals_size(const td_bigvals *b);
 
-/* Read up to `cb` bytes at `offset` of a big_values row; *got the bytes read. */
+/* Read up to `cb` bytes at `offset` of a big_values row; *got the bytes read. Reads of one
+ * row in a row cost what they read: the handle stays open between them (dbbig.c). */
 HRESULT td_db_big_read(td_db *db, LONGLONG row, ULONGLONG offset, BYTE *buf, ULONG cb, ULONG *got);
+/* A reader of `row` is done (stream released): close the handle kept for it, if any. */
+void    td_db_big_read_end(td_db *db, LONGLONG row);
 /* Staging areas: reference counted in the process, chunked in a temporary table. */
 HRESULT td_db_stage_new(td_db *db, LONGLONG *stage);
 void    td_db_stage_addref(td_db *db, LONGLONG stage);

@@ -31,6 +31,8 @@ struct td_db
     ULONG n_stages, cap_stages;
     LONGLONG next_stage;        /* under lock */
     td_feed *feed;              /* the change feed (dbchange.c) */
+    sqlite3_blob *reader;       /* td_db_big_read's handle kept between calls (under lock), or NULL */
+    LONGLONG reader_row;        /* ... its big_values row */
 };
 
 char   *td_db_to_utf8(const WCHAR *s);        /* internal memory */
@@ -39,6 +41,13 @@ HRESULT td_db_hr(int rc);                     /* SQLite result -> MAPI error */
 /* A prepared statement for `sql` (a string literal: cached by address), reset and unbound.
  * Caller holds db->lock. NULL on failure. Never finalize it. */
 sqlite3_stmt *td_db_stmt(td_db *db, const char *sql);
+/* The same for a statement on the connection's temporary tables only (staging): it leaves
+ * the big-value reader open, since it reads nothing of the main database. */
+sqlite3_stmt *td_db_stmt_temp(td_db *db, const char *sql);
+/* Close the big-value reader (dbbig.c) if one is open, ending its read transaction. Caller
+ * holds db->lock; every use of the connection but td_db_big_read and td_db_stmt_temp calls it
+ * first, so no statement runs on a snapshot older than it would without the reader. */
+void    td_db_reader_close(td_db *db);
 void    td_db_stmt_cache_clear(td_db *db);
 /* One integer from `sql` (caller holds db->lock); SQLite's code. */
 int     td_db_query_int(td_db *db, const char *sql, sqlite3_int64 *out);

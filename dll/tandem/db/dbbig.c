@@ -1,8 +1,14 @@
 /*
  * dbbig.c - big values and the staging of stream writes (db.h).
  *
- * Invariants: a big value is one row of big_values, read in pieces with sqlite3_blob_read
- * (a blob handle lives for one call, so no read transaction outlives it); a save writes a
+ * Invariants: a big value is one row of big_values, read in pieces with sqlite3_blob_read.
+ * A blob handle walks the row's overflow pages from the first one when it is opened, so a
+ * handle per piece makes reading a value in n pieces cost O(n^2) page reads: the handle
+ * (db->reader) stays open between calls on the same row, and closes at the end of the value,
+ * when the reading stream is released (td_db_big_read_end) and before any other use of the
+ * connection (td_db_reader_close), so its read transaction never hides a commit from another
+ * statement; statements on the staging table, which read nothing of the main database, leave
+ * it open (td_db_stmt_temp). A save writes a
  * staged value with zeroblob() + sqlite3_blob_write inside the caller's transaction. Staging
  * areas are chunks of STAGE_CHUNK bytes in the connection's temporary table stage_chunks
  * (temp_store = FILE: on disk, not in memory), reference counted in db->stages; the last
@@ -228,29 +234,51 @@ done:
 
 /* ---- reading ----------------------------------------------------------------------------- */
 
+void td_db_reader_close(td_db *db)
+{
+    if (!db->reader) return;
+    sqlite3_blob_close(db->reader);
+    db->reader = NULL;
+    db->reader_row = 0;
+}
+
 HRESULT td_db_big_read(td_db *db, LONGLONG row, ULONGLONG offset, BYTE *buf, ULONG cb, ULONG *got)
 {
-    sqlite3_blob *blob = NULL;
     HRESULT hr = S_OK;
     int rc, size;
 
     *got = 0;
     EnterCriticalSection(&db->lock);
-    if ((rc = sqlite3_blob_open(db->h, "main", "big_values", "value", row, 0, &blob)) != SQLITE_OK)
-        hr = rc == SQLITE_ERROR ? MAPI_E_OBJECT_DELETED : td_db_hr(rc);
-    else
+    if (db->reader && db->reader_row != row) td_db_reader_close(db);
+    if (!db->reader)
     {
-        size = sqlite3_blob_bytes(blob);
-        if (offset < (ULONGLONG)size)
+        if ((rc = sqlite3_blob_open(db->h, "main", "big_values", "value", row, 0, &db->reader)) != SQLITE_OK)
         {
-            ULONG n = (ULONGLONG)size - offset < cb ? (ULONG)(size - offset) : cb;
-            if ((rc = sqlite3_blob_read(blob, buf, (int)n, (int)offset)) != SQLITE_OK) hr = td_db_hr(rc);
-            else *got = n;
+            db->reader = NULL;      /* sqlite3_blob_open may leave a handle to nothing */
+            hr = rc == SQLITE_ERROR ? MAPI_E_OBJECT_DELETED : td_db_hr(rc);
+            goto done;
         }
-        sqlite3_blob_close(blob);
+        db->reader_row = row;
     }
+    size = sqlite3_blob_bytes(db->reader);
+    if (offset < (ULONGLONG)size)
+    {
+        ULONG n = (ULONGLONG)size - offset < cb ? (ULONG)(size - offset) : cb;
+        if ((rc = sqlite3_blob_read(db->reader, buf, (int)n, (int)offset)) != SQLITE_OK) hr = td_db_hr(rc);
+        else *got = n;
+    }
+    /* at the end of the value (or after a failure) no read transaction stays open */
+    if (FAILED(hr) || offset + *got >= (ULONGLONG)size) td_db_reader_close(db);
+done:
     LeaveCriticalSection(&db->lock);
     return hr;
+}
+
+void td_db_big_read_end(td_db *db, LONGLONG row)
+{
+    EnterCriticalSection(&db->lock);
+    if (db->reader_row == row) td_db_reader_close(db);
+    LeaveCriticalSection(&db->lock);
 }
 
 /* ---- staging ----------------------------------------------------------------------------- */
@@ -297,7 +325,7 @@ void td_db_stage_release(td_db *db, LONGLONG stage)
         {
             if (--db->stages[i].refs) break;
             db->stages[i] = db->stages[--db->n_stages];
-            if ((st = td_db_stmt(db, sql)))
+            if ((st = td_db_stmt_temp(db, sql)))
             {
                 sqlite3_bind_int64(st, 1, stage);
                 step_done(st);
@@ -315,7 +343,7 @@ static HRESULT read_chunk(td_db *db, LONGLONG stage, sqlite3_int64 n, BYTE *buf)
     int rc;
 
     memset(buf, 0, STAGE_CHUNK);
-    if (!(st = td_db_stmt(db, sql))) return td_db_hr(sqlite3_errcode(db->h));
+    if (!(st = td_db_stmt_temp(db, sql))) return td_db_hr(sqlite3_errcode(db->h));
     sqlite3_bind_int64(st, 1, stage);
     sqlite3_bind_int64(st, 2, n);
     if ((rc = sqlite3_step(st)) == SQLITE_ROW)
@@ -368,7 +396,7 @@ HRESULT td_db_stage_write(td_db *db, LONGLONG stage, ULONGLONG offset, const BYT
         /* a whole chunk is written as it is; a part is merged into the chunk's bytes */
         if (n < STAGE_CHUNK && FAILED(hr = read_chunk(db, stage, idx, chunk))) break;
         memcpy(chunk + in, buf, n);
-        if (!(st = td_db_stmt(db, sql))) { hr = td_db_hr(sqlite3_errcode(db->h)); break; }
+        if (!(st = td_db_stmt_temp(db, sql))) { hr = td_db_hr(sqlite3_errcode(db->h)); break; }
         sqlite3_bind_int64(st, 1, stage);
         sqlite3_bind_int64(st, 2, idx);
         sqlite3_bind_blob(st, 3, chunk, STAGE_CHUNK, SQLITE_STATIC);
@@ -392,7 +420,7 @@ HRESULT td_db_stage_truncate(td_db *db, LONGLONG stage, ULONGLONG size)
     ULONG in = (ULONG)(size % STAGE_CHUNK);
 
     EnterCriticalSection(&db->lock);
-    if (!(st = td_db_stmt(db, sql))) hr = td_db_hr(sqlite3_errcode(db->h));
+    if (!(st = td_db_stmt_temp(db, sql))) hr = td_db_hr(sqlite3_errcode(db->h));
     else
     {
         sqlite3_bind_int64(st, 1, stage);

@@ -30,6 +30,12 @@ static FILETIME to_ft(sqlite3_int64 t)
 
 sqlite3_stmt *td_db_stmt(td_db *db, const char *sql)
 {
+    td_db_reader_close(db);
+    return td_db_stmt_temp(db, sql);
+}
+
+sqlite3_stmt *td_db_stmt_temp(td_db *db, const char *sql)
+{
     int i, free_slot = -1;
     sqlite3_stmt *st = NULL;
 
@@ -73,6 +79,18 @@ static int step_done(sqlite3_stmt *st)
 
 /* ---- transactions ------------------------------------------------------------------------ */
 
+/* Transaction control through the statement cache: sqlite3_exec would parse the SQL of
+ * two of a save's statements every time. */
+static const char sql_begin[] = "BEGIN IMMEDIATE";
+static const char sql_commit[] = "COMMIT";
+static const char sql_rollback[] = "ROLLBACK";
+
+static int exec_cached(td_db *db, const char *sql)
+{
+    sqlite3_stmt *st = td_db_stmt(db, sql);
+    return st ? step_done(st) : sqlite3_errcode(db->h);
+}
+
 HRESULT td_db_begin(td_db *db)
 {
     int rc = SQLITE_OK;
@@ -80,7 +98,8 @@ HRESULT td_db_begin(td_db *db)
     EnterCriticalSection(&db->lock);
     if (db->tx_depth == 0)
     {
-        rc = sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+        td_db_reader_close(db);
+        rc = exec_cached(db, sql_begin);
         if (rc != SQLITE_OK)
         {
             LeaveCriticalSection(&db->lock);
@@ -104,14 +123,15 @@ HRESULT td_db_commit(td_db *db)
     assert(db->tx_depth > 0);
     if ((ended = (--db->tx_depth == 0)))
     {
+        td_db_reader_close(db);
         if (db->tx_failed)
         {
-            sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+            exec_cached(db, sql_rollback);
             hr = MAPI_E_CALL_FAILED;
         }
-        else if ((rc = sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK)
+        else if ((rc = exec_cached(db, sql_commit)) != SQLITE_OK)
         {
-            sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+            exec_cached(db, sql_rollback);
             hr = td_db_hr(rc);
         }
         changes = td_db_feed_detach(db, &n);
@@ -130,7 +150,8 @@ void td_db_rollback(td_db *db)
     assert(db->tx_depth > 0);
     if ((ended = (--db->tx_depth == 0)))
     {
-        sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+        td_db_reader_close(db);
+        exec_cached(db, sql_rollback);
         changes = td_db_feed_detach(db, &n);
     }
     else db->tx_failed = TRUE;
@@ -446,8 +467,9 @@ done:
     return hr;
 }
 
-/* Multi-row INSERTs into properties: PROPS_BATCH_SQL[k] inserts 2^k rows, so a bag of n
- * small values takes popcount(n) statements (at most PROPS_BATCH_MAX rows each) instead of n.
+/* Multi-row INSERTs into properties: props_batch_sql[k] inserts 2^k rows; props_pad_sql[k]
+ * up to 2^k rows, those whose object_id (column1) is bound, so a bag of n small values takes
+ * one statement per PROPS_BATCH_MAX values (was popcount(n): 27 values took 4).
  * Each row is checked and inserted as a single-row INSERT OR REPLACE would be. */
 #define PROPS_ROW  "(?, ?, ?, ?, ?)"
 #define PROPS_R2   PROPS_ROW ", " PROPS_ROW
@@ -462,6 +484,12 @@ static const char *const props_batch_sql[6] =
     PROPS_INSERT PROPS_ROW, PROPS_INSERT PROPS_R2, PROPS_INSERT PROPS_R4,
     PROPS_INSERT PROPS_R8, PROPS_INSERT PROPS_R16, PROPS_INSERT PROPS_R32,
 };
+#define PROPS_PAD(rows) "INSERT OR REPLACE INTO properties(object_id, prop_id, type, ival, value) " \
+                        "SELECT * FROM (VALUES " rows ") WHERE column1 IS NOT NULL"
+static const char *const props_pad_sql[6] =
+{
+    NULL, NULL, PROPS_PAD(PROPS_R4), PROPS_PAD(PROPS_R8), PROPS_PAD(PROPS_R16), PROPS_PAD(PROPS_R32),
+};
 
 typedef struct prop_row
 {
@@ -473,7 +501,9 @@ typedef struct prop_row
     BYTE *buf;                  /* owned encoding, or NULL when bytes point into the bag */
 } prop_row;
 
-/* Insert rows[0..n) of object `id` with as few statements as the batch sizes allow. */
+/* Insert rows[0..n) of object `id` with as few statements as the batch sizes allow: 2^k rows
+ * exactly, or fewer (3, 5..7, 9..15, 17..31) through the padded statement of the next 2^k,
+ * whose unbound rows are NULL and left out. */
 static HRESULT insert_rows(td_db *db, ULONGLONG id, const prop_row *rows, ULONG n)
 {
     ULONG done = 0;
@@ -481,12 +511,16 @@ static HRESULT insert_rows(td_db *db, ULONGLONG id, const prop_row *rows, ULONG 
 
     while (done < n && SUCCEEDED(hr))
     {
-        ULONG k = 5, j;
+        ULONG k = 0, j, left = min(n - done, (ULONG)PROPS_BATCH_MAX), take;
+        const char *sql;
         sqlite3_stmt *st;
 
-        while ((1u << k) > n - done) k--;
-        if (!(st = td_db_stmt(db, props_batch_sql[k]))) return td_db_hr(sqlite3_errcode(db->h));
-        for (j = 0; j < (1u << k); j++)
+        while ((1u << k) < left) k++;
+        sql = (1u << k) == left ? props_batch_sql[k] : props_pad_sql[k];
+        assert(sql);
+        take = left;
+        if (!(st = td_db_stmt(db, sql))) return td_db_hr(sqlite3_errcode(db->h));
+        for (j = 0; j < take; j++)
         {
             const prop_row *r = &rows[done + j];
             int p = (int)j * 5;
@@ -498,7 +532,7 @@ static HRESULT insert_rows(td_db *db, ULONGLONG id, const prop_row *rows, ULONG 
         }
         hr = td_db_hr(step_done(st));
         sqlite3_clear_bindings(st);
-        done += 1u << k;
+        done += take;
     }
     return hr;
 }

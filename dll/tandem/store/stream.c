@@ -7,8 +7,10 @@
  * memory, a big value through incremental blob I/O on its big_values row); a writable stream
  * works on a staging area of the database (db.h) with one chunk cached, so no value is ever
  * held whole by the stream. Commit (and Release after writes not reverted) hands the result
- * to its object: small values as bytes, big ones as a staging area of their own that the
- * object's SaveChanges writes in its transaction.
+ * to its object: small values as bytes, big ones as the staging area itself (a reference),
+ * which the object's SaveChanges writes in its transaction; the stream copies it to a new area
+ * of its own only if it changes it again (copying at every Commit made a Write..Commit..Release
+ * of a 20 MB value copy and delete 20 MB more in the staging table).
  */
 #include "store.h"
 
@@ -29,6 +31,7 @@ typedef struct stream
     BYTE *mem_own;              /* ... copied when the owner can change them */
     LONGLONG row;               /* read-only over a big value: its row */
     LONGLONG stage;             /* writable: the staging area */
+    BOOL shared;                /* ... also the owner's since Commit: copied before a change */
     LONGLONG src_stage;         /* read from a committed, unsaved value (referenced) */
     BYTE *cbuf;                 /* writable: the cached chunk */
     LONGLONG cidx;              /* its index, -1 none */
@@ -140,6 +143,26 @@ static HRESULT copy_to_stage(stream *This, LONGLONG stage, ULONG size)
     return hr;
 }
 
+/* Before changing the staging area: if the owner has it (Commit), continue on a copy. */
+static HRESULT unshare(stream *This)
+{
+    LONGLONG copy;
+    HRESULT hr;
+
+    if (!This->shared) return S_OK;
+    if (FAILED(hr = td_db_stage_new(This->db, &copy))) return hr;
+    if (FAILED(hr = copy_to_stage(This, copy, This->size)))
+    {
+        td_db_stage_release(This->db, copy);
+        return hr;
+    }
+    /* the cached chunk, clean since Commit flushed it, is the same in the copy */
+    td_db_stage_release(This->db, This->stage);
+    This->stage = copy;
+    This->shared = FALSE;
+    return S_OK;
+}
+
 HRESULT stream_open(td_db *db, IUnknown *owner, td_stream_commit_fn commit, td_stream_commit_big_fn commit_big,
                     ULONG tag, const BYTE *data, ULONG cb, LONGLONG row, BOOL writable, IStream **out)
 {
@@ -204,16 +227,16 @@ HRESULT stream_create(td_db *db, IUnknown *owner, td_stream_commit_fn commit, UL
 static HRESULT do_commit(stream *This)
 {
     BYTE *buf = NULL;
-    LONGLONG copy = 0;
     HRESULT hr;
 
     if (FAILED(hr = flush(This))) return hr;
     if (This->size > TD_DB_BIG_VALUE && This->commit_big)
     {
-        /* the owner gets its own staging area: this stream may go on writing */
-        if (FAILED(hr = td_db_stage_new(This->db, &copy))) return hr;
-        if (FAILED(hr = copy_to_stage(This, copy, This->size))) { td_db_stage_release(This->db, copy); return hr; }
-        return This->commit_big(This->owner, This->tag, This->size, copy);
+        /* the owner gets a reference on our staging area (commit_big takes it, also when it
+         * fails); a later change of this stream goes to a copy (unshare) */
+        td_db_stage_addref(This->db, This->stage);
+        if (SUCCEEDED(hr = This->commit_big(This->owner, This->tag, This->size, This->stage))) This->shared = TRUE;
+        return hr;
     }
     if (!(buf = mc_malloc(This->size + 1))) return MAPI_E_NOT_ENOUGH_MEMORY;
     if (SUCCEEDED(hr = read_at(This, 0, buf, This->size))) hr = This->commit(This->owner, This->tag, buf, This->size);
@@ -247,6 +270,7 @@ static ULONG STDMETHODCALLTYPE stream_Release(IStream *iface)
 
     if (ref) return ref;
     if (This->dirty) do_commit(This);
+    if (This->row) td_db_big_read_end(This->db, This->row);
     if (This->stage) td_db_stage_release(This->db, This->stage);
     if (This->src_stage) td_db_stage_release(This->db, This->src_stage);
     This->owner->lpVtbl->Release(This->owner);
@@ -296,6 +320,7 @@ static HRESULT STDMETHODCALLTYPE stream_Write(IStream *iface, const void *pv, UL
     if (!pv) return STG_E_INVALIDPOINTER;
     if (!This->writable) return STG_E_ACCESSDENIED;
     if ((ULONGLONG)This->pos + cb > 0x7FFFFFFF) return STG_E_MEDIUMFULL;
+    if (cb && FAILED(unshare(This))) return STG_E_WRITEFAULT;
     while (done < cb && SUCCEEDED(hr))
     {
         ULONG off = This->pos + done, in = off % CHUNK, k = min(cb - done, CHUNK - in);
@@ -345,6 +370,7 @@ static HRESULT STDMETHODCALLTYPE stream_SetSize(IStream *iface, ULARGE_INTEGER s
     if (size.QuadPart > 0x7FFFFFFF) return STG_E_MEDIUMFULL;
     if (size.QuadPart < This->size)
     {
+        if (FAILED(unshare(This))) return STG_E_WRITEFAULT;
         /* what lies past the new end reads as zeros if the stream grows again */
         if (FAILED(hr = flush(This))) return hr;
         This->cidx = -1;
