@@ -296,6 +296,7 @@ IMAPISession *mm_session_iface(mm_session *s);
 #define MM_STATUS_SUBSYSTEM 0
 #define MM_STATUS_SPOOLER   1
 #define MM_STATUS_PROVIDER  2
+#define MM_STATUS_AB        3   /* the integrated address book's row (status-tables.md) */
 #define MM_STATUS_EID_SIZE  40
 extern const MAPIUID mm_muid_status;
 void    mm_status_eid(ULONG kind, const MAPIUID *section, BYTE out[MM_STATUS_EID_SIZE]);
