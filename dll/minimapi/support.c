@@ -643,7 +643,7 @@ static HRESULT STDMETHODCALLTYPE support_PrepareSubmit(IMAPISupport *iface, LPME
     /* DECISIONS 5: tolerated for any message; only a resend has work. */
     if (FAILED(hr = message->lpVtbl->GetProps(message, (SPropTagArray *)&flag_tag, 0, &n, &v))) return hr;
     if (v[0].ulPropTag != PR_MESSAGE_FLAGS || !(v[0].Value.l & MSGFLAG_RESEND)) goto done;
-    if (FAILED(hr = message->lpVtbl->GetRecipientTable(message, 0, &t))) goto done;
+    if (FAILED(hr = message->lpVtbl->GetRecipientTable(message, MAPI_UNICODE, &t))) goto done;
     if (FAILED(hr = HrQueryAllRows(t, NULL, NULL, NULL, 0, &rows))) goto done;
     /* imapisupport-preparesubmit.md: MAPI_SUBMITTED recipients are sent again (bit cleared,
      * responsibility FALSE); the others become MAPI_P1 with responsibility TRUE. The rows are
