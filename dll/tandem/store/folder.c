@@ -201,6 +201,7 @@ static HRESULT empty(td_store *s, ULONGLONG id, BOOL assoc_too, BOOL folders, IM
     {
         hr = td_db_object_delete(s->db, ids[i]);
         td_store_tables_message(s, id, ids[i]);
+        if (SUCCEEDED(hr)) td_store_notify_object(s, fnevObjectDeleted, TD_EID_MESSAGE, ids[i], id, 0, 0);
         progress(prog, i, n);
     }
     mc_free(ids);
@@ -211,6 +212,7 @@ static HRESULT empty(td_store *s, ULONGLONG id, BOOL assoc_too, BOOL folders, IM
         if (is_special(s, ids[i])) continue;   /* the standard folders stay */
         hr = td_db_object_delete(s->db, ids[i]);
         td_store_tables_folder(s, id, ids[i]);
+        if (SUCCEEDED(hr)) td_store_notify_object(s, fnevObjectDeleted, TD_EID_FOLDER, ids[i], id, 0, 0);
     }
     mc_free(ids);
     return hr;
@@ -242,6 +244,7 @@ static HRESULT copy_folder_local(td_store *s, ULONGLONG src, ULONGLONG dest, con
     if (FAILED(hr)) { td_db_rollback(s->db); goto done; }
     if (FAILED(hr = td_db_commit(s->db))) goto done;
     td_store_tables_folder(s, dest, new_id);
+    td_store_notify_object(s, fnevObjectCopied, TD_EID_FOLDER, new_id, dest, src, info.parent);
     if (FAILED(hr = td_db_children(s->db, src, MAPI_MESSAGE, 0, 0, &ids, &n))) goto done;
     for (i = 0; i < n && SUCCEEDED(hr); i++) hr = copy_message_local(s, ids[i], new_id, &copy);
     mc_free(ids);
@@ -446,7 +449,10 @@ static HRESULT STDMETHODCALLTYPE folder_SetProps(IMAPIFolder *iface, ULONG cValu
     {
         td_obj_info info;
         if (SUCCEEDED(td_db_object_get(This->s->db, This->id, &info)))
+        {
             td_store_tables_folder(This->s, info.parent, This->id);
+            td_store_notify_object(This->s, fnevObjectModified, TD_EID_FOLDER, This->id, info.parent, 0, 0);
+        }
     }
 done:
     mc_propbag_free(bag);
@@ -677,17 +683,22 @@ static HRESULT STDMETHODCALLTYPE folder_CopyMessages(IMAPIFolder *iface, LPENTRY
                 {
                     td_store_tables_message(This->s, This->id, id);
                     td_store_tables_message(This->s, dest->id, id);
+                    td_store_notify_object(This->s, fnevObjectMoved, TD_EID_MESSAGE, id, dest->id, id, This->id);
                 }
             }
             else if (dest)
             {
                 if (SUCCEEDED(hr2 = copy_message_local(This->s, id, dest->id, &new_id)))
+                {
                     td_store_tables_message(This->s, dest->id, new_id);
+                    td_store_notify_object(This->s, fnevObjectCopied, TD_EID_MESSAGE, new_id, dest->id, id, This->id);
+                }
             }
             else if (SUCCEEDED(hr2 = copy_message_foreign(This->s, id, foreign)) && (ulFlags & MESSAGE_MOVE))
             {
                 td_db_object_delete(This->s->db, id);
                 td_store_tables_message(This->s, This->id, id);
+                td_store_notify_object(This->s, fnevObjectDeleted, TD_EID_MESSAGE, id, This->id, 0, 0);
             }
         }
         if (SUCCEEDED(hr2)) done_ok++;
@@ -720,7 +731,10 @@ static HRESULT STDMETHODCALLTYPE folder_DeleteMessages(IMAPIFolder *iface, LPENT
          * (imapifolder-deletemessages.md); known for this process's openers */
         if (SUCCEEDED(hr2) && td_db_writer_is_open(This->s->db, id)) hr2 = MAPI_E_NO_ACCESS;
         if (SUCCEEDED(hr2) && SUCCEEDED(hr2 = td_db_object_delete(This->s->db, id)))
+        {
             td_store_tables_message(This->s, This->id, id);
+            td_store_notify_object(This->s, fnevObjectDeleted, TD_EID_MESSAGE, id, This->id, 0, 0);
+        }
         if (SUCCEEDED(hr2)) done_ok++;
         progress(lpProgress, i, lpMsgList->cValues);
     }
@@ -782,6 +796,7 @@ static HRESULT STDMETHODCALLTYPE folder_CreateFolder(IMAPIFolder *iface, ULONG u
     if (FAILED(hr)) { td_db_rollback(This->s->db); goto done; }
     if (FAILED(hr = td_db_commit(This->s->db))) goto done;
     td_store_tables_folder(This->s, This->id, id);
+    td_store_notify_object(This->s, fnevObjectCreated, TD_EID_FOLDER, id, This->id, 0, 0);
     hr = folder_open(This->s, id, TRUE, lppFolder);
 done:
     mc_free(name);
@@ -845,6 +860,7 @@ static HRESULT STDMETHODCALLTYPE folder_CopyFolder(IMAPIFolder *iface, ULONG cbE
         {
             td_store_tables_folder(This->s, This->id, info.id);
             td_store_tables_folder(This->s, dest->id, info.id);
+            td_store_notify_object(This->s, fnevObjectMoved, TD_EID_FOLDER, info.id, dest->id, info.id, This->id);
         }
     }
     else hr = copy_folder_local(This->s, info.id, dest->id, name, (ulFlags & COPY_SUBFOLDERS) != 0);
@@ -879,7 +895,10 @@ static HRESULT STDMETHODCALLTYPE folder_DeleteFolder(IMAPIFolder *iface, ULONG c
     td_db_count_messages(This->s->db, info.id, MSGFLAG_ASSOCIATED, MSGFLAG_ASSOCIATED, &assoc, NULL);
     if ((msgs || assoc) && !(ulFlags & DEL_MESSAGES)) return MAPI_E_HAS_MESSAGES;
     if (SUCCEEDED(hr = td_db_object_delete(This->s->db, info.id)))
+    {
         td_store_tables_folder(This->s, This->id, info.id);
+        td_store_notify_object(This->s, fnevObjectDeleted, TD_EID_FOLDER, info.id, This->id, 0, 0);
+    }
     progress(lpProgress, 0, 1);
     return hr;
 }
@@ -930,7 +949,11 @@ static HRESULT STDMETHODCALLTYPE folder_SetReadFlags(IMAPIFolder *iface, LPENTRY
                 hr2 = td_db_prop_set(This->s->db, id, &v);
             }
             mc_propbag_free(bag);
-            if (SUCCEEDED(hr2)) td_store_tables_message(This->s, This->id, id);
+            if (SUCCEEDED(hr2))
+            {
+                td_store_tables_message(This->s, This->id, id);
+                td_store_notify_object(This->s, fnevObjectModified, TD_EID_MESSAGE, id, This->id, 0, 0);
+            }
         }
         if (SUCCEEDED(hr2)) done_ok++;
         progress(lpProgress, i, n);
@@ -989,7 +1012,10 @@ static HRESULT STDMETHODCALLTYPE folder_SetMessageStatus(IMAPIFolder *iface, ULO
         v.ulPropTag = PR_MSG_STATUS;
         v.Value.l = (LONG)((old & ~ulNewStatusMask) | (ulNewStatus & ulNewStatusMask));
         if (SUCCEEDED(hr = td_db_prop_set(This->s->db, id, &v)))
+        {
             td_store_tables_message(This->s, This->id, id);
+            td_store_notify_object(This->s, fnevObjectModified, TD_EID_MESSAGE, id, This->id, 0, 0);
+        }
     }
     mc_propbag_free(bag);
     return hr;

@@ -435,6 +435,8 @@ static HRESULT STDMETHODCALLTYPE message_SaveChanges(IMessage *iface, ULONG ulFl
         goto done;
     }
     td_store_tables_message(This->s, This->folder, This->id);
+    td_store_notify_object(This->s, is_new ? fnevObjectCreated : fnevObjectModified, TD_EID_MESSAGE, This->id,
+                           This->folder, 0, 0);
 done:
     if (SUCCEEDED(hr))
     {
@@ -1056,7 +1058,10 @@ static HRESULT STDMETHODCALLTYPE message_SetReadFlag(IMessage *iface, ULONG ulFl
     mc_propbag_set(This->work->props, &v);
     /* the read state is stored at once for a saved message (imessage-setreadflag.md) */
     if (This->id && SUCCEEDED(hr = td_db_prop_set(This->s->db, This->id, &v)))
+    {
         td_store_tables_message(This->s, This->folder, This->id);
+        td_store_notify_object(This->s, fnevObjectModified, TD_EID_MESSAGE, This->id, This->folder, 0, 0);
+    }
     LeaveCriticalSection(&This->lock);
     return hr;
 }

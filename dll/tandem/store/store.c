@@ -285,6 +285,61 @@ HRESULT td_store_unadvise(td_store *s, ULONG connection)
     return hr;
 }
 
+/* fnevObjectCreated / Modified / Deleted / Moved / Copied about a folder or message
+ * (objectnotification.md, spi-digest §4.10): one OBJECT_NOTIFICATION with long-term entry IDs,
+ * the old ones only for a move or copy, sent through MAPI's engine to the store's advisees (NULL
+ * entry ID in Advise) and to those advised on the object's own entry ID (and, for a move or
+ * copy, on the original's). Asynchronous: Notify copies the structures. */
+void td_store_notify_object(td_store *s, ULONG event, BYTE kind, ULONGLONG id, ULONGLONG parent,
+                            ULONGLONG old_id, ULONGLONG old_parent)
+{
+    ENTRYID *eid = NULL, *peid = NULL, *oeid = NULL, *opeid = NULL;
+    ULONG cb = 0, pcb = 0, ocb = 0, opcb = 0, flags, i;
+    const ENTRYID *key_eid[3];
+    ULONG key_cb[3];
+    IMAPISupport *sup;
+    NOTIFICATION n;
+    NOTIFKEY *key;
+
+    EnterCriticalSection(&s->lock);
+    if ((sup = s->sup)) sup->lpVtbl->AddRef(sup);
+    LeaveCriticalSection(&s->lock);
+    if (!sup) return;
+    if (FAILED(td_store_object_eid(s, kind, id, &cb, &eid))) goto done;
+    if (parent) td_store_object_eid(s, TD_EID_FOLDER, parent, &pcb, &peid);
+    if (old_id) td_store_object_eid(s, kind, old_id, &ocb, &oeid);
+    if (old_parent) td_store_object_eid(s, TD_EID_FOLDER, old_parent, &opcb, &opeid);
+    memset(&n, 0, sizeof(n));
+    n.ulEventType = event;
+    n.info.obj.cbEntryID = cb;
+    n.info.obj.lpEntryID = eid;
+    n.info.obj.ulObjType = kind == TD_EID_FOLDER ? MAPI_FOLDER : MAPI_MESSAGE;
+    n.info.obj.cbParentID = pcb;
+    n.info.obj.lpParentID = peid;
+    n.info.obj.cbOldID = ocb;
+    n.info.obj.lpOldID = oeid;
+    n.info.obj.cbOldParentID = opcb;
+    n.info.obj.lpOldParentID = opeid;
+    key_eid[0] = s->wrapped; key_cb[0] = s->cb_wrapped;
+    key_eid[1] = eid;        key_cb[1] = cb;
+    key_eid[2] = oeid;       key_cb[2] = (oeid && (ocb != cb || memcmp(oeid, eid, cb))) ? ocb : 0;
+    for (i = 0; i < 3; i++)
+    {
+        if (!key_cb[i] || !(key = mc_malloc(sizeof(NOTIFKEY) + key_cb[i]))) continue;
+        key->cb = key_cb[i];
+        memcpy(key->ab, key_eid[i], key_cb[i]);
+        flags = 0;
+        sup->lpVtbl->Notify(sup, key, 1, &n, &flags);
+        mc_free(key);
+    }
+done:
+    mc_free(eid);
+    mc_free(peid);
+    mc_free(oeid);
+    mc_free(opeid);
+    sup->lpVtbl->Release(sup);
+}
+
 /* Not AddRef'd here: the client store object holds the support object (one AddRef per
  * Logon, fact 5) and clears this pointer before it releases it. */
 void td_store_set_support(td_store *s, IMAPISupport *sup)

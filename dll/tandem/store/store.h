@@ -79,6 +79,10 @@ HRESULT td_store_compare_entryids(td_store *s, ULONG cb1, const ENTRYID *e1, ULO
 HRESULT td_store_advise(td_store *s, ULONG cb, const ENTRYID *eid, ULONG mask,
                         IMAPIAdviseSink *sink, ULONG *connection);
 HRESULT td_store_unadvise(td_store *s, ULONG connection);
+/* fnevObject* about folder or message `id` (kind TD_EID_FOLDER / TD_EID_MESSAGE) in `parent`;
+ * old_id/old_parent (0: none) for fnevObjectMoved and fnevObjectCopied. */
+void    td_store_notify_object(td_store *s, ULONG event, BYTE kind, ULONGLONG id, ULONGLONG parent,
+                               ULONGLONG old_id, ULONGLONG old_parent);
 /* Resolve an entry ID given to one of this store's objects: our own wrapped store ID counts as
  * the unwrapped one. MAPI_E_INVALID_ENTRYID when it is not a Tandem ID, MAPI_E_NOT_FOUND when
  * it belongs to another Tandem store. */
