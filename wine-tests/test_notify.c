@@ -493,6 +493,60 @@ done:
     rs_free(&s);
 }
 
+/* mapi32's HrThisThreadAdviseSink by its plain name (Windows) or its decorated one (Wine 8's
+ * x64 mapi32 exports only that; see tools/mapi32compat). */
+typedef HRESULT (WINAPI *this_thread_fn)(LPMAPIADVISESINK, LPMAPIADVISESINK *);
+static this_thread_fn this_thread_advise_sink(void)
+{
+    HMODULE mod = GetModuleHandleA("mapi32.dll");
+    FARPROC proc = NULL;
+    if (!mod) mod = LoadLibraryA("mapi32.dll");
+    if (mod && !(proc = GetProcAddress(mod, "HrThisThreadAdviseSink")))
+        proc = GetProcAddress(mod, "HrThisThreadAdviseSink@8");
+    return (this_thread_fn)(void *)proc;
+}
+
+/* A table advised with a sink from HrThisThreadAdviseSink: the notification waits for this
+ * thread to process its messages and then runs here (hrthisthreadadvisesink.md). */
+static void test_this_thread_table_sink(IMAPIFolder *top)
+{
+    IMAPIFolder *f = NULL;
+    IMAPITable *t = NULL;
+    IMAPIAdviseSink *wrapper = NULL;
+    IMessage *m;
+    rec_sink s;
+    ULONG conn = 0;
+    HRESULT hr;
+
+    wt_context("HrThisThreadAdviseSink on a table");
+    rs_init(&s);
+    if (!ok(this_thread_advise_sink() != NULL, "mapi32 has no HrThisThreadAdviseSink\n")) goto done;
+    hr = this_thread_advise_sink()(&s.IMAPIAdviseSink_iface, &wrapper);
+    if (!ok(hr == S_OK && wrapper, "HrThisThreadAdviseSink %#lx\n", hr)) goto done;
+    if (!(f = new_folder(top, "this thread"))) goto done;
+    hr = f->lpVtbl->GetContentsTable(f, 0, &t);
+    if (!ok(hr == S_OK, "GetContentsTable %#lx\n", hr)) goto done;
+    hr = t->lpVtbl->Advise(t, fnevTableModified, wrapper, &conn);
+    if (!ok(hr == S_OK, "Advise(wrapped sink) %#lx\n", hr)) goto done;
+    if ((m = new_message(f, "for this thread", NULL))) m->lpVtbl->Release(m);
+    Sleep(500);     /* the table's notification has been sent; it waits in this thread's queue */
+    ok(s.n == 0, "the wrapped sink ran %ld times before this thread processed its messages\n", s.n);
+    rs_wait(&s, 1, 5000, 200);
+    ok(s.n == 1 && s.ev[0].table_event == TABLE_ROW_ADDED, "%ld events, the first %lu\n", s.n,
+       s.n ? s.ev[0].table_event : 0);
+    ok(s.n && s.ev[0].thread == GetCurrentThreadId(), "the wrapped sink ran on thread %lu, not this one\n",
+       s.n ? s.ev[0].thread : 0);
+    hr = t->lpVtbl->Unadvise(t, conn);
+    ok(hr == S_OK, "Unadvise %#lx\n", hr);
+done:
+    if (t) t->lpVtbl->Release(t);
+    if (f) f->lpVtbl->Release(f);
+    if (wrapper) wrapper->lpVtbl->Release(wrapper);
+    rs_wait(&s, 1000, 300, 0);
+    ok(s.ref == 1, "the sink has %ld references at the end\n", s.ref);
+    rs_free(&s);
+}
+
 /* The hierarchy table of a folder is notified of subfolders as the contents table is of messages. */
 static void test_hierarchy_notifications(IMAPIFolder *top)
 {
@@ -971,6 +1025,7 @@ void wt_run(void)
             {
                 test_table_notifications(top);
                 test_hierarchy_notifications(top);
+                test_this_thread_table_sink(top);
                 test_store_advise_args(top);
                 test_object_notifications(top);
                 top->lpVtbl->Release(top);
