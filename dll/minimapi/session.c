@@ -1160,10 +1160,20 @@ static HRESULT STDMETHODCALLTYPE session_GetStatusTable(IMAPISession *iface, ULO
                                                         LPMAPITABLE *out)
 {
     mm_session *This = impl_from_IMAPISession(iface);
+    HRESULT hr;
+
     MC_TRACE(MM_CH, "(%p, %#lx)\n", This, flags);
     if (!out) return MAPI_E_INVALID_PARAMETER;
     *out = NULL;
-    return mc_table_open_view(This->status, NULL, NULL, out);
+    if (flags & ~MAPI_UNICODE) return MAPI_E_UNKNOWN_FLAGS;
+    /* imapisession-getstatustable.md: MAPI_UNICODE or ANSI string columns */
+    if (SUCCEEDED(hr = mc_table_open_view(This->status, NULL, NULL, out))
+        && FAILED(hr = mc_view_string_columns(*out, flags)))
+    {
+        (*out)->lpVtbl->Release(*out);
+        *out = NULL;
+    }
+    return hr;
 }
 
 static HRESULT STDMETHODCALLTYPE session_OpenEntry(IMAPISession *iface, ULONG cb, LPENTRYID eid,

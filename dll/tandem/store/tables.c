@@ -294,29 +294,13 @@ HRESULT td_snapshot_table(td_store *s, ULONG index_tag, const SPropTagArray *col
 }
 
 /* Without MAPI_UNICODE a table's string columns come in PT_STRING8 (imapicontainer-
- * getcontentstable.md, imessage-getrecipienttable.md, imsgstore-getreceivefoldertable.md): the
- * view's default columns with PT_UNICODE turned into PT_STRING8; the rows convert on the way
- * out. The view is released on failure. */
+ * getcontentstable.md, imessage-getrecipienttable.md, imsgstore-getreceivefoldertable.md); the
+ * view is released on failure. */
 HRESULT td_table_strings(td_store *s, ULONG flags, HRESULT hr, IMAPITable **view)
 {
-    SPropTagArray *cols = NULL;
-    ULONG i;
-
-    if (FAILED(hr) || (flags & MAPI_UNICODE)) return hr;
-    if (SUCCEEDED(hr = (*view)->lpVtbl->QueryColumns(*view, 0, &cols)))
+    if (FAILED(hr) || FAILED(hr = mc_view_string_columns(*view, flags)))
     {
-        for (i = 0; i < cols->cValues; i++)
-        {
-            ULONG type = PROP_TYPE(cols->aulPropTag[i]);
-            if ((type & ~(ULONG)MV_FLAG) == PT_UNICODE)
-                cols->aulPropTag[i] = CHANGE_PROP_TYPE(cols->aulPropTag[i], (type & MV_FLAG) | PT_STRING8);
-        }
-        hr = (*view)->lpVtbl->SetColumns(*view, cols, 0);
-        s->alloc.free_buffer(cols);
-    }
-    if (FAILED(hr))
-    {
-        (*view)->lpVtbl->Release(*view);
+        if (*view) (*view)->lpVtbl->Release(*view);
         *view = NULL;
     }
     return hr;
