@@ -1205,6 +1205,18 @@ static void test_store_table(void)
     hr = session->lpVtbl->GetMsgStoresTable(session, 0, &t);
     if (!ok(hr == S_OK && t, "GetMsgStoresTable %#lx\n", hr)) return;
     check_required(t, "message stores", ARRAYSIZE(required), required);
+    ok(string_type(t, 0x3001) == PT_STRING8, "stores without MAPI_UNICODE: PR_DISPLAY_NAME type %#lx\n",
+       string_type(t, 0x3001));
+    {
+        IMAPITable *u = NULL;
+        hr = session->lpVtbl->GetMsgStoresTable(session, MAPI_UNICODE, &u);
+        if (ok(hr == S_OK && u, "GetMsgStoresTable(MAPI_UNICODE) %#lx\n", hr))
+        {
+            ok(string_type(u, 0x3001) == PT_UNICODE, "stores with MAPI_UNICODE: PR_DISPLAY_NAME type %#lx\n",
+               string_type(u, 0x3001));
+            u->lpVtbl->Release(u);
+        }
+    }
     hr = t->lpVtbl->QueryRows(t, 10, 0, &rows);
     if (ok(hr == S_OK && rows && rows->cRows == 1, "QueryRows %#lx, %lu rows\n", hr, rows ? rows->cRows : 0))
     {
@@ -1277,8 +1289,17 @@ static void test_status_table(void)
         }
     }
     ok(seen == 15, "status rows seen %#lx (subsystem 1, spooler 2, address book 4, store 8)\n", seen);
+    ok(string_type(t, 0x3001) == PT_STRING8, "status without MAPI_UNICODE: PR_DISPLAY_NAME type %#lx\n",
+       string_type(t, 0x3001));
     if (rows) FreeProws(rows);
     t->lpVtbl->Release(t);
+    hr = session->lpVtbl->GetStatusTable(session, MAPI_UNICODE, &t);
+    if (ok(hr == S_OK && t, "GetStatusTable(MAPI_UNICODE) %#lx\n", hr))
+    {
+        ok(string_type(t, 0x3001) == PT_UNICODE, "status with MAPI_UNICODE: PR_DISPLAY_NAME type %#lx\n",
+           string_type(t, 0x3001));
+        t->lpVtbl->Release(t);
+    }
 }
 
 static void test_profile_tables(IProfAdmin *admin, const wt_profile *p)
@@ -1338,6 +1359,8 @@ static void test_profile_tables(IProfAdmin *admin, const wt_profile *p)
     if (ok(hr == S_OK && t, "GetMsgServiceTable %#lx\n", hr))
     {
         check_required(t, "message services", ARRAYSIZE(svc_required), svc_required);
+        ok(string_type(t, 0x3D09) == PT_STRING8, "services without MAPI_UNICODE: PR_SERVICE_NAME type %#lx\n",
+           string_type(t, 0x3D09));
         hr = t->lpVtbl->QueryRows(t, 10, 0, &rows);
         if (ok(hr == S_OK && rows && rows->cRows == 1, "service rows %lu\n", rows ? rows->cRows : 0))
         {
@@ -1355,6 +1378,8 @@ static void test_profile_tables(IProfAdmin *admin, const wt_profile *p)
     if (ok(hr == S_OK && t, "IMsgServiceAdmin::GetProviderTable %#lx\n", hr))
     {
         check_required(t, "providers", ARRAYSIZE(prov_required), prov_required);
+        ok(string_type(t, 0x3001) == PT_STRING8, "providers without MAPI_UNICODE: PR_DISPLAY_NAME type %#lx\n",
+           string_type(t, 0x3001));
         hr = t->lpVtbl->QueryRows(t, 10, 0, &rows);
         for (i = 0; SUCCEEDED(hr) && i < rows->cRows; i++)
         {
