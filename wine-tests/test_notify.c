@@ -599,7 +599,8 @@ static BOOL same_id(ULONG cb1, const BYTE *e1, const SPropValue *e2)
                                         &same) == S_OK && same;
 }
 
-/* The first event of `type` from *from on (moved past it), or NULL after waiting. */
+/* The first event of `type` from *from on (moved past it), or NULL after waiting; it ran on
+ * this thread, the MAPIInitialize one (no MAPI_MULTITHREAD_NOTIFICATIONS: mapiinit_0.md). */
 static const event *next_event(rec_sink *s, LONG *from, ULONG type)
 {
     LONG i;
@@ -608,6 +609,8 @@ static const event *next_event(rec_sink *s, LONG *from, ULONG type)
         if (s->ev[i].type == type)
         {
             *from = s->n;
+            ok(s->ev[i].thread == GetCurrentThreadId(), "event %#lx ran on thread %lu, not this one\n", type,
+               s->ev[i].thread);
             return &s->ev[i];
         }
     *from = s->n;
@@ -947,15 +950,18 @@ static void test_new_mail(IProfAdmin *admin, BOOL multithread)
             m->lpVtbl->Release(m);
         }
     }
-    if (via_session.n)
+    for (i = 0; i < 2; i++)
     {
+        rec_sink *s = i ? &via_session : &direct;
+        const char *who = i ? "session sink" : "store sink";
+        if (!s->n) continue;
         if (multithread)
-            ok(via_session.ev[0].thread != GetCurrentThreadId(),
-               "with MAPI_MULTITHREAD_NOTIFICATIONS the session's sink ran on the MAPIInitialize thread\n");
+            ok(s->ev[0].thread != GetCurrentThreadId(),
+               "%s: with MAPI_MULTITHREAD_NOTIFICATIONS it ran on the MAPIInitialize thread\n", who);
         else
-            ok(via_session.ev[0].thread == GetCurrentThreadId(),
-               "without MAPI_MULTITHREAD_NOTIFICATIONS the session's sink ran on thread %lu, not %lu\n",
-               via_session.ev[0].thread, GetCurrentThreadId());
+            ok(s->ev[0].thread == GetCurrentThreadId(),
+               "%s: without MAPI_MULTITHREAD_NOTIFICATIONS it ran on thread %lu, not %lu\n", who,
+               s->ev[0].thread, GetCurrentThreadId());
     }
 
     /* after Unadvise nothing comes */
