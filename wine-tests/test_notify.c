@@ -172,27 +172,6 @@ static void rs_wait(rec_sink *s, LONG count, DWORD ms, DWORD settle)
 static IMAPISession *session;
 static IMsgStore *mdb;
 
-static IMAPIFolder *new_folder(IMAPIFolder *parent, const char *name)
-{
-    IMAPIFolder *f = NULL;
-    HRESULT hr = parent->lpVtbl->CreateFolder(parent, FOLDER_GENERIC, (LPTSTR)name, NULL, NULL, 0, &f);
-    ok(hr == S_OK && f, "CreateFolder(%s) %#lx\n", name, hr);
-    return f;
-}
-
-static IMAPIFolder *open_folder_tag(ULONG tag)
-{
-    SPropValue *v = NULL;
-    IMAPIFolder *f = NULL;
-    ULONG type;
-    if (HrGetOneProp((IMAPIProp *)mdb, tag, &v) == S_OK)
-        mdb->lpVtbl->OpenEntry(mdb, v->Value.bin.cb, (ENTRYID *)v->Value.bin.lpb, NULL, MAPI_MODIFY, &type,
-                               (IUnknown **)&f);
-    MAPIFreeBuffer(v);
-    ok(f != NULL, "folder %#lx did not open\n", tag);
-    return f;
-}
-
 /* A saved message with this subject, left open read/write; its entry ID in *eid if asked. */
 static IMessage *new_message(IMAPIFolder *f, const char *subject, SPropValue **eid)
 {
@@ -351,7 +330,7 @@ static void test_table_notifications(IMAPIFolder *top)
 
     wt_context("table notifications");
     rs_init(&s);
-    if (!(f = new_folder(top, "table notifications"))) goto done;
+    if (!(f = wt_new_folder(top, "table notifications"))) goto done;
     a = new_message(f, "m-delta", NULL);
     hr = f->lpVtbl->GetContentsTable(f, 0, &t);
     if (!ok(hr == S_OK, "GetContentsTable %#lx\n", hr)) goto done;
@@ -493,19 +472,6 @@ done:
     rs_free(&s);
 }
 
-/* mapi32's HrThisThreadAdviseSink by its plain name (Windows) or its decorated one (Wine 8's
- * x64 mapi32 exports only that; see tools/mapi32compat). */
-typedef HRESULT (WINAPI *this_thread_fn)(LPMAPIADVISESINK, LPMAPIADVISESINK *);
-static this_thread_fn this_thread_advise_sink(void)
-{
-    HMODULE mod = GetModuleHandleA("mapi32.dll");
-    FARPROC proc = NULL;
-    if (!mod) mod = LoadLibraryA("mapi32.dll");
-    if (mod && !(proc = GetProcAddress(mod, "HrThisThreadAdviseSink")))
-        proc = GetProcAddress(mod, "HrThisThreadAdviseSink@8");
-    return (this_thread_fn)(void *)proc;
-}
-
 /* A table advised with a sink from HrThisThreadAdviseSink: the notification waits for this
  * thread to process its messages and then runs here (hrthisthreadadvisesink.md). */
 static void test_this_thread_table_sink(IMAPIFolder *top)
@@ -520,10 +486,10 @@ static void test_this_thread_table_sink(IMAPIFolder *top)
 
     wt_context("HrThisThreadAdviseSink on a table");
     rs_init(&s);
-    if (!ok(this_thread_advise_sink() != NULL, "mapi32 has no HrThisThreadAdviseSink\n")) goto done;
-    hr = this_thread_advise_sink()(&s.IMAPIAdviseSink_iface, &wrapper);
+    if (!ok(wt_this_thread_advise_sink() != NULL, "mapi32 has no HrThisThreadAdviseSink\n")) goto done;
+    hr = wt_this_thread_advise_sink()(&s.IMAPIAdviseSink_iface, &wrapper);
     if (!ok(hr == S_OK && wrapper, "HrThisThreadAdviseSink %#lx\n", hr)) goto done;
-    if (!(f = new_folder(top, "this thread"))) goto done;
+    if (!(f = wt_new_folder(top, "this thread"))) goto done;
     hr = f->lpVtbl->GetContentsTable(f, 0, &t);
     if (!ok(hr == S_OK, "GetContentsTable %#lx\n", hr)) goto done;
     hr = t->lpVtbl->Advise(t, fnevTableModified, wrapper, &conn);
@@ -560,13 +526,13 @@ static void test_hierarchy_notifications(IMAPIFolder *top)
 
     wt_context("hierarchy table notifications");
     rs_init(&s);
-    if (!(f = new_folder(top, "hierarchy notifications"))) goto done;
+    if (!(f = wt_new_folder(top, "hierarchy notifications"))) goto done;
     hr = f->lpVtbl->GetHierarchyTable(f, 0, &t);
     if (!ok(hr == S_OK, "GetHierarchyTable %#lx\n", hr)) goto done;
     hr = t->lpVtbl->Advise(t, fnevTableModified, &s.IMAPIAdviseSink_iface, &conn);
     if (!ok(hr == S_OK, "Advise %#lx\n", hr)) goto done;
     before = s.n;
-    if ((sub = new_folder(f, "child"))) HrGetOneProp((IMAPIProp *)sub, PR_ENTRYID, &eid);
+    if ((sub = wt_new_folder(f, "child"))) HrGetOneProp((IMAPIProp *)sub, PR_ENTRYID, &eid);
     rs_wait(&s, before + 1, 5000, 200);
     ok(count_table_events(&s, before, TABLE_ROW_ADDED) == 1, "CreateFolder: %ld TABLE_ROW_ADDED\n",
        count_table_events(&s, before, TABLE_ROW_ADDED));
@@ -640,7 +606,7 @@ static void test_object_notifications(IMAPIFolder *top)
     if (!ok(hr == S_OK && conn, "Advise(NULL entry ID) %#lx\n", hr)) goto done;
 
     /* a folder created */
-    if (!(f = new_folder(top, "object notifications"))) goto done;
+    if (!(f = wt_new_folder(top, "object notifications"))) goto done;
     HrGetOneProp((IMAPIProp *)f, PR_ENTRYID, &feid);
     e = next_event(&all, &at, fnevObjectCreated);
     if (ok(e != NULL, "no fnevObjectCreated for CreateFolder\n"))
@@ -706,7 +672,7 @@ static void test_object_notifications(IMAPIFolder *top)
        "the folder's advisee got no fnevObjectModified for the folder\n");
 
     /* copied and moved into a second folder */
-    if (!(g = new_folder(top, "object notifications 2"))) goto done;
+    if (!(g = wt_new_folder(top, "object notifications 2"))) goto done;
     HrGetOneProp((IMAPIProp *)g, PR_ENTRYID, &geid);
     next_event(&all, &at, fnevObjectCreated);
     if (meid)
@@ -1025,9 +991,9 @@ void wt_run(void)
     if (!ok(hr == S_OK && admin, "MAPIAdminProfiles returned %#lx\n", hr)) goto done;
     if (wt_profile_create(admin, &p, "tandem-wt-notify"))
     {
-        if (wt_store_open(&p, &session, &mdb) && (ipm = open_folder_tag(PR_IPM_SUBTREE_ENTRYID)))
+        if (wt_store_open(&p, &session, &mdb) && (ipm = wt_open_folder(mdb, PR_IPM_SUBTREE_ENTRYID)))
         {
-            if ((top = new_folder(ipm, "Notification tests")))
+            if ((top = wt_new_folder(ipm, "Notification tests")))
             {
                 test_table_notifications(top);
                 test_hierarchy_notifications(top);

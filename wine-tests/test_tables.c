@@ -129,27 +129,6 @@ static ULONG row_count(IMAPITable *t)
     return n;
 }
 
-static IMAPIFolder *open_folder_tag(ULONG tag)
-{
-    SPropValue *v = NULL;
-    IMAPIFolder *f = NULL;
-    ULONG type;
-    if (HrGetOneProp((IMAPIProp *)mdb, tag, &v) == S_OK)
-        mdb->lpVtbl->OpenEntry(mdb, v->Value.bin.cb, (ENTRYID *)v->Value.bin.lpb, NULL, MAPI_MODIFY, &type,
-                               (IUnknown **)&f);
-    MAPIFreeBuffer(v);
-    ok(f != NULL, "folder %#lx did not open\n", tag);
-    return f;
-}
-
-static IMAPIFolder *new_folder(IMAPIFolder *parent, const char *name)
-{
-    IMAPIFolder *f = NULL;
-    HRESULT hr = parent->lpVtbl->CreateFolder(parent, FOLDER_GENERIC, (LPTSTR)name, NULL, NULL, 0, &f);
-    ok(hr == S_OK && f, "CreateFolder(%s) %#lx\n", name, hr);
-    return f;
-}
-
 static BOOL save_message(IMAPIFolder *f, ULONG flags, ULONG n, SPropValue *props)
 {
     IMessage *m = NULL;
@@ -179,11 +158,11 @@ static void test_hierarchy(IMAPIFolder *top)
     HRESULT hr;
 
     wt_context("hierarchy tables");
-    if (!(h = new_folder(top, "H"))) return;
-    beta = new_folder(h, "Beta");
-    alpha = new_folder(h, "Alpha");
-    gamma = alpha ? new_folder(alpha, "Gamma") : NULL;
-    delta = gamma ? new_folder(gamma, "Delta") : NULL;
+    if (!(h = wt_new_folder(top, "H"))) return;
+    beta = wt_new_folder(h, "Beta");
+    alpha = wt_new_folder(h, "Alpha");
+    gamma = alpha ? wt_new_folder(alpha, "Gamma") : NULL;
+    delta = gamma ? wt_new_folder(gamma, "Delta") : NULL;
     if (beta)
     {
         p[0].ulPropTag = PR_SUBJECT_A;
@@ -766,7 +745,7 @@ static void test_contents(IMAPIFolder *top)
     HRESULT hr;
 
     wt_context("contents tables");
-    if (!(f = new_folder(top, "C"))) return;
+    if (!(f = wt_new_folder(top, "C"))) return;
     fill_contents(f);
     HrGetOneProp((IMAPIProp *)f, PR_ENTRYID, &folder_eid);
 
@@ -1427,9 +1406,9 @@ void wt_run(void)
     if (wt_profile_create(admin, &p, "tandem-wt-tables"))
     {
         test_profile_tables(admin, &p);
-        if (wt_store_open(&p, &session, &mdb) && (ipm = open_folder_tag(PR_IPM_SUBTREE_ENTRYID)))
+        if (wt_store_open(&p, &session, &mdb) && (ipm = wt_open_folder(mdb, PR_IPM_SUBTREE_ENTRYID)))
         {
-            if ((top = new_folder(ipm, "Table tests")))
+            if ((top = wt_new_folder(ipm, "Table tests")))
             {
                 test_hierarchy(top);
                 test_contents(top);
