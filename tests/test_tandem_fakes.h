@@ -235,7 +235,7 @@ typedef struct fake_sup
     const MAPIUID *own_section;     /* OpenProfileSection(NULL) */
     /* recorded calls */
     ULONG set_provider_uid, modify_status_row, open_profile_section, wrap, new_uid,
-          store_logoff_transports, unexpected;
+          store_logoff_transports, notify, unexpected;
     MAPIUID last_provider_uid;
     ULONG last_status_flags, last_logoff_flags;
     SPropValue *status_row;         /* copy of the last ModifyStatusRow (test_alloc block) */
@@ -294,7 +294,13 @@ static HRESULT STDMETHODCALLTYPE fs_Unsubscribe(IMAPISupport *iface, ULONG a)
 {
     return MAPI_E_NO_SUPPORT;
 }
-FS_STUB(Notify, LPNOTIFKEY a, ULONG b, LPNOTIFICATION c, ULONG *d)
+/* The store notifies its advisees of every object it creates, changes or deletes
+ * (objectnotification.md); with no engine behind this support object nobody hears them. */
+static HRESULT STDMETHODCALLTYPE fs_Notify(IMAPISupport *iface, LPNOTIFKEY a, ULONG b, LPNOTIFICATION c, ULONG *d)
+{
+    fake_sup_from(iface)->notify++;
+    return S_OK;
+}
 static HRESULT STDMETHODCALLTYPE fs_ModifyStatusRow(IMAPISupport *iface, ULONG n, LPSPropValue v, ULONG f)
 {
     fake_sup *This = fake_sup_from(iface);

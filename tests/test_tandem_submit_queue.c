@@ -621,6 +621,61 @@ static void queue_order_and_notifications(void **state)
     free_eid(&d);
 }
 
+/* The queue's columns (spi-digest §2.2, outgoing-queue-tables.md): the required set is the
+ * default column set and a queued message's row has them; PR_SPOOLER_STATUS can be asked for
+ * (pidtagspoolerstatus-canonical-property.md). */
+static void queue_columns(void **state)
+{
+    static const ULONG required[11] = {PR_CLIENT_SUBMIT_TIME, PR_DISPLAY_BCC_W, PR_DISPLAY_CC_W,
+        PR_DISPLAY_TO_W, PR_ENTRYID, PR_MESSAGE_FLAGS, PR_MESSAGE_SIZE, PR_PRIORITY, PR_SENDER_NAME_W,
+        PR_SUBJECT_W, PR_SUBMIT_FLAGS};
+    static const ULONG filled[] = {PR_CLIENT_SUBMIT_TIME, PR_DISPLAY_TO_W, PR_ENTRYID, PR_MESSAGE_FLAGS,
+        PR_MESSAGE_SIZE, PR_SUBJECT_W, PR_SUBMIT_FLAGS};
+    static const SizedSPropTagArray(2, with_status) = {2, {PR_SUBJECT_W, PR_SPOOLER_STATUS}};
+    ctx *c = *state;
+    IMAPITable *t = NULL;
+    SPropTagArray *cols = NULL;
+    SRowSet *rows = NULL;
+    SBinary a;
+    ULONG i, j;
+
+    assert_int_equal(c->smdb->lpVtbl->GetOutgoingQueue(c->smdb, 0, &t), S_OK);
+    assert_int_equal(t->lpVtbl->QueryColumns(t, 0, &cols), S_OK);
+    for (i = 0; i < ARRAYSIZE(required); i++)
+    {
+        BOOL found = FALSE;
+        for (j = 0; j < cols->cValues; j++) found |= cols->aulPropTag[j] == required[i];
+        assert_true(found);
+    }
+    test_FreeBuffer(cols);
+    submit(c, L"columns", &a);
+    assert_int_equal(t->lpVtbl->QueryRows(t, 10, 0, &rows), S_OK);
+    assert_int_equal(rows->cRows, 1);
+    for (i = 0; i < ARRAYSIZE(filled); i++)
+    {
+        BOOL found = FALSE;
+        for (j = 0; j < rows->aRow[0].cValues; j++) found |= rows->aRow[0].lpProps[j].ulPropTag == filled[i];
+        assert_true(found);
+    }
+    for (j = 0; j < rows->aRow[0].cValues; j++)
+    {
+        const SPropValue *v = &rows->aRow[0].lpProps[j];
+        if (v->ulPropTag == PR_MESSAGE_FLAGS) assert_true(v->Value.l & MSGFLAG_SUBMIT);
+        if (v->ulPropTag == PR_DISPLAY_TO_W) assert_true(!wcscmp(v->Value.lpszW, L"Bob"));
+        if (v->ulPropTag == PR_ENTRYID) assert_true(v->Value.bin.cb == a.cb && !memcmp(v->Value.bin.lpb, a.lpb, a.cb));
+    }
+    free_rows(rows);
+    assert_int_equal(t->lpVtbl->SetColumns(t, (SPropTagArray *)&with_status, 0), S_OK);
+    assert_int_equal(t->lpVtbl->SeekRow(t, BOOKMARK_BEGINNING, 0, NULL), S_OK);
+    assert_int_equal(t->lpVtbl->QueryRows(t, 10, 0, &rows), S_OK);
+    assert_int_equal(rows->cRows, 1);
+    assert_int_equal(rows->aRow[0].cValues, 2);
+    assert_int_equal(PROP_ID(rows->aRow[0].lpProps[1].ulPropTag), PROP_ID(PR_SPOOLER_STATUS));
+    free_rows(rows);
+    assert_int_equal(t->lpVtbl->Release(t), 0);
+    free_eid(&a);
+}
+
 /* Logon recovers what a dead process was sending through the coupled pair: every recipient
  * done (PR_RESPONSIBILITY TRUE) -> finished (sent); any left -> the outgoing queue; a live
  * process's row is left alone. */
@@ -866,6 +921,7 @@ int main(void)
         TQ(lock_and_finish),
         TQ(abort_rules),
         TQ(queue_order_and_notifications),
+        TQ(queue_columns),
         TQ(crash_recovery),
         TQ(finished_crash_recovery),
     };

@@ -51,14 +51,17 @@ static const IMAPIAdviseSinkVtbl sink_vtbl = { sink_QueryInterface, sink_AddRef,
 static ws_user alice, bob;
 static WCHAR drop_root[MAX_PATH];
 
-/* Flush both sessions until `done` holds (at most ~10 s). */
+/* Flush both sessions until `done` holds (at most ~10 s), processing this thread's messages:
+ * without MAPI_MULTITHREAD_NOTIFICATIONS the sinks run here (mapiinit_0.md). */
 static BOOL settle(BOOL (*done)(void *), void *ctx)
 {
     int i;
     for (i = 0; i < 100; i++)
     {
+        MSG msg;
         ws_flush(&alice);
         ws_flush(&bob);
+        while (PeekMessageW(&msg, NULL, 0, 0, PM_REMOVE)) DispatchMessageW(&msg);
         if (done(ctx)) return TRUE;
         Sleep(100);
     }

@@ -327,19 +327,6 @@ static void test_store_advise(IMAPISession *session, IMsgStore *mdb)
     MAPIFreeBuffer(eid);
 }
 
-/* mapi32's HrThisThreadAdviseSink by its plain name (Windows) or its decorated one (Wine 8's
- * x64 mapi32 exports only that; see tools/mapi32compat). */
-typedef HRESULT (WINAPI *this_thread_fn)(LPMAPIADVISESINK, LPMAPIADVISESINK *);
-static this_thread_fn this_thread_advise_sink(void)
-{
-    HMODULE mod = GetModuleHandleA("mapi32.dll");
-    FARPROC proc = NULL;
-    if (!mod) mod = LoadLibraryA("mapi32.dll");
-    if (mod && !(proc = GetProcAddress(mod, "HrThisThreadAdviseSink")))
-        proc = GetProcAddress(mod, "HrThisThreadAdviseSink@8");
-    return (this_thread_fn)(void *)proc;
-}
-
 /* HrThisThreadAdviseSink: OnNotify on another thread runs the wrapped sink on this one. */
 static DWORD WINAPI notify_from_thread(void *arg)
 {
@@ -360,8 +347,8 @@ static void test_this_thread_sink(void)
 
     wt_context("HrThisThreadAdviseSink");
     sink_init(&s);
-    if (!ok(this_thread_advise_sink() != NULL, "mapi32 has no HrThisThreadAdviseSink\n")) return;
-    hr = this_thread_advise_sink()(&s.IMAPIAdviseSink_iface, &wrapper);
+    if (!ok(wt_this_thread_advise_sink() != NULL, "mapi32 has no HrThisThreadAdviseSink\n")) return;
+    hr = wt_this_thread_advise_sink()(&s.IMAPIAdviseSink_iface, &wrapper);
     if (!ok(hr == S_OK && wrapper, "HrThisThreadAdviseSink returned %#lx\n", hr)) return;
     ok(wrapper != &s.IMAPIAdviseSink_iface, "HrThisThreadAdviseSink did not wrap the sink\n");
     thread = CreateThread(NULL, 0, notify_from_thread, wrapper, 0, NULL);

@@ -192,3 +192,36 @@ void wt_check_all_released(IUnknown *obj)
     else
         skip("this MAPI has no IMiniMapiDiagnostics: live counts not checked\n");
 }
+
+IMAPIFolder *wt_open_folder(IMsgStore *mdb, ULONG tag)
+{
+    SPropValue *v = NULL;
+    IMAPIFolder *f = NULL;
+    ULONG type;
+
+    if (HrGetOneProp((IMAPIProp *)mdb, tag, &v) == S_OK)
+        mdb->lpVtbl->OpenEntry(mdb, v->Value.bin.cb, (ENTRYID *)v->Value.bin.lpb, NULL, MAPI_MODIFY, &type,
+                               (IUnknown **)&f);
+    MAPIFreeBuffer(v);
+    ok(f != NULL, "folder %#lx did not open\n", tag);
+    return f;
+}
+
+IMAPIFolder *wt_new_folder(IMAPIFolder *parent, const char *name)
+{
+    IMAPIFolder *f = NULL;
+    HRESULT hr = parent->lpVtbl->CreateFolder(parent, FOLDER_GENERIC, (LPTSTR)name, NULL, NULL, 0, &f);
+    ok(hr == S_OK && f, "CreateFolder(%s) %#lx\n", name, hr);
+    return f;
+}
+
+wt_this_thread_fn wt_this_thread_advise_sink(void)
+{
+    HMODULE mod = GetModuleHandleA("mapi32.dll");
+    FARPROC proc = NULL;
+
+    if (!mod) mod = LoadLibraryA("mapi32.dll");
+    if (mod && !(proc = GetProcAddress(mod, "HrThisThreadAdviseSink")))
+        proc = GetProcAddress(mod, "HrThisThreadAdviseSink@8");
+    return (wt_this_thread_fn)(void *)proc;
+}

@@ -57,4 +57,15 @@ void wt_check_all_released(IUnknown *obj);
 
 BOOL wt_file_exists(const WCHAR *path);
 
+/* The folder a store property names (PR_IPM_SUBTREE_ENTRYID ...), opened with MAPI_MODIFY, or
+ * NULL (reported through ok()). */
+IMAPIFolder *wt_open_folder(IMsgStore *mdb, ULONG tag);
+/* A new generic subfolder (ANSI name), or NULL (reported through ok()). */
+IMAPIFolder *wt_new_folder(IMAPIFolder *parent, const char *name);
+
+/* mapi32's HrThisThreadAdviseSink by its plain name (Windows) or its decorated one (Wine 8's x64
+ * mapi32 exports only that; see tools/mapi32compat); NULL when mapi32 has neither. */
+typedef HRESULT (WINAPI *wt_this_thread_fn)(LPMAPIADVISESINK, LPMAPIADVISESINK *);
+wt_this_thread_fn wt_this_thread_advise_sink(void);
+
 #endif

@@ -315,6 +315,9 @@ ULONG   mc_table_row_count(mc_table *t);
  * object that opened it can drop a reference it kept for the view. */
 HRESULT mc_table_open_view(mc_table *t, void (*on_release)(void *ctx), void *ctx,
                            IMAPITable **out);
+/* Without MAPI_UNICODE in `flags`: the string columns of a view mc_table_open_view opened in
+ * PT_STRING8 (rows are converted). */
+HRESULT mc_view_string_columns(IMAPITable *view, ULONG flags);
 /* Send the views' notifications through `n` (copied; addref'ed if it has addref; NULL = the
  * table's own engine). Each view subscribes under a NOTIFKEY of its own. MAPI_E_BUSY while a
  * view has an Advise in force. */

@@ -2662,6 +2662,35 @@ HRESULT mc_table_open_view(mc_table *t, void (*on_release)(void *ctx), void *ctx
     *out = &v->IMAPITable_iface;
     return S_OK;
 }
+
+/* A view opened without MAPI_UNICODE gives its string columns in PT_STRING8 (for instance
+ * imapicontainer-getcontentstable.md, imapisession-getstatustable.md): its columns with
+ * PT_UNICODE turned into PT_STRING8; rows convert on the way out. */
+HRESULT mc_view_string_columns(IMAPITable *iface, ULONG flags)
+{
+    table_view *v = impl_from_IMAPITable(iface);
+    SPropTagArray *cols = NULL;
+    HRESULT hr;
+    ULONG i;
+
+    if (flags & MAPI_UNICODE)
+        return S_OK;
+    EnterCriticalSection(&v->table->lock);
+    if (v->columns && (cols = mc_malloc(CbSPropTagArray(v->columns))))
+        memcpy(cols, v->columns, CbSPropTagArray(v->columns));
+    LeaveCriticalSection(&v->table->lock);
+    if (!cols)
+        return S_OK;    /* no column set: nothing to turn (or out of memory: Unicode stays) */
+    for (i = 0; i < cols->cValues; i++)
+    {
+        ULONG type = PROP_TYPE(cols->aulPropTag[i]);
+        if ((type & ~(ULONG)MV_FLAG) == PT_UNICODE)
+            cols->aulPropTag[i] = CHANGE_PROP_TYPE(cols->aulPropTag[i], (type & MV_FLAG) | PT_STRING8);
+    }
+    hr = iface->lpVtbl->SetColumns(iface, cols, 0);
+    mc_free(cols);
+    return hr;
+}
 /* ---- IMAPITable ------------------------------------------------------------------------------ */
 
 static HRESULT WINAPI view_QueryInterface(IMAPITable *iface, REFIID riid, void **obj)

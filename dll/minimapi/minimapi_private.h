@@ -296,6 +296,7 @@ IMAPISession *mm_session_iface(mm_session *s);
 #define MM_STATUS_SUBSYSTEM 0
 #define MM_STATUS_SPOOLER   1
 #define MM_STATUS_PROVIDER  2
+#define MM_STATUS_AB        3   /* the integrated address book's row (status-tables.md) */
 #define MM_STATUS_EID_SIZE  40
 extern const MAPIUID mm_muid_status;
 void    mm_status_eid(ULONG kind, const MAPIUID *section, BYTE out[MM_STATUS_EID_SIZE]);
@@ -380,6 +381,8 @@ BOOL    mm_spooler_coupled_handles_type(mm_spooler *sp, const SBinary *store, co
 void    mm_spooler_logoff_transports(mm_spooler *sp, const MAPIUID *service);
 HRESULT mm_spooler_start(mm_spooler *sp);           /* the thread */
 void    mm_spooler_wake(mm_spooler *sp);
+/* The spooler's own sink (the outgoing queue's notifications): called on the engine's thread. */
+BOOL    mm_spooler_is_sink(IMAPIAdviseSink *sink);
 void    mm_spooler_run_pass(mm_spooler *sp);        /* one outbound + inbound pass, synchronously */
 void    mm_spooler_set_retry_first(mm_spooler *sp, ULONG ms);   /* tests: first retry delay */
 HRESULT mm_spooler_notify(mm_spooler *sp, mm_support *sup, ULONG flags, void *data);

@@ -76,7 +76,9 @@ struct mm_session
     mc_notify_engine *engine;
     session_advise *advises;
     ULONG n_advises, next_conn;
-    mc_propbag *mapi_rows[2];   /* the subsystem's and the spooler's status rows */
+    mc_propbag *mapi_rows[4];   /* the status rows of MAPI: by MM_STATUS_SUBSYSTEM, _SPOOLER, _AB */
+    SBinary *row_keys;          /* status rows' PR_INSTANCE_KEY by PR_ROWID - MM_MAPI_ROWS (lock) */
+    ULONG n_row_keys;
     mc_table *status;
     mc_last_error err;
     IMessage **forms;           /* PrepareForm's messages, token = index + 1; NULL when shown */
@@ -868,14 +870,68 @@ done:
 
 /* A changed status row: the table's views see it (table notifications), and whoever advised
  * on the row's status object gets fnevStatusObjectModified with the whole row. */
+/* MAPI's own rows have PR_ROWID 0.. MM_MAPI_ROWS - 1; a provider's row gets the next free one
+ * at its first ModifyStatusRow and keeps it (status-tables.md: MAPI computes PR_ROWID). */
+#define MM_MAPI_ROWS 3
+
+static void free_status_rows(mm_session *This)
+{
+    ULONG i;
+    for (i = 0; i < ARRAYSIZE(This->mapi_rows); i++)
+        if (This->mapi_rows[i]) mc_propbag_free(This->mapi_rows[i]);
+    for (i = 0; i < This->n_row_keys; i++) mc_free(This->row_keys[i].lpb);
+    mc_free(This->row_keys);
+}
+
+/* The PR_ROWID of a provider's row, by its PR_INSTANCE_KEY; -1 when out of memory. */
+static LONG provider_rowid(mm_session *This, const SBinary *key)
+{
+    SBinary *grown;
+    LONG id = -1;
+    ULONG i;
+
+    EnterCriticalSection(&This->lock);
+    for (i = 0; i < This->n_row_keys && id < 0; i++)
+        if (This->row_keys[i].cb == key->cb && !memcmp(This->row_keys[i].lpb, key->lpb, key->cb))
+            id = (LONG)(MM_MAPI_ROWS + i);
+    if (id < 0 && (grown = mc_realloc(This->row_keys, (This->n_row_keys + 1) * sizeof(SBinary))))
+    {
+        This->row_keys = grown;
+        if ((grown[This->n_row_keys].lpb = mc_malloc(key->cb ? key->cb : 1)))
+        {
+            memcpy(grown[This->n_row_keys].lpb, key->lpb, key->cb);
+            grown[This->n_row_keys].cb = key->cb;
+            id = (LONG)(MM_MAPI_ROWS + This->n_row_keys++);
+        }
+    }
+    LeaveCriticalSection(&This->lock);
+    return id;
+}
+
 HRESULT mm_session_modify_status_row(mm_session *This, ULONG n, const SPropValue *row)
 {
     const SPropValue *eid = mc_props_find(n, row, PR_ENTRYID);
+    const SPropValue *ikey = mc_props_find(n, row, PR_INSTANCE_KEY);
+    SPropValue *with_id = NULL;
     NOTIFICATION notif;
     NOTIFKEY *key;
     HRESULT hr;
+    LONG id;
 
-    if (FAILED(hr = mc_table_modify_row(This->status, n, row)) || !eid) return hr;
+    if (!mc_props_find(n, row, PR_ROWID) && ikey && (id = provider_rowid(This, &ikey->Value.bin)) >= 0
+        && (with_id = mc_calloc(n + 1, sizeof(SPropValue))))
+    {
+        memcpy(with_id, row, n * sizeof(SPropValue));
+        with_id[n].ulPropTag = PR_ROWID;
+        with_id[n++].Value.l = id;
+        row = with_id;
+    }
+    hr = mc_table_modify_row(This->status, n, row);
+    if (FAILED(hr) || !eid)
+    {
+        mc_free(with_id);
+        return hr;
+    }
     if (!(key = mc_malloc(sizeof(NOTIFKEY) + eid->Value.bin.cb))) return hr;
     key->cb = eid->Value.bin.cb;
     memcpy(key->ab, eid->Value.bin.lpb, key->cb);
@@ -887,6 +943,7 @@ HRESULT mm_session_modify_status_row(mm_session *This, ULONG n, const SPropValue
     notif.info.statobj.lpPropVals = (SPropValue *)row;
     mc_notify_engine_notify(This->engine, key, 1, &notif, NULL);
     mc_free(key);
+    mc_free(with_id);
     return hr;
 }
 
@@ -957,8 +1014,7 @@ static ULONG STDMETHODCALLTYPE session_Release(IMAPISession *iface)
         mc_notify_engine_wait_idle(This->engine, 5000);
         mc_notify_engine_destroy(This->engine);
         mc_table_release(This->status);
-        mc_propbag_free(This->mapi_rows[0]);
-        mc_propbag_free(This->mapi_rows[1]);
+        free_status_rows(This);
         mc_free(This->advises);
         mc_last_error_destroy(&This->err);
         DeleteCriticalSection(&This->spool_cs);
@@ -1104,10 +1160,20 @@ static HRESULT STDMETHODCALLTYPE session_GetStatusTable(IMAPISession *iface, ULO
                                                         LPMAPITABLE *out)
 {
     mm_session *This = impl_from_IMAPISession(iface);
+    HRESULT hr;
+
     MC_TRACE(MM_CH, "(%p, %#lx)\n", This, flags);
     if (!out) return MAPI_E_INVALID_PARAMETER;
     *out = NULL;
-    return mc_table_open_view(This->status, NULL, NULL, out);
+    if (flags & ~MAPI_UNICODE) return MAPI_E_UNKNOWN_FLAGS;
+    /* imapisession-getstatustable.md: MAPI_UNICODE or ANSI string columns */
+    if (SUCCEEDED(hr = mc_table_open_view(This->status, NULL, NULL, out))
+        && FAILED(hr = mc_view_string_columns(*out, flags)))
+    {
+        (*out)->lpVtbl->Release(*out);
+        *out = NULL;
+    }
+    return hr;
 }
 
 static HRESULT STDMETHODCALLTYPE session_OpenEntry(IMAPISession *iface, ULONG cb, LPENTRYID eid,
@@ -1676,37 +1742,47 @@ static void set_mapi_row(mm_session *This, ULONG kind, LONG code, const WCHAR *t
     LeaveCriticalSection(&This->lock);
 }
 
-/* The status table starts with MAPI's own rows: the subsystem and the spooler. The spooler row
- * says STATUS_FAILURE until the spooler runs, and for good with MAPI_NO_MAIL (mapilogonex.md). */
+/* The status table starts with MAPI's own rows: the subsystem, the spooler and the integrated
+ * address book (status-tables.md). The spooler row says STATUS_FAILURE until the spooler runs,
+ * and for good with MAPI_NO_MAIL (mapilogonex.md). */
 static HRESULT add_mapi_status_rows(mm_session *This)
 {
-    static const BYTE key_subsystem[] = "MiniMAPI subsystem";
-    static const BYTE key_spooler[] = "MiniMAPI spooler";
+    static const struct
+    {
+        ULONG kind;
+        const char *key;
+        const WCHAR *name, *status;
+        LONG type, methods;
+    } rows[MM_MAPI_ROWS] =
+    {
+        { MM_STATUS_SUBSYSTEM, "MiniMAPI subsystem", L"MAPI Subsystem", L"available", MAPI_SUBSYSTEM,
+          STATUS_VALIDATE_STATE },
+        { MM_STATUS_SPOOLER, "MiniMAPI spooler", L"MAPI Spooler", NULL, MAPI_SPOOLER,
+          STATUS_VALIDATE_STATE | STATUS_FLUSH_QUEUES },
+        { MM_STATUS_AB, "MiniMAPI address book", L"MAPI Address Book", L"available", MAPI_AB,
+          STATUS_VALIDATE_STATE },
+    };
     BYTE eid[MM_STATUS_EID_SIZE];
-    ULONG kind, i;
+    ULONG r, i, kind;
     HRESULT hr = S_OK;
 
-    for (kind = MM_STATUS_SUBSYSTEM; kind <= MM_STATUS_SPOOLER && SUCCEEDED(hr); kind++)
+    for (r = 0; r < MM_MAPI_ROWS && SUCCEEDED(hr); r++)
     {
-        BOOL spooler = kind == MM_STATUS_SPOOLER;
+        BOOL spooler = (kind = rows[r].kind) == MM_STATUS_SPOOLER;
         mm_row row;
         mm_row_init(&row, TRUE);
         mm_status_eid(kind, NULL, eid);
-        if (spooler) mm_row_add_bin(&row, PR_INSTANCE_KEY, key_spooler, sizeof(key_spooler));
-        else mm_row_add_bin(&row, PR_INSTANCE_KEY, key_subsystem, sizeof(key_subsystem));
+        mm_row_add_bin(&row, PR_INSTANCE_KEY, rows[r].key, strlen(rows[r].key) + 1);
+        mm_row_add_long(&row, PR_ROWID, (LONG)r);
         mm_row_add_bin(&row, PR_ENTRYID, eid, sizeof(eid));
-        mm_row_add_str(&row, PROP_ID(PR_DISPLAY_NAME_W), spooler ? L"MAPI Spooler" : L"MAPI Subsystem");
+        mm_row_add_str(&row, PROP_ID(PR_DISPLAY_NAME_W), rows[r].name);
         mm_row_add_str(&row, PROP_ID(PR_PROVIDER_DISPLAY_W), L"MiniMAPI");
         mm_row_add_str(&row, PROP_ID(PR_PROVIDER_DLL_NAME_W), L"minimapi.dll");
-        if (spooler)
-            mm_row_add_str(&row, PROP_ID(PR_STATUS_STRING_W),
-                           This->no_mail ? L"not started (MAPI_NO_MAIL)" : L"starting");
-        else
-            mm_row_add_str(&row, PROP_ID(PR_STATUS_STRING_W), L"available");
-        mm_row_add_long(&row, PR_RESOURCE_TYPE, spooler ? MAPI_SPOOLER : MAPI_SUBSYSTEM);
+        mm_row_add_str(&row, PROP_ID(PR_STATUS_STRING_W), spooler ?
+                       (This->no_mail ? L"not started (MAPI_NO_MAIL)" : L"starting") : rows[r].status);
+        mm_row_add_long(&row, PR_RESOURCE_TYPE, rows[r].type);
         mm_row_add_long(&row, PR_RESOURCE_FLAGS, 0);
-        mm_row_add_long(&row, PR_RESOURCE_METHODS,
-                        spooler ? (STATUS_VALIDATE_STATE | STATUS_FLUSH_QUEUES) : STATUS_VALIDATE_STATE);
+        mm_row_add_long(&row, PR_RESOURCE_METHODS, rows[r].methods);
         mm_row_add_long(&row, PR_STATUS_CODE, spooler ? STATUS_FAILURE : STATUS_AVAILABLE);
         mm_row_add_long(&row, PR_OBJECT_TYPE, MAPI_STATUS);
         if (!(This->mapi_rows[kind] = mc_propbag_new())) hr = MAPI_E_NOT_ENOUGH_MEMORY;
@@ -1767,7 +1843,7 @@ HRESULT mm_session_create(const WCHAR *profile, ULONG flags, IMAPISession **out)
     {
         PR_INSTANCE_KEY, PR_DISPLAY_NAME_W, PR_PROVIDER_DISPLAY_W, PR_PROVIDER_DLL_NAME_W,
         PR_RESOURCE_TYPE, PR_RESOURCE_FLAGS, PR_RESOURCE_METHODS, PR_STATUS_CODE,
-        PR_STATUS_STRING_W, PR_OBJECT_TYPE, PR_ENTRYID,
+        PR_STATUS_STRING_W, PR_OBJECT_TYPE, PR_ENTRYID, PR_ROWID,
     };
     SPropTagArray *cols = NULL;
     mm_session *This;
@@ -1797,8 +1873,7 @@ HRESULT mm_session_create(const WCHAR *profile, ULONG flags, IMAPISession **out)
     return S_OK;
 fail:
     mc_free(cols);
-    if (This->mapi_rows[0]) mc_propbag_free(This->mapi_rows[0]);
-    if (This->mapi_rows[1]) mc_propbag_free(This->mapi_rows[1]);
+    free_status_rows(This);
     if (This->status) mc_table_release(This->status);
     if (This->engine) mc_notify_engine_destroy(This->engine);
     DeleteCriticalSection(&This->spool_cs);

@@ -152,6 +152,11 @@ static const IMAPIAdviseSinkVtbl sink_vtbl =
     sink_QueryInterface, sink_AddRef, sink_Release, sink_OnNotify,
 };
 
+BOOL mm_spooler_is_sink(IMAPIAdviseSink *sink)
+{
+    return sink && sink->lpVtbl == &sink_vtbl;
+}
+
 /* ---- helpers ----------------------------------------------------------------------------- */
 
 static ULONGLONG now_ms(void)

@@ -41,7 +41,7 @@ BOOL mm_status_eid_parse(ULONG cb, const ENTRYID *eid, ULONG *kind, MAPIUID *sec
     if (!eid || cb != MM_STATUS_EID_SIZE || memcmp(b + 4, &mm_muid_status, sizeof(MAPIUID)))
         return FALSE;
     memcpy(&k, b + 20, sizeof(k));
-    if (k > MM_STATUS_PROVIDER) return FALSE;
+    if (k > MM_STATUS_AB) return FALSE;
     if (kind) *kind = k;
     if (section) memcpy(section, b + 24, sizeof(MAPIUID));
     return TRUE;
@@ -53,7 +53,7 @@ typedef struct status
     LONG ref;
     IMAPISession *session_iface;    /* our reference */
     mm_session *session;
-    ULONG kind;                     /* MM_STATUS_SUBSYSTEM or MM_STATUS_SPOOLER */
+    ULONG kind;                     /* MM_STATUS_SUBSYSTEM, MM_STATUS_SPOOLER or MM_STATUS_AB */
     mc_last_error err;
 } status;
 
@@ -257,7 +257,7 @@ HRESULT mm_status_create(mm_session *session, ULONG kind, IMAPIStatus **out)
     status *This;
 
     *out = NULL;
-    if (kind != MM_STATUS_SUBSYSTEM && kind != MM_STATUS_SPOOLER) return MAPI_E_INVALID_ENTRYID;
+    if (kind != MM_STATUS_SUBSYSTEM && kind != MM_STATUS_SPOOLER && kind != MM_STATUS_AB) return MAPI_E_INVALID_ENTRYID;
     if (!(This = mc_calloc(1, sizeof(*This)))) return MAPI_E_NOT_ENOUGH_MEMORY;
     This->IMAPIStatus_iface.lpVtbl = &status_vtbl;
     This->ref = 1;

@@ -207,23 +207,37 @@ static mc_notify_engine *lock_engine(mm_support *This)
 }
 
 /* imapisupport-subscribe.md: MAPI's engine keeps a reference on the sink until Unsubscribe.
- * Connection numbers: the low 32 bits are written (DECISIONS 1). */
+ * Connection numbers: the low 32 bits are written (DECISIONS 1). A client's sink (a provider's
+ * Advise passes it on) runs where client notifications run: on the first MAPIInitialize thread
+ * unless MAPI_MULTITHREAD_NOTIFICATIONS (mapiinit_0.md); NOTIFY_SYNC subscriptions (internal) and
+ * the spooler's own sink run on the thread that delivers. */
 static HRESULT STDMETHODCALLTYPE support_Subscribe(IMAPISupport *iface, LPNOTIFKEY key, ULONG mask,
                                                    ULONG flags, LPMAPIADVISESINK sink,
                                                    ULONG *connection)
 {
     mm_support *This = impl_from_IMAPISupport(iface);
+    IMAPIAdviseSink *use = NULL;
     mc_notify_engine *engine;
     HRESULT hr;
 
     MC_TRACE(MM_CH, "(%p, %p, %#lx, %#lx, %p)\n", This, key, mask, flags, sink);
     if (!key || !key->cb || !sink || !connection) return MAPI_E_INVALID_PARAMETER;
     if (flags & ~NOTIFY_SYNC) return MAPI_E_UNKNOWN_FLAGS;
+    if ((flags & NOTIFY_SYNC) || mm_spooler_is_sink(sink))
+    {
+        use = sink;
+        use->lpVtbl->AddRef(use);
+    }
+    else if (FAILED(hr = mm_notification_sink(sink, &use))) return hr;
     if (!(engine = lock_engine(This)))
+    {
+        use->lpVtbl->Release(use);
         return mc_last_error_set(&This->err, MAPI_E_NO_SUPPORT,
                                  L"notifications need a session (not a service entry's support)");
-    hr = mc_notify_engine_subscribe(engine, key, mask, flags, sink, connection);
+    }
+    hr = mc_notify_engine_subscribe(engine, key, mask, flags, use, connection);
     LeaveCriticalSection(&This->lock);
+    use->lpVtbl->Release(use);
     return hr;
 }
 
@@ -643,7 +657,7 @@ static HRESULT STDMETHODCALLTYPE support_PrepareSubmit(IMAPISupport *iface, LPME
     /* DECISIONS 5: tolerated for any message; only a resend has work. */
     if (FAILED(hr = message->lpVtbl->GetProps(message, (SPropTagArray *)&flag_tag, 0, &n, &v))) return hr;
     if (v[0].ulPropTag != PR_MESSAGE_FLAGS || !(v[0].Value.l & MSGFLAG_RESEND)) goto done;
-    if (FAILED(hr = message->lpVtbl->GetRecipientTable(message, 0, &t))) goto done;
+    if (FAILED(hr = message->lpVtbl->GetRecipientTable(message, MAPI_UNICODE, &t))) goto done;
     if (FAILED(hr = HrQueryAllRows(t, NULL, NULL, NULL, 0, &rows))) goto done;
     /* imapisupport-preparesubmit.md: MAPI_SUBMITTED recipients are sent again (bit cleared,
      * responsibility FALSE); the others become MAPI_P1 with responsibility TRUE. The rows are

@@ -395,9 +395,11 @@ static HRESULT STDMETHODCALLTYPE folder_OpenProperty(IMAPIFolder *iface, ULONG u
     case PR_FOLDER_ASSOCIATED_CONTENTS:
     case PR_CONTAINER_HIERARCHY:
         if (!IsEqualGUID(lpiid, &IID_IMAPITable)) return MAPI_E_INTERFACE_NOT_SUPPORTED;
-        return td_store_folder_table(This->s, This->id, ulPropTag == PR_CONTAINER_HIERARCHY ? TD_TABLE_HIERARCHY :
-                                     ulPropTag == PR_CONTAINER_CONTENTS ? TD_TABLE_CONTENTS : TD_TABLE_ASSOC,
-                                     (IMAPITable **)lppUnk);
+        /* ulInterfaceOptions holds the table's flags: MAPI_UNICODE */
+        return td_table_strings(This->s, ulInterfaceOptions, td_store_folder_table(This->s, This->id,
+                                ulPropTag == PR_CONTAINER_HIERARCHY ? TD_TABLE_HIERARCHY :
+                                ulPropTag == PR_CONTAINER_CONTENTS ? TD_TABLE_CONTENTS : TD_TABLE_ASSOC,
+                                (IMAPITable **)lppUnk), (IMAPITable **)lppUnk);
     }
     if (!IsEqualGUID(lpiid, &IID_IStream)) return MAPI_E_INTERFACE_NOT_SUPPORTED;
     if (type != PT_BINARY && type != PT_STRING8 && type != PT_UNICODE) return MAPI_E_NO_SUPPORT;
@@ -562,8 +564,8 @@ static HRESULT STDMETHODCALLTYPE folder_GetContentsTable(IMAPIFolder *iface, ULO
     if (ulFlags & ~(ULONG)(MAPI_ASSOCIATED | MAPI_DEFERRED_ERRORS | MAPI_UNICODE | SHOW_SOFT_DELETES))
         return MAPI_E_UNKNOWN_FLAGS;
     if (ulFlags & SHOW_SOFT_DELETES) return MAPI_E_NO_SUPPORT;   /* no soft deletion */
-    return td_store_folder_table(This->s, This->id, (ulFlags & MAPI_ASSOCIATED) ? TD_TABLE_ASSOC : TD_TABLE_CONTENTS,
-                                 lppTable);
+    return td_table_strings(This->s, ulFlags, td_store_folder_table(This->s, This->id, (ulFlags & MAPI_ASSOCIATED) ?
+                            TD_TABLE_ASSOC : TD_TABLE_CONTENTS, lppTable), lppTable);
 }
 
 static HRESULT STDMETHODCALLTYPE folder_GetHierarchyTable(IMAPIFolder *iface, ULONG ulFlags,
@@ -577,8 +579,8 @@ static HRESULT STDMETHODCALLTYPE folder_GetHierarchyTable(IMAPIFolder *iface, UL
     if (ulFlags & ~(ULONG)(CONVENIENT_DEPTH | MAPI_DEFERRED_ERRORS | MAPI_UNICODE | SHOW_SOFT_DELETES))
         return MAPI_E_UNKNOWN_FLAGS;
     if (ulFlags & SHOW_SOFT_DELETES) return MAPI_E_NO_SUPPORT;
-    return td_store_folder_table(This->s, This->id, (ulFlags & CONVENIENT_DEPTH) ? TD_TABLE_HIERARCHY_DEEP :
-                                 TD_TABLE_HIERARCHY, lppTable);
+    return td_table_strings(This->s, ulFlags, td_store_folder_table(This->s, This->id, (ulFlags & CONVENIENT_DEPTH) ?
+                            TD_TABLE_HIERARCHY_DEEP : TD_TABLE_HIERARCHY, lppTable), lppTable);
 }
 
 static HRESULT STDMETHODCALLTYPE folder_OpenEntry(IMAPIFolder *iface, ULONG cbEntryID,

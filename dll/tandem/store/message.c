@@ -483,8 +483,10 @@ static HRESULT STDMETHODCALLTYPE message_OpenProperty(IMessage *iface, ULONG ulP
     if (ulPropTag == PR_MESSAGE_RECIPIENTS || ulPropTag == PR_MESSAGE_ATTACHMENTS)
     {
         if (!IsEqualGUID(lpiid, &IID_IMAPITable)) return MAPI_E_INTERFACE_NOT_SUPPORTED;
-        return ulPropTag == PR_MESSAGE_RECIPIENTS ? message_GetRecipientTable(iface, 0, (IMAPITable **)lppUnk)
-                                                  : message_GetAttachmentTable(iface, 0, (IMAPITable **)lppUnk);
+        /* ulInterfaceOptions holds the table's flags: MAPI_UNICODE */
+        return ulPropTag == PR_MESSAGE_RECIPIENTS ?
+               message_GetRecipientTable(iface, ulInterfaceOptions & MAPI_UNICODE, (IMAPITable **)lppUnk) :
+               message_GetAttachmentTable(iface, ulInterfaceOptions & MAPI_UNICODE, (IMAPITable **)lppUnk);
     }
     if (!IsEqualGUID(lpiid, &IID_IStream)) return MAPI_E_INTERFACE_NOT_SUPPORTED;
     if (type != PT_BINARY && type != PT_STRING8 && type != PT_UNICODE) return MAPI_E_NO_SUPPORT;
@@ -744,7 +746,8 @@ static HRESULT STDMETHODCALLTYPE message_GetAttachmentTable(IMessage *iface, ULO
     }
     if (!rows || !counts) hr = MAPI_E_NOT_ENOUGH_MEMORY;
     if (SUCCEEDED(hr))
-        hr = td_snapshot_table(This->s, PR_ATTACH_NUM, (SPropTagArray *)&columns, n, counts, rows, lppTable);
+        hr = td_table_strings(This->s, ulFlags, td_snapshot_table(This->s, PR_ATTACH_NUM, (SPropTagArray *)&columns,
+                              n, counts, rows, lppTable), lppTable);
     LeaveCriticalSection(&This->lock);
     for (i = 0; rows && i < n; i++) mc_free(rows[i]);
     mc_free(rows);
@@ -848,7 +851,8 @@ static HRESULT STDMETHODCALLTYPE message_GetRecipientTable(IMessage *iface, ULON
     }
     if (!rows || !counts) hr = MAPI_E_NOT_ENOUGH_MEMORY;
     if (SUCCEEDED(hr))
-        hr = td_snapshot_table(This->s, PR_ROWID, (SPropTagArray *)&columns, n, counts, rows, lppTable);
+        hr = td_table_strings(This->s, ulFlags, td_snapshot_table(This->s, PR_ROWID, (SPropTagArray *)&columns,
+                              n, counts, rows, lppTable), lppTable);
     LeaveCriticalSection(&This->lock);
     for (i = 0; rows && i < n; i++) mc_free(rows[i]);
     mc_free(rows);

@@ -550,7 +550,8 @@ static HRESULT STDMETHODCALLTYPE msgstore_GetReceiveFolderTable(IMsgStore *iface
         rowp[i] = r;
         counts[i] = 4;
     }
-    hr = td_snapshot_table(s, PR_ROWID, (SPropTagArray *)&columns, n, counts, rowp, lppTable);
+    hr = td_table_strings(s, ulFlags, td_snapshot_table(s, PR_ROWID, (SPropTagArray *)&columns, n, counts, rowp,
+                          lppTable), lppTable);
 done:
     for (i = 0; i < n; i++) { mc_free(classes[i]); if (eids) mc_free(eids[i]); }
     mc_free(classes);

@@ -209,6 +209,8 @@ void    td_store_tables_free(td_store *s);
 /* A snapshot table of rows (each row n values); index_tag must be in every row. */
 HRESULT td_snapshot_table(td_store *s, ULONG index_tag, const SPropTagArray *columns, ULONG nrows,
                           const ULONG *counts, SPropValue *const *rows, IMAPITable **out);
+/* hr unchanged, or the view's string columns set to PT_STRING8 without MAPI_UNICODE in flags. */
+HRESULT td_table_strings(td_store *s, ULONG flags, HRESULT hr, IMAPITable **view);
 
 /* ---- message data (msgdata.c): a message's content in memory ----------------------------- */
 typedef struct td_attdata td_attdata;

@@ -19,9 +19,11 @@ struct td_table_cache
     struct td_table_cache *next;
 };
 
-static const SizedSPropTagArray(12, contents_columns) = {12, {PR_INSTANCE_KEY, PR_ENTRYID,
+/* contents-tables.md's required columns for message store folders, and the subject */
+static const SizedSPropTagArray(17, contents_columns) = {17, {PR_INSTANCE_KEY, PR_ENTRYID,
     PR_MESSAGE_CLASS_W, PR_SUBJECT_W, PR_MESSAGE_FLAGS, PR_MESSAGE_SIZE, PR_HASATTACH,
-    PR_LAST_MODIFICATION_TIME, PR_OBJECT_TYPE, PR_PARENT_ENTRYID, PR_RECORD_KEY, PR_MSG_STATUS}};
+    PR_LAST_MODIFICATION_TIME, PR_OBJECT_TYPE, PR_PARENT_ENTRYID, PR_RECORD_KEY, PR_MSG_STATUS,
+    PR_DISPLAY_TO_W, PR_DISPLAY_CC_W, PR_STORE_ENTRYID, PR_STORE_RECORD_KEY, PR_MAPPING_SIGNATURE}};
 static const SizedSPropTagArray(12, hierarchy_columns) = {12, {PR_INSTANCE_KEY, PR_ENTRYID,
     PR_DISPLAY_NAME_W, PR_DEPTH, PR_OBJECT_TYPE, PR_FOLDER_TYPE, PR_SUBFOLDERS, PR_CONTENT_COUNT,
     PR_CONTENT_UNREAD, PR_DISPLAY_TYPE, PR_STATUS, PR_COMMENT_W}};
@@ -177,7 +179,8 @@ HRESULT td_store_folder_table(td_store *s, ULONGLONG folder, int kind, IMAPITabl
             static const SizedSSortOrderSet(1, newest) = {1, 0, 0, {{PR_MESSAGE_DELIVERY_TIME, TABLE_SORT_DESCEND}}};
             hr = mc_table_set_default_sort(t, (const SSortOrderSet *)&newest);
         }
-        if (SUCCEEDED(hr)) hr = fill(s, folder, kind, deep ? 1 : 0, deep, t);
+        /* PR_DEPTH is zero-based, relative to this folder, deep or not (pidtagdepth-canonical-property.md) */
+        if (SUCCEEDED(hr)) hr = fill(s, folder, kind, 0, deep, t);
         if (SUCCEEDED(hr) && !deep)
         {
             if (!(c = mc_calloc(1, sizeof(*c)))) hr = MAPI_E_NOT_ENOUGH_MEMORY;
@@ -318,5 +321,18 @@ HRESULT td_snapshot_table(td_store *s, ULONG index_tag, const SPropTagArray *col
     for (i = 0; i < nrows && SUCCEEDED(hr); i++) hr = mc_table_modify_row(t, counts[i], rows[i]);
     if (SUCCEEDED(hr)) hr = mc_table_open_view(t, NULL, NULL, out);
     mc_table_release(t);
+    return hr;
+}
+
+/* Without MAPI_UNICODE a table's string columns come in PT_STRING8 (imapicontainer-
+ * getcontentstable.md, imessage-getrecipienttable.md, imsgstore-getreceivefoldertable.md); the
+ * view is released on failure. */
+HRESULT td_table_strings(td_store *s, ULONG flags, HRESULT hr, IMAPITable **view)
+{
+    if (FAILED(hr) || FAILED(hr = mc_view_string_columns(*view, flags)))
+    {
+        if (*view) (*view)->lpVtbl->Release(*view);
+        *view = NULL;
+    }
     return hr;
 }
