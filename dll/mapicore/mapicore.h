@@ -275,7 +275,12 @@ void    mc_notify_engine_notifier(mc_notify_engine *e, mc_notifier *out);
  *   after a category column orders that column's categories by the maximum/minimum of its
  *   column over their leaf rows, ascending unless a later sort key on the same column is
  *   descending. Empty categories disappear (TBL_EMPTY_CATEGORY is never shown).
- *   TABLE_SORT_COMBINE is MAPI_E_TOO_COMPLEX.
+ *   A TABLE_SORT_COMBINE entry (not the first, itself a category column, after a category
+ *   column; else MAPI_E_INVALID_PARAMETER) joins its column to the previous category column's
+ *   level: one heading per distinct combination of values, carrying every one of them; the
+ *   combined column orders ascending within the level unless a later sort key on it is
+ *   descending. cExpanded counts category columns: a combined level starts expanded when all
+ *   its columns are within cExpanded.
  * - MV_INSTANCE: one column (in SetColumns and/or SortTable, the same property) may carry
  *   MVI_FLAG; the view then has one row per value, each with its own PR_INSTANCE_KEY and with
  *   PR_INSTANCE_NUM = the value's index (0 for a row without values, which appears once); the
