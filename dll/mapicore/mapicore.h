@@ -82,9 +82,15 @@ HRESULT mc_prop_convert(const mc_alloc *a, void *parent, SPropValue *dst, const 
  * matches the other string width too. NULL when absent. */
 const SPropValue *mc_props_find(ULONG n, const SPropValue *v, ULONG tag);
 
+/* The string order of sorts, categories and relational restrictions: the LCMapStringW
+ * (LOCALE_INVARIANT, LCMAP_SORTKEY | NORM_IGNORECASE) sort key of the UTF-16 text (PT_STRING8
+ * widened through CP_ACP; NULL is ""), compared as bytes. Writes it to buf (cb bytes) and
+ * returns its length, or returns the length needed when it does not fit (0: out of memory). */
+ULONG mc_string_sortkey(const void *s, BOOL wide, BYTE *buf, ULONG cb);
+
 /* Total order for sorting and relational restrictions: <0, 0, >0. Values of different types
- * order by type. Strings compare case-insensitively and linguistically (CompareStringW);
- * binaries by length then bytes (MAPI's rule), integers and times numerically. */
+ * order by type. Strings in the string order above (case-insensitive, linguistic); binaries
+ * by length then bytes (MAPI's rule), integers and times numerically. */
 int  mc_prop_compare(const SPropValue *a, const SPropValue *b);
 BOOL mc_prop_equal(const SPropValue *a, const SPropValue *b);   /* exact, type and value */
 /* mc_prop_compare of element `i` of the MV value `mv` (or of `mv` itself when i == ~0u) with the
@@ -265,7 +271,7 @@ void    mc_notify_engine_notifier(mc_notify_engine *e, mc_notifier *out);
  *
  * What a view does (spi-digest.md §4.9):
  * - Sorting: any number of columns, ascending or descending, missing values last; strings in
- *   the linguistic case-insensitive order of mc_prop_compare (as LCMapStringW sort keys); ties
+ *   the string order of mc_string_sortkey (the same as mc_prop_compare's); ties
  *   keep insertion order. An MV column without MV_INSTANCE sorts as an ordered tuple.
  * - Categories: the first cCategories sort columns (at most 16) make heading rows with
  *   PR_ROW_TYPE, PR_DEPTH, PR_INSTANCE_KEY, PR_CONTENT_COUNT (leaf rows below),

@@ -639,32 +639,14 @@ static BOOL is_single_string(const SPropValue *p)
     return type == PT_UNICODE || type == PT_STRING8;
 }
 
-/* LCMapStringW sort key of a single string value: the bytes a view orders strings by
- * (case-insensitive, linguistic, like mc_prop_compare). Returns the length written (with the
- * terminating zero), or the length needed when it does not fit. */
+/* The sort key of a single string value (mc_string_sortkey): the bytes a view orders strings
+ * by. Returns the length written, or the length needed when it does not fit. */
 static ULONG string_sortkey(const SPropValue *p, BYTE *buf, ULONG cb)
 {
-    WCHAR small[256], *w = small;
-    const WCHAR *s;
-    int n;
+    BOOL wide = (PROP_TYPE(p->ulPropTag) & ~(ULONG)MV_INSTANCE) == PT_UNICODE;
 
-    if ((PROP_TYPE(p->ulPropTag) & ~(ULONG)MV_INSTANCE) == PT_UNICODE)
-        s = p->Value.lpszW ? p->Value.lpszW : L"";
-    else
-    {
-        const char *a = p->Value.lpszA ? p->Value.lpszA : "";
-        n = MultiByteToWideChar(CP_ACP, 0, a, -1, NULL, 0);
-        if (n > (int)ARRAYSIZE(small) && !(w = mc_malloc(n * sizeof(WCHAR))))
-            return 0;
-        MultiByteToWideChar(CP_ACP, 0, a, -1, w, n > 0 ? n : 0);
-        s = w;
-    }
-    n = LCMapStringW(LOCALE_INVARIANT, LCMAP_SORTKEY | NORM_IGNORECASE, s, -1, (WCHAR *)buf, cb);
-    if (n <= 0)
-        n = LCMapStringW(LOCALE_INVARIANT, LCMAP_SORTKEY | NORM_IGNORECASE, s, -1, NULL, 0);
-    if (w != small)
-        mc_free(w);
-    return n > 0 ? (ULONG)n : 0;
+    return mc_string_sortkey(wide ? (const void *)p->Value.lpszW : (const void *)p->Value.lpszA,
+                             wide, buf, cb);
 }
 
 static int bytes_cmp(const BYTE *a, ULONG na, const BYTE *b, ULONG nb)
