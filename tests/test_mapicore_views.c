@@ -855,6 +855,79 @@ static void test_combine(void **state)
     mc_table_release(t);
 }
 
+/* RES_SUBRESTRICTION through the owner's handler: it gets each row's index value, the
+ * sub-object and the sub-restriction; headings never match; without a handler nothing does. */
+typedef struct sub_owner { LONG calls; ULONG bad; } sub_owner;
+
+static BOOL owner_sub(void *ctx, const SPropValue *index, ULONG sub_object, const SRestriction *res)
+{
+    sub_owner *o = ctx;
+    InterlockedIncrement(&o->calls);
+    if (index->ulPropTag != PR_ROWID || res->rt != RES_EXIST)
+        o->bad++;
+    /* rows 2 and 3 have "attachments"; row 1 has "recipients" */
+    return sub_object == PR_MESSAGE_ATTACHMENTS ? index->Value.l == 2 || index->Value.l == 3
+                                                : index->Value.l == 1;
+}
+
+static void test_subrestriction_hook(void **state)
+{
+    mc_table *t = category_table();
+    IMAPITable *v = view_of(t, ARRAYSIZE(base_cols), base_cols);
+    SizedSSortOrderSet(2, cat) = { 2, 1, 1, { { PR_SUBJECT_W, TABLE_SORT_ASCEND },
+                                              { PR_ROWID, TABLE_SORT_ASCEND } } };
+    SRestriction inner = { RES_EXIST }, r = { RES_SUBRESTRICTION };
+    sub_owner o = { 0 };
+    ULONG row, num, den;
+    char ids[200];
+
+    inner.res.resExist.ulPropTag = PR_ATTACH_NUM;
+    r.res.resSub.ulSubObject = PR_MESSAGE_ATTACHMENTS;
+    r.res.resSub.lpRes = &inner;
+    assert_int_equal(v->lpVtbl->Restrict(v, &r, 0), S_OK);
+    all_rows(v, ids);
+    assert_string_equal(ids, "");                       /* no handler: false */
+
+    assert_int_equal(mc_table_set_subrestriction(NULL, owner_sub, &o), MAPI_E_INVALID_PARAMETER);
+    assert_int_equal(mc_table_set_subrestriction(t, owner_sub, &o), S_OK);
+    assert_int_equal(v->lpVtbl->Restrict(v, &r, 0), S_OK);
+    all_rows(v, ids);
+    assert_string_equal(ids, "2,3");
+    assert_true(o.calls >= 4);
+    r.res.resSub.ulSubObject = PR_MESSAGE_RECIPIENTS;
+    assert_int_equal(v->lpVtbl->Restrict(v, &r, 0), S_OK);
+    all_rows(v, ids);
+    assert_string_equal(ids, "1");
+    /* a changed row is tested again */
+    assert_int_equal(put(t, 1, L"b", 1, 0), S_OK);
+    all_rows(v, ids);
+    assert_string_equal(ids, "1");
+    assert_int_equal(v->lpVtbl->Restrict(v, NULL, 0), S_OK);
+
+    /* categorized: FindRow passes over the headings (no index value) */
+    assert_int_equal(v->lpVtbl->SortTable(v, (SSortOrderSet *)&cat, 0), S_OK);
+    all_rows(v, ids);
+    assert_string_equal(ids, "h,2,3,h,1,h,4");
+    r.res.resSub.ulSubObject = PR_MESSAGE_ATTACHMENTS;
+    o.calls = 0;
+    assert_int_equal(v->lpVtbl->FindRow(v, &r, BOOKMARK_BEGINNING, 0), S_OK);
+    assert_int_equal(v->lpVtbl->QueryPosition(v, &row, &num, &den), S_OK);
+    assert_int_equal(row, 1);
+    assert_int_equal(o.calls, 1);                       /* the heading did not ask */
+    assert_int_equal(v->lpVtbl->Restrict(v, &r, 0), S_OK);
+    all_rows(v, ids);
+    assert_string_equal(ids, "h,2,3");
+    assert_int_equal(o.bad, 0);
+
+    /* the handler removed: false again */
+    assert_int_equal(mc_table_set_subrestriction(t, NULL, &o), S_OK);
+    assert_int_equal(v->lpVtbl->Restrict(v, &r, 0), S_OK);
+    all_rows(v, ids);
+    assert_string_equal(ids, "");
+    v->lpVtbl->Release(v);
+    mc_table_release(t);
+}
+
 static void test_mv_instance(void **state)
 {
     static const WCHAR *w1[] = { L"red", L"blue" }, *w2[] = { L"green" }, *w1b[] = { L"blue", L"pink" };
@@ -1563,6 +1636,7 @@ int main(void)
         T(test_category_notifications),
         T(test_categ_max),
         T(test_combine),
+        T(test_subrestriction_hook),
         T(test_mv_instance),
         T(test_bad_restrictions),
         T(test_bad_sorts_columns_bookmarks),

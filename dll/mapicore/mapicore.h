@@ -190,11 +190,20 @@ void mc_free_rows(const mc_alloc *a, SRowSet *rows);    /* each row then the set
 #define MC_RES_MAX_DEPTH 64
 
 /* Validate a restriction tree: restriction types, relational operators, fuzzy levels and
- * property types known (else MAPI_E_TOO_COMPLEX), no NULL sub-restriction or value the
+ * property types known, RES_SUBRESTRICTION only on PR_MESSAGE_RECIPIENTS or
+ * PR_MESSAGE_ATTACHMENTS (else MAPI_E_TOO_COMPLEX), no NULL sub-restriction or value the
  * evaluator would follow (else MAPI_E_INVALID_PARAMETER), depth <= MC_RES_MAX_DEPTH. */
 HRESULT mc_restriction_validate(const SRestriction *r);
 /* Evaluate against one row. Sub-restrictions (RES_SUBRESTRICTION) are false here. */
 BOOL    mc_restriction_match(const SRestriction *r, ULONG n, const SPropValue *row);
+/* RES_SUBRESTRICTION for one row (ssubrestriction.md): TRUE when at least one row of the
+ * row's sub-object table (`sub_object` PR_MESSAGE_RECIPIENTS or PR_MESSAGE_ATTACHMENTS)
+ * matches `res`. */
+typedef BOOL (*mc_subrestriction_fn)(void *ctx, ULONG n, const SPropValue *row, ULONG sub_object,
+                                     const SRestriction *res);
+/* mc_restriction_match with sub-restrictions evaluated by `sub` (NULL: false). */
+BOOL    mc_restriction_match_sub(const SRestriction *r, ULONG n, const SPropValue *row,
+                                 mc_subrestriction_fn sub, void *ctx);
 
 /* ---- notifications ------------------------------------------------------------------------- */
 
@@ -335,6 +344,16 @@ HRESULT mc_table_set_notifier(mc_table *t, const mc_notifier *n);
  * sorted this way (with or without a restriction) takes its order from it. Costs one pointer
  * per row and a binary search per change. MAPI_E_INVALID_PARAMETER for other sorts. */
 HRESULT mc_table_set_default_sort(mc_table *t, const SSortOrderSet *sort);
+/* RES_SUBRESTRICTION in Restrict and FindRow of the table's views: `fn(ctx, index, sub_object,
+ * res)` gets the index value of a row (PR_ENTRYID for a store's contents tables) and says
+ * whether a row of its recipient or attachment table matches `res` (ssubrestriction.md).
+ * Without one (tables whose rows have no sub-objects) a sub-restriction is false; so it is for
+ * category headings. `fn` is called with the table's lock held: it must not wait for a lock
+ * that is held by code calling mc_table_* functions, nor call into the table. fn NULL removes
+ * the handler. Views already restricted are not re-evaluated. */
+typedef BOOL (*mc_table_subrestriction_fn)(void *ctx, const SPropValue *index, ULONG sub_object,
+                                           const SRestriction *res);
+HRESULT mc_table_set_subrestriction(mc_table *t, mc_table_subrestriction_fn fn, void *ctx);
 /* Tests: wait until the table's own engine (if it has one) delivered everything queued. */
 HRESULT mc_table_wait_notifications(mc_table *t, DWORD timeout_ms);
 

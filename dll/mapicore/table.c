@@ -131,6 +131,8 @@ struct mc_table
     table_view *index_view;             /* hidden view in the default sort order, or NULL */
     mc_notifier notifier;               /* notifier.notify NULL: use own_engine */
     mc_notify_engine *own_engine;       /* created at the first Advise without a notifier */
+    mc_table_subrestriction_fn sub_fn;  /* RES_SUBRESTRICTION by the owner, or NULL */
+    void *sub_ctx;
 };
 
 struct table_view
@@ -1479,6 +1481,18 @@ static const SPropValue *entry_props(const table_view *v, const ventry *e, SProp
     return out;
 }
 
+/* RES_SUBRESTRICTION of a row: the owner's handler with the row's index value (a heading has
+ * none: false). */
+static BOOL sub_match(void *ctx, ULONG n, const SPropValue *row, ULONG sub_object,
+                      const SRestriction *res)
+{
+    const mc_table *t = ctx;
+    const SPropValue *index = mc_props_find(n, row, t->index_tag);
+
+    return t->sub_fn && index && PROP_TYPE(index->ulPropTag) != PT_ERROR
+           && t->sub_fn(t->sub_ctx, index, sub_object, res);
+}
+
 static BOOL entry_match(const table_view *v, const SRestriction *r, const ventry *e)
 {
     SPropValue buf[64], *heap;
@@ -1487,10 +1501,11 @@ static BOOL entry_match(const table_view *v, const SRestriction *r, const ventry
     BOOL m;
 
     if (e->row && e->inst == NO_INST && !v->n_levels && !v->mvi_tag)
-        return mc_restriction_match(r, e->row->n, e->row->props);    /* the common case */
+        return mc_restriction_match_sub(r, e->row->n, e->row->props, sub_match, v->table);
     if (!(props = entry_props(v, e, buf, ARRAYSIZE(buf), &n, &heap)))
         return FALSE;
-    m = mc_restriction_match(r, n, props);
+    m = e->row ? mc_restriction_match_sub(r, n, props, sub_match, v->table)
+               : mc_restriction_match(r, n, props);
     mc_free(heap);
     return m;
 }
@@ -2480,6 +2495,17 @@ HRESULT mc_table_set_notifier(mc_table *t, const mc_notifier *n)
     }
     LeaveCriticalSection(&t->lock);
     return hr;
+}
+
+HRESULT mc_table_set_subrestriction(mc_table *t, mc_table_subrestriction_fn fn, void *ctx)
+{
+    if (!t)
+        return MAPI_E_INVALID_PARAMETER;
+    EnterCriticalSection(&t->lock);
+    t->sub_fn = fn;
+    t->sub_ctx = fn ? ctx : NULL;
+    LeaveCriticalSection(&t->lock);
+    return S_OK;
 }
 
 HRESULT mc_table_wait_notifications(mc_table *t, DWORD timeout_ms)
