@@ -778,27 +778,37 @@ HRESULT td_msgdata_recip_rows(const td_msgdata *m, td_sub_rows *out)
 
 /* ---- IMessage ---------------------------------------------------------------------------- */
 
-static HRESULT STDMETHODCALLTYPE message_GetAttachmentTable(IMessage *iface, ULONG ulFlags,
-        LPMAPITABLE *lppTable)
+/* GetRecipientTable / GetAttachmentTable: a snapshot table of the working copy's rows. */
+static HRESULT sub_table(IMessage *iface, BOOL recips, ULONG ulFlags, LPMAPITABLE *lppTable)
 {
-    static const SizedSPropTagArray(5, columns) = {5, {PR_ATTACH_NUM, PR_INSTANCE_KEY, PR_RECORD_KEY,
+    static const SizedSPropTagArray(5, att_columns) = {5, {PR_ATTACH_NUM, PR_INSTANCE_KEY, PR_RECORD_KEY,
         PR_RENDERING_POSITION, PR_ATTACH_METHOD}};
+    static const SizedSPropTagArray(7, recip_columns) = {7, {PR_ROWID, PR_DISPLAY_NAME_W, PR_RECIPIENT_TYPE,
+        PR_ADDRTYPE_W, PR_EMAIL_ADDRESS_W, PR_ENTRYID, PR_INSTANCE_KEY}};
     message *This = impl_from_IMessage(iface);
     td_sub_rows r;
     HRESULT hr;
 
-    MC_TRACE("message", "%p", iface);
+    MC_TRACE("message", "%p %s", iface, recips ? "recipients" : "attachments");
     if (!lppTable) return MAPI_E_INVALID_PARAMETER;
     *lppTable = NULL;
     if (ulFlags & ~(ULONG)(MAPI_UNICODE | MAPI_DEFERRED_ERRORS)) return MAPI_E_UNKNOWN_FLAGS;
     EnterCriticalSection(&This->lock);
-    if (SUCCEEDED(hr = td_msgdata_attach_rows(This->work, &r)))
+    if (SUCCEEDED(hr = recips ? td_msgdata_recip_rows(This->work, &r) : td_msgdata_attach_rows(This->work, &r)))
     {
-        hr = td_snapshot_table(This->s, PR_ATTACH_NUM, (SPropTagArray *)&columns, r.n, r.counts, r.rows, lppTable);
+        hr = td_snapshot_table(This->s, recips ? PR_ROWID : PR_ATTACH_NUM,
+                               recips ? (SPropTagArray *)&recip_columns : (SPropTagArray *)&att_columns,
+                               r.n, r.counts, r.rows, lppTable);
         td_sub_rows_free(&r);
     }
     LeaveCriticalSection(&This->lock);
     return hr;
+}
+
+static HRESULT STDMETHODCALLTYPE message_GetAttachmentTable(IMessage *iface, ULONG ulFlags,
+        LPMAPITABLE *lppTable)
+{
+    return sub_table(iface, FALSE, ulFlags, lppTable);
 }
 
 static HRESULT STDMETHODCALLTYPE message_OpenAttach(IMessage *iface, ULONG ulAttachmentNum,
@@ -872,24 +882,7 @@ static HRESULT STDMETHODCALLTYPE message_DeleteAttach(IMessage *iface, ULONG ulA
 static HRESULT STDMETHODCALLTYPE message_GetRecipientTable(IMessage *iface, ULONG ulFlags,
         LPMAPITABLE *lppTable)
 {
-    static const SizedSPropTagArray(7, columns) = {7, {PR_ROWID, PR_DISPLAY_NAME_W, PR_RECIPIENT_TYPE,
-        PR_ADDRTYPE_W, PR_EMAIL_ADDRESS_W, PR_ENTRYID, PR_INSTANCE_KEY}};
-    message *This = impl_from_IMessage(iface);
-    td_sub_rows r;
-    HRESULT hr;
-
-    MC_TRACE("message", "%p", iface);
-    if (!lppTable) return MAPI_E_INVALID_PARAMETER;
-    *lppTable = NULL;
-    if (ulFlags & ~(ULONG)(MAPI_UNICODE | MAPI_DEFERRED_ERRORS)) return MAPI_E_UNKNOWN_FLAGS;
-    EnterCriticalSection(&This->lock);
-    if (SUCCEEDED(hr = td_msgdata_recip_rows(This->work, &r)))
-    {
-        hr = td_snapshot_table(This->s, PR_ROWID, (SPropTagArray *)&columns, r.n, r.counts, r.rows, lppTable);
-        td_sub_rows_free(&r);
-    }
-    LeaveCriticalSection(&This->lock);
-    return hr;
+    return sub_table(iface, TRUE, ulFlags, lppTable);
 }
 
 static HRESULT STDMETHODCALLTYPE message_ModifyRecipients(IMessage *iface, ULONG ulFlags,
