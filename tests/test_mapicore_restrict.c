@@ -321,6 +321,69 @@ static void test_validate(void **state)
     assert_int_equal(mc_restriction_validate(&chain[0]), MAPI_E_TOO_COMPLEX);
 }
 
+/* RES_SUBRESTRICTION: the owner's evaluator decides (with the row, the sub-object and the
+ * sub-restriction), also under AND/OR/NOT; without one it is false. Validation: a sub-object
+ * other than recipients or attachments is MAPI_E_TOO_COMPLEX, no sub-restriction
+ * MAPI_E_INVALID_PARAMETER (ssubrestriction.md, imapitable-restrict.md). */
+typedef struct sub_calls { ULONG n, last_object; const SRestriction *last_res; ULONG n_row; BOOL answer; } sub_calls;
+
+static BOOL fake_sub(void *ctx, ULONG n, const SPropValue *r, ULONG sub_object, const SRestriction *res)
+{
+    sub_calls *c = ctx;
+    c->n++;
+    c->last_object = sub_object;
+    c->last_res = res;
+    c->n_row = r == row ? n : ~0u;
+    return c->answer && sub_object == PR_MESSAGE_ATTACHMENTS;
+}
+
+static void test_subrestriction(void **state)
+{
+    SRestriction inner = { RES_EXIST }, r = { RES_SUBRESTRICTION }, not = { RES_NOT }, and = { RES_AND }, both[2];
+    sub_calls calls = { 0 };
+
+    inner.res.resExist.ulPropTag = PR_ATTACH_NUM;
+    r.res.resSub.ulSubObject = PR_MESSAGE_ATTACHMENTS;
+    r.res.resSub.lpRes = &inner;
+    assert_int_equal(mc_restriction_validate(&r), S_OK);
+    assert_false(mc_restriction_match(&r, n_row, row));
+    assert_false(mc_restriction_match_sub(&r, n_row, row, NULL, NULL));
+
+    calls.answer = TRUE;
+    assert_true(mc_restriction_match_sub(&r, n_row, row, fake_sub, &calls));
+    assert_int_equal(calls.n, 1);
+    assert_int_equal(calls.last_object, PR_MESSAGE_ATTACHMENTS);
+    assert_ptr_equal(calls.last_res, &inner);
+    assert_int_equal(calls.n_row, n_row);
+    r.res.resSub.ulSubObject = PR_MESSAGE_RECIPIENTS;
+    assert_false(mc_restriction_match_sub(&r, n_row, row, fake_sub, &calls));
+    assert_int_equal(calls.last_object, PR_MESSAGE_RECIPIENTS);
+    not.res.resNot.lpRes = &r;
+    assert_true(mc_restriction_match_sub(&not, n_row, row, fake_sub, &calls));
+    both[0] = r;
+    both[0].res.resSub.ulSubObject = PR_MESSAGE_ATTACHMENTS;
+    both[1] = not;
+    and.res.resAnd.cRes = 2;
+    and.res.resAnd.lpRes = both;
+    assert_true(mc_restriction_match_sub(&and, n_row, row, fake_sub, &calls));
+    calls.answer = FALSE;
+    assert_false(mc_restriction_match_sub(&and, n_row, row, fake_sub, &calls));
+
+    /* bad input: an unknown sub-object is not evaluated either */
+    r.res.resSub.ulSubObject = PR_SUBJECT_W;
+    assert_int_equal(mc_restriction_validate(&r), MAPI_E_TOO_COMPLEX);
+    calls.n = 0;
+    calls.answer = TRUE;
+    assert_false(mc_restriction_match_sub(&r, n_row, row, fake_sub, &calls));
+    assert_int_equal(calls.n, 0);
+    r.res.resSub.ulSubObject = PR_MESSAGE_RECIPIENTS;
+    r.res.resSub.lpRes = NULL;
+    assert_int_equal(mc_restriction_validate(&r), MAPI_E_INVALID_PARAMETER);
+    assert_int_equal(mc_restriction_validate(&not), MAPI_E_INVALID_PARAMETER);
+    assert_false(mc_restriction_match_sub(&r, n_row, row, fake_sub, &calls));
+    assert_int_equal(calls.n, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -329,6 +392,7 @@ int main(void)
         TR(test_property),
         TR(test_other_kinds),
         TR(test_validate),
+        TR(test_subrestriction),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

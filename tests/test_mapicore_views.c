@@ -648,6 +648,286 @@ static HRESULT put_mv(mc_table *t, LONG id, ULONG n, const WCHAR **words)
     return mc_table_modify_row(t, c, v);
 }
 
+/* TABLE_SORT_COMBINE: subject and importance make one category per distinct pair
+ * (ssortorder.md); cExpanded counts category columns (ssortorderset.md). */
+static mc_table *combine_table(void)
+{
+    mc_table *t = new_table();
+    assert_int_equal(put(t, 1, L"a", 1, MSGFLAG_READ), S_OK);
+    assert_int_equal(put(t, 2, L"a", 1, 0), S_OK);
+    assert_int_equal(put(t, 3, L"A", 2, MSGFLAG_READ), S_OK);
+    assert_int_equal(put(t, 4, L"b", 1, 0), S_OK);
+    assert_int_equal(put(t, 5, NULL, 1, 0), S_OK);
+    return t;
+}
+
+static void test_combine(void **state)
+{
+    mc_table *t = combine_table();
+    IMAPITable *v = view_of(t, ARRAYSIZE(base_cols), base_cols);
+    SizedSSortOrderSet(3, comb) = { 3, 2, 2, { { PR_SUBJECT_W, TABLE_SORT_ASCEND },
+                                               { PR_IMPORTANCE, TABLE_SORT_COMBINE },
+                                               { PR_ROWID, TABLE_SORT_ASCEND } } };
+    SizedSSortOrderSet(4, two) = { 4, 3, 3, { { PR_IMPORTANCE, TABLE_SORT_ASCEND },
+                                              { PR_SUBJECT_W, TABLE_SORT_ASCEND },
+                                              { PR_MESSAGE_FLAGS, TABLE_SORT_COMBINE },
+                                              { PR_ROWID, TABLE_SORT_ASCEND } } };
+    SizedSSortOrderSet(3, desc) = { 3, 2, 2, { { PR_SUBJECT_W, TABLE_SORT_ASCEND },
+                                               { PR_IMPORTANCE, TABLE_SORT_COMBINE },
+                                               { PR_IMPORTANCE, TABLE_SORT_DESCEND } } };
+    SizedSSortOrderSet(3, bad) = { 3, 2, 2, { { PR_SUBJECT_W, TABLE_SORT_COMBINE },
+                                              { PR_IMPORTANCE, TABLE_SORT_ASCEND },
+                                              { PR_ROWID, TABLE_SORT_ASCEND } } };
+    SizedSSortOrderSet(4, bad2) = { 4, 3, 3, { { PR_SUBJECT_W, TABLE_SORT_ASCEND },
+                                               { PR_IMPORTANCE, TABLE_SORT_CATEG_MAX },
+                                               { PR_MESSAGE_FLAGS, TABLE_SORT_COMBINE },
+                                               { PR_ROWID, TABLE_SORT_ASCEND } } };
+    SPropValue two_v = { PR_IMPORTANCE, 0, { .l = 2 } };
+    SRestriction r = { RES_PROPERTY };
+    SSortOrderSet *back = NULL;
+    SRowSet *rows = NULL;
+    static const ULONG flag_cols[] = { PR_ROWID, PR_SUBJECT_W, PR_IMPORTANCE, PR_INSTANCE_KEY,
+                                       PR_ROW_TYPE, PR_DEPTH, PR_MESSAGE_FLAGS };
+    BYTE k_a1[4], k_a2[4], k_b1[4], leaf3[4], leaf4[4], *saved = NULL;
+    ULONG n, cb, row, num, den, more;
+    BOOKMARK bk;
+    tsink s;
+    ULONG conn;
+    char ids[200];
+
+    assert_int_equal(v->lpVtbl->SortTable(v, (SSortOrderSet *)&comb, 0), S_OK);
+    all_rows(v, ids);
+    assert_string_equal(ids, "h,1,2,h,3,h,4,h,5");     /* (a,1) (a,2) (b,1) (none,1) */
+    assert_int_equal(v->lpVtbl->QuerySortOrder(v, &back), S_OK);
+    assert_int_equal(back->cSorts, 3);
+    assert_int_equal(back->cCategories, 2);
+    assert_int_equal(back->cExpanded, 2);
+    assert_int_equal(back->aSort[1].ulPropTag, PR_IMPORTANCE);
+    assert_int_equal(back->aSort[1].ulOrder, TABLE_SORT_COMBINE);
+    test_FreeBuffer(back);
+
+    /* one level: headings at depth 0, leaves at depth 1; headings carry both values */
+    assert_int_equal(long_at(v, 0, PR_ROW_TYPE), TBL_EXPANDED_CATEGORY);
+    assert_int_equal(long_at(v, 0, PR_DEPTH), 0);
+    assert_int_equal(long_at(v, 0, PR_CONTENT_COUNT), 2);
+    assert_int_equal(long_at(v, 0, PR_CONTENT_UNREAD), 1);
+    assert_int_equal(long_at(v, 0, PR_IMPORTANCE), 1);
+    assert_int_equal(long_at(v, 0, PR_ROWID), -1);
+    assert_int_equal(long_at(v, 1, PR_DEPTH), 1);
+    assert_int_equal(long_at(v, 1, PR_ROW_TYPE), TBL_LEAF_ROW);
+    assert_int_equal(long_at(v, 3, PR_DEPTH), 0);
+    assert_int_equal(long_at(v, 3, PR_IMPORTANCE), 2);
+    assert_int_equal(long_at(v, 3, PR_CONTENT_COUNT), 1);
+    assert_int_equal(long_at(v, 3, PR_CONTENT_UNREAD), 0);
+    assert_int_equal(v->lpVtbl->SeekRow(v, BOOKMARK_BEGINNING, 3, NULL), S_OK);
+    assert_int_equal(v->lpVtbl->QueryRows(v, 1, 0, &rows), S_OK);
+    assert_int_equal(rows->aRow[0].lpProps[1].ulPropTag, PR_SUBJECT_W);
+    assert_string_equal(rows->aRow[0].lpProps[1].Value.lpszW, L"A");
+    mc_free_rows(&test_alloc, rows);
+    assert_int_equal(v->lpVtbl->SeekRow(v, BOOKMARK_BEGINNING, 7, NULL), S_OK);
+    assert_int_equal(v->lpVtbl->QueryRows(v, 1, 0, &rows), S_OK);
+    assert_int_equal(rows->aRow[0].lpProps[1].ulPropTag, CHANGE_PROP_TYPE(PR_SUBJECT_W, PT_ERROR));
+    assert_int_equal(rows->aRow[0].lpProps[2].Value.l, 1);
+    mc_free_rows(&test_alloc, rows);
+    key_at(v, 0, k_a1);
+    key_at(v, 3, k_a2);
+    key_at(v, 4, leaf3);
+    key_at(v, 5, k_b1);
+    key_at(v, 6, leaf4);
+
+    /* FindRow and Restrict see the combined column in the headings */
+    r.res.resProperty.relop = RELOP_EQ;
+    r.res.resProperty.ulPropTag = PR_IMPORTANCE;
+    r.res.resProperty.lpProp = &two_v;
+    assert_int_equal(v->lpVtbl->FindRow(v, &r, BOOKMARK_BEGINNING, 0), S_OK);
+    assert_int_equal(v->lpVtbl->QueryPosition(v, &row, &num, &den), S_OK);
+    assert_int_equal(row, 3);
+
+    /* expand and collapse one combined category */
+    assert_int_equal(v->lpVtbl->CollapseRow(v, 4, k_a1, 0, &n), S_OK);
+    assert_int_equal(n, 2);
+    all_rows(v, ids);
+    assert_string_equal(ids, "h,h,3,h,4,h,5");
+    assert_int_equal(long_at(v, 0, PR_ROW_TYPE), TBL_COLLAPSED_CATEGORY);
+
+    /* the collapse state tells (a,1) from (a,2) */
+    assert_int_equal(v->lpVtbl->GetCollapseState(v, 0, 4, leaf4, &cb, &saved), S_OK);
+    assert_int_equal(v->lpVtbl->ExpandRow(v, 4, k_a1, 0, 0, NULL, &more), S_OK);
+    assert_int_equal(more, 2);
+    assert_int_equal(v->lpVtbl->CollapseRow(v, 4, k_a2, 0, &n), S_OK);
+    all_rows(v, ids);
+    assert_string_equal(ids, "h,1,2,h,h,4,h,5");
+    assert_int_equal(v->lpVtbl->SetCollapseState(v, 0, cb, saved, &bk), S_OK);
+    all_rows(v, ids);
+    assert_string_equal(ids, "h,h,3,h,4,h,5");
+    assert_int_equal(v->lpVtbl->SeekRow(v, bk, 0, NULL), S_OK);
+    assert_int_equal(v->lpVtbl->QueryPosition(v, &row, &num, &den), S_OK);
+    assert_int_equal(row, 4);                           /* row 4's leaf */
+    assert_int_equal(v->lpVtbl->FreeBookmark(v, bk), S_OK);
+    test_FreeBuffer(saved);
+    assert_int_equal(v->lpVtbl->GetCollapseState(v, 0, 4, k_b1, &cb, &saved), S_OK);
+    assert_int_equal(v->lpVtbl->SetCollapseState(v, 0, cb, saved, &bk), S_OK);
+    assert_int_equal(v->lpVtbl->SeekRow(v, bk, 0, NULL), S_OK);
+    assert_int_equal(v->lpVtbl->QueryPosition(v, &row, &num, &den), S_OK);
+    assert_int_equal(row, 3);                           /* the (b,1) heading */
+
+    /* notifications, as for other categories */
+    tsink_init(&s);
+    assert_int_equal(v->lpVtbl->ExpandRow(v, 4, k_a1, 0, 0, NULL, &more), S_OK);
+    assert_int_equal(v->lpVtbl->Advise(v, fnevTableModified, &s.IMAPIAdviseSink_iface, &conn), S_OK);
+    assert_int_equal(put(t, 6, L"a", 2, 0), S_OK);      /* into (a,2): leaf, then its heading */
+    settle(t);
+    assert_int_equal(s.n, 2);
+    assert_int_equal(s.ev[0].type, TABLE_ROW_ADDED);
+    assert_int_equal(s.ev[0].id, 6);
+    assert_memory_equal(s.ev[0].prior, leaf3, 4);
+    assert_int_equal(s.ev[1].type, TABLE_ROW_MODIFIED);
+    assert_memory_equal(s.ev[1].index, k_a2, 4);
+    assert_int_equal(s.ev[1].count, 2);
+    s.n = 0;
+    assert_int_equal(put(t, 7, L"b", 3, 0), S_OK);      /* a new pair: heading, then leaf */
+    settle(t);
+    assert_int_equal(s.n, 2);
+    assert_int_equal(s.ev[0].type, TABLE_ROW_ADDED);
+    assert_int_equal(s.ev[0].row_type, TBL_EXPANDED_CATEGORY);
+    assert_int_equal(s.ev[0].count, 1);
+    assert_int_equal(s.ev[1].type, TABLE_ROW_ADDED);
+    assert_int_equal(s.ev[1].id, 7);
+    assert_memory_equal(s.ev[1].prior, s.ev[0].index, 4);
+    s.n = 0;
+    assert_int_equal(del(t, 4), S_OK);                  /* (b,1) empties: leaf, then heading */
+    settle(t);
+    assert_int_equal(s.n, 2);
+    assert_int_equal(s.ev[0].type, TABLE_ROW_DELETED);
+    assert_memory_equal(s.ev[0].index, leaf4, 4);
+    assert_int_equal(s.ev[1].type, TABLE_ROW_DELETED);
+    assert_memory_equal(s.ev[1].index, k_b1, 4);
+    all_rows(v, ids);
+    assert_string_equal(ids, "h,1,2,h,3,6,h,7,h,5");
+    assert_int_equal(v->lpVtbl->Unadvise(v, conn), S_OK);
+    assert_int_equal(del(t, 6), S_OK);
+    assert_int_equal(del(t, 7), S_OK);
+    assert_int_equal(put(t, 4, L"b", 1, 0), S_OK);
+
+    /* cExpanded counts category columns: the combined level opens only with both */
+    comb.cExpanded = 1;
+    assert_int_equal(v->lpVtbl->SortTable(v, (SSortOrderSet *)&comb, 0), S_OK);
+    all_rows(v, ids);
+    assert_string_equal(ids, "h,h,h,h");
+    assert_int_equal(long_at(v, 0, PR_ROW_TYPE), TBL_COLLAPSED_CATEGORY);
+
+    /* a plain level, then a combined one: leaves at depth 2 */
+    assert_int_equal(set_columns(v, ARRAYSIZE(flag_cols), flag_cols, 0), S_OK);
+    assert_int_equal(v->lpVtbl->SortTable(v, (SSortOrderSet *)&two, 0), S_OK);
+    all_rows(v, ids);
+    assert_string_equal(ids, "h,h,2,h,1,h,4,h,5,h,h,3");  /* 1: (a,0) (a,read) (b,0) (none,0); 2 */
+    assert_int_equal(long_at(v, 1, PR_DEPTH), 1);
+    assert_int_equal(long_at(v, 1, PR_MESSAGE_FLAGS), 0);
+    assert_int_equal(long_at(v, 3, PR_MESSAGE_FLAGS), MSGFLAG_READ);
+    assert_int_equal(long_at(v, 3, PR_IMPORTANCE), 1);     /* the parent's value too */
+    assert_int_equal(long_at(v, 2, PR_DEPTH), 2);
+    two.cExpanded = 2;
+    assert_int_equal(v->lpVtbl->SortTable(v, (SSortOrderSet *)&two, 0), S_OK);
+    all_rows(v, ids);
+    assert_string_equal(ids, "h,h,h,h,h,h,h");
+
+    /* a later key on the combined column gives its direction */
+    assert_int_equal(v->lpVtbl->SortTable(v, (SSortOrderSet *)&desc, 0), S_OK);
+    all_rows(v, ids);
+    assert_string_equal(ids, "h,3,h,1,2,h,4,h,5");
+
+    /* misuse: first entry, not a category column, after a CATEG_MAX entry; the order stays */
+    assert_int_equal(v->lpVtbl->SortTable(v, (SSortOrderSet *)&bad, 0), MAPI_E_INVALID_PARAMETER);
+    comb.cCategories = 1;
+    comb.cExpanded = 1;
+    assert_int_equal(v->lpVtbl->SortTable(v, (SSortOrderSet *)&comb, 0), MAPI_E_INVALID_PARAMETER);
+    assert_int_equal(v->lpVtbl->SortTable(v, (SSortOrderSet *)&bad2, 0), MAPI_E_INVALID_PARAMETER);
+    all_rows(v, ids);
+    assert_string_equal(ids, "h,3,h,1,2,h,4,h,5");
+    assert_int_equal(v->lpVtbl->QuerySortOrder(v, &back), S_OK);
+    assert_int_equal(back->aSort[2].ulOrder, TABLE_SORT_DESCEND);
+    test_FreeBuffer(back);
+    /* a state taken under another sort order is not applied */
+    assert_int_equal(v->lpVtbl->SetCollapseState(v, 0, cb, saved, &bk), MAPI_E_UNABLE_TO_COMPLETE);
+    test_FreeBuffer(saved);
+
+    v->lpVtbl->Release(v);
+    mc_table_release(t);
+}
+
+/* RES_SUBRESTRICTION through the owner's handler: it gets each row's index value, the
+ * sub-object and the sub-restriction; headings never match; without a handler nothing does. */
+typedef struct sub_owner { LONG calls; ULONG bad; } sub_owner;
+
+static BOOL owner_sub(void *ctx, const SPropValue *index, ULONG sub_object, const SRestriction *res)
+{
+    sub_owner *o = ctx;
+    InterlockedIncrement(&o->calls);
+    if (index->ulPropTag != PR_ROWID || res->rt != RES_EXIST)
+        o->bad++;
+    /* rows 2 and 3 have "attachments"; row 1 has "recipients" */
+    return sub_object == PR_MESSAGE_ATTACHMENTS ? index->Value.l == 2 || index->Value.l == 3
+                                                : index->Value.l == 1;
+}
+
+static void test_subrestriction_hook(void **state)
+{
+    mc_table *t = category_table();
+    IMAPITable *v = view_of(t, ARRAYSIZE(base_cols), base_cols);
+    SizedSSortOrderSet(2, cat) = { 2, 1, 1, { { PR_SUBJECT_W, TABLE_SORT_ASCEND },
+                                              { PR_ROWID, TABLE_SORT_ASCEND } } };
+    SRestriction inner = { RES_EXIST }, r = { RES_SUBRESTRICTION };
+    sub_owner o = { 0 };
+    ULONG row, num, den;
+    char ids[200];
+
+    inner.res.resExist.ulPropTag = PR_ATTACH_NUM;
+    r.res.resSub.ulSubObject = PR_MESSAGE_ATTACHMENTS;
+    r.res.resSub.lpRes = &inner;
+    assert_int_equal(v->lpVtbl->Restrict(v, &r, 0), S_OK);
+    all_rows(v, ids);
+    assert_string_equal(ids, "");                       /* no handler: false */
+
+    assert_int_equal(mc_table_set_subrestriction(NULL, owner_sub, &o), MAPI_E_INVALID_PARAMETER);
+    assert_int_equal(mc_table_set_subrestriction(t, owner_sub, &o), S_OK);
+    assert_int_equal(v->lpVtbl->Restrict(v, &r, 0), S_OK);
+    all_rows(v, ids);
+    assert_string_equal(ids, "2,3");
+    assert_true(o.calls >= 4);
+    r.res.resSub.ulSubObject = PR_MESSAGE_RECIPIENTS;
+    assert_int_equal(v->lpVtbl->Restrict(v, &r, 0), S_OK);
+    all_rows(v, ids);
+    assert_string_equal(ids, "1");
+    /* a changed row is tested again */
+    assert_int_equal(put(t, 1, L"b", 1, 0), S_OK);
+    all_rows(v, ids);
+    assert_string_equal(ids, "1");
+    assert_int_equal(v->lpVtbl->Restrict(v, NULL, 0), S_OK);
+
+    /* categorized: FindRow passes over the headings (no index value) */
+    assert_int_equal(v->lpVtbl->SortTable(v, (SSortOrderSet *)&cat, 0), S_OK);
+    all_rows(v, ids);
+    assert_string_equal(ids, "h,2,3,h,1,h,4");
+    r.res.resSub.ulSubObject = PR_MESSAGE_ATTACHMENTS;
+    o.calls = 0;
+    assert_int_equal(v->lpVtbl->FindRow(v, &r, BOOKMARK_BEGINNING, 0), S_OK);
+    assert_int_equal(v->lpVtbl->QueryPosition(v, &row, &num, &den), S_OK);
+    assert_int_equal(row, 1);
+    assert_int_equal(o.calls, 1);                       /* the heading did not ask */
+    assert_int_equal(v->lpVtbl->Restrict(v, &r, 0), S_OK);
+    all_rows(v, ids);
+    assert_string_equal(ids, "h,2,3");
+    assert_int_equal(o.bad, 0);
+
+    /* the handler removed: false again */
+    assert_int_equal(mc_table_set_subrestriction(t, NULL, &o), S_OK);
+    assert_int_equal(v->lpVtbl->Restrict(v, &r, 0), S_OK);
+    all_rows(v, ids);
+    assert_string_equal(ids, "");
+    v->lpVtbl->Release(v);
+    mc_table_release(t);
+}
+
 static void test_mv_instance(void **state)
 {
     static const WCHAR *w1[] = { L"red", L"blue" }, *w2[] = { L"green" }, *w1b[] = { L"blue", L"pink" };
@@ -1248,6 +1528,8 @@ static HRESULT put_random(mc_table *t, LONG id, ULONG *seed)
     return mc_table_modify_row(t, n, v);
 }
 
+#define NVIEWS 5     /* the last one: categories of TABLE_SORT_COMBINE */
+
 static void test_random_changes_stay_in_step(void **state)
 {
     static const ULONG cols[] = { PR_ROWID, PR_INSTANCE_KEY, PR_ROW_TYPE, MVI_PROP(PR_KEYWORDS_W) };
@@ -1259,21 +1541,25 @@ static void test_random_changes_stay_in_step(void **state)
     SizedSSortOrderSet(2, by_word) = { 2, 1, 1, { { MVI_PROP(PR_KEYWORDS_W), TABLE_SORT_ASCEND },
                                                   { PR_ROWID, TABLE_SORT_ASCEND } } };
     SizedSSortOrderSet(1, plain) = { 1, 0, 0, { { PR_IMPORTANCE, TABLE_SORT_ASCEND } } };
-    SSortOrderSet *sorts[4] = { (SSortOrderSet *)&by_subject, (SSortOrderSet *)&conv,
-                                (SSortOrderSet *)&by_word, (SSortOrderSet *)&plain };
+    SizedSSortOrderSet(3, combined) = { 3, 2, 2, { { PR_SUBJECT_W, TABLE_SORT_DESCEND },
+                                                   { PR_IMPORTANCE, TABLE_SORT_COMBINE },
+                                                   { PR_ROWID, TABLE_SORT_ASCEND } } };
+    SSortOrderSet *sorts[NVIEWS] = { (SSortOrderSet *)&by_subject, (SSortOrderSet *)&conv,
+                                     (SSortOrderSet *)&by_word, (SSortOrderSet *)&plain,
+                                     (SSortOrderSet *)&combined };
     SPropValue one = { PR_IMPORTANCE, 0, { .l = 1 } };
     SRestriction r = { RES_PROPERTY };
     static BYTE keys[1024][4], fresh_keys[1024][4];
     mc_table *t = new_table();
-    IMAPITable *v[4];
-    replay *rp[4];
-    ULONG conn[4], seed = 4711, op, i, n;
+    IMAPITable *v[NVIEWS];
+    replay *rp[NVIEWS];
+    ULONG conn[NVIEWS], seed = 4711, op, i, n;
     char ids[4096], fresh_ids[4096];
 
     r.res.resProperty.relop = RELOP_GE;
     r.res.resProperty.ulPropTag = PR_IMPORTANCE;
     r.res.resProperty.lpProp = &one;
-    for (i = 0; i < 4; i++)
+    for (i = 0; i < NVIEWS; i++)
     {
         v[i] = view_of(t, ARRAYSIZE(cols) - (i == 2 ? 0 : 1), cols);
         assert_int_equal(v[i]->lpVtbl->SortTable(v[i], sorts[i], 0), S_OK);
@@ -1293,7 +1579,7 @@ static void test_random_changes_stay_in_step(void **state)
         else
             assert_int_equal(put_random(t, id, &seed), S_OK);
         settle(t);
-        for (i = 0; i < 4; i++)
+        for (i = 0; i < NVIEWS; i++)
         {
             IMAPITable *f;
             n = read_keys(v[i], keys, 1024);
@@ -1326,11 +1612,11 @@ static void test_random_changes_stay_in_step(void **state)
     }
     /* every view saw plenty; categories moved in the CATEG_MAX one; rows multiplied in the
      * expanded one */
-    for (i = 0; i < 4; i++)
+    for (i = 0; i < NVIEWS; i++)
         assert_true(rp[i]->events > 200);
     assert_true(rp[1]->rereads > 0);
     assert_true(rp[2]->n > mc_table_row_count(t));
-    for (i = 0; i < 4; i++)
+    for (i = 0; i < NVIEWS; i++)
     {
         assert_int_equal(v[i]->lpVtbl->Unadvise(v[i], conn[i]), S_OK);
         assert_int_equal(rp[i]->ref, 1);
@@ -1349,6 +1635,8 @@ int main(void)
         T(test_collapse_state),
         T(test_category_notifications),
         T(test_categ_max),
+        T(test_combine),
+        T(test_subrestriction_hook),
         T(test_mv_instance),
         T(test_bad_restrictions),
         T(test_bad_sorts_columns_bookmarks),

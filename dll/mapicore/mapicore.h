@@ -82,9 +82,15 @@ HRESULT mc_prop_convert(const mc_alloc *a, void *parent, SPropValue *dst, const 
  * matches the other string width too. NULL when absent. */
 const SPropValue *mc_props_find(ULONG n, const SPropValue *v, ULONG tag);
 
+/* The string order of sorts, categories and relational restrictions: the LCMapStringW
+ * (LOCALE_INVARIANT, LCMAP_SORTKEY | NORM_IGNORECASE) sort key of the UTF-16 text (PT_STRING8
+ * widened through CP_ACP; NULL is ""), compared as bytes. Writes it to buf (cb bytes) and
+ * returns its length, or returns the length needed when it does not fit (0: out of memory). */
+ULONG mc_string_sortkey(const void *s, BOOL wide, BYTE *buf, ULONG cb);
+
 /* Total order for sorting and relational restrictions: <0, 0, >0. Values of different types
- * order by type. Strings compare case-insensitively and linguistically (CompareStringW);
- * binaries by length then bytes (MAPI's rule), integers and times numerically. */
+ * order by type. Strings in the string order above (case-insensitive, linguistic); binaries
+ * by length then bytes (MAPI's rule), integers and times numerically. */
 int  mc_prop_compare(const SPropValue *a, const SPropValue *b);
 BOOL mc_prop_equal(const SPropValue *a, const SPropValue *b);   /* exact, type and value */
 /* mc_prop_compare of element `i` of the MV value `mv` (or of `mv` itself when i == ~0u) with the
@@ -184,11 +190,20 @@ void mc_free_rows(const mc_alloc *a, SRowSet *rows);    /* each row then the set
 #define MC_RES_MAX_DEPTH 64
 
 /* Validate a restriction tree: restriction types, relational operators, fuzzy levels and
- * property types known (else MAPI_E_TOO_COMPLEX), no NULL sub-restriction or value the
+ * property types known, RES_SUBRESTRICTION only on PR_MESSAGE_RECIPIENTS or
+ * PR_MESSAGE_ATTACHMENTS (else MAPI_E_TOO_COMPLEX), no NULL sub-restriction or value the
  * evaluator would follow (else MAPI_E_INVALID_PARAMETER), depth <= MC_RES_MAX_DEPTH. */
 HRESULT mc_restriction_validate(const SRestriction *r);
 /* Evaluate against one row. Sub-restrictions (RES_SUBRESTRICTION) are false here. */
 BOOL    mc_restriction_match(const SRestriction *r, ULONG n, const SPropValue *row);
+/* RES_SUBRESTRICTION for one row (ssubrestriction.md): TRUE when at least one row of the
+ * row's sub-object table (`sub_object` PR_MESSAGE_RECIPIENTS or PR_MESSAGE_ATTACHMENTS)
+ * matches `res`. */
+typedef BOOL (*mc_subrestriction_fn)(void *ctx, ULONG n, const SPropValue *row, ULONG sub_object,
+                                     const SRestriction *res);
+/* mc_restriction_match with sub-restrictions evaluated by `sub` (NULL: false). */
+BOOL    mc_restriction_match_sub(const SRestriction *r, ULONG n, const SPropValue *row,
+                                 mc_subrestriction_fn sub, void *ctx);
 
 /* ---- notifications ------------------------------------------------------------------------- */
 
@@ -265,7 +280,7 @@ void    mc_notify_engine_notifier(mc_notify_engine *e, mc_notifier *out);
  *
  * What a view does (spi-digest.md §4.9):
  * - Sorting: any number of columns, ascending or descending, missing values last; strings in
- *   the linguistic case-insensitive order of mc_prop_compare (as LCMapStringW sort keys); ties
+ *   the string order of mc_string_sortkey (the same as mc_prop_compare's); ties
  *   keep insertion order. An MV column without MV_INSTANCE sorts as an ordered tuple.
  * - Categories: the first cCategories sort columns (at most 16) make heading rows with
  *   PR_ROW_TYPE, PR_DEPTH, PR_INSTANCE_KEY, PR_CONTENT_COUNT (leaf rows below),
@@ -275,7 +290,12 @@ void    mc_notify_engine_notifier(mc_notify_engine *e, mc_notifier *out);
  *   after a category column orders that column's categories by the maximum/minimum of its
  *   column over their leaf rows, ascending unless a later sort key on the same column is
  *   descending. Empty categories disappear (TBL_EMPTY_CATEGORY is never shown).
- *   TABLE_SORT_COMBINE is MAPI_E_TOO_COMPLEX.
+ *   A TABLE_SORT_COMBINE entry (not the first, itself a category column, after a category
+ *   column; else MAPI_E_INVALID_PARAMETER) joins its column to the previous category column's
+ *   level: one heading per distinct combination of values, carrying every one of them; the
+ *   combined column orders ascending within the level unless a later sort key on it is
+ *   descending. cExpanded counts category columns: a combined level starts expanded when all
+ *   its columns are within cExpanded.
  * - MV_INSTANCE: one column (in SetColumns and/or SortTable, the same property) may carry
  *   MVI_FLAG; the view then has one row per value, each with its own PR_INSTANCE_KEY and with
  *   PR_INSTANCE_NUM = the value's index (0 for a row without values, which appears once); the
@@ -327,6 +347,16 @@ HRESULT mc_table_set_notifier(mc_table *t, const mc_notifier *n);
  * sorted this way (with or without a restriction) takes its order from it. Costs one pointer
  * per row and a binary search per change. MAPI_E_INVALID_PARAMETER for other sorts. */
 HRESULT mc_table_set_default_sort(mc_table *t, const SSortOrderSet *sort);
+/* RES_SUBRESTRICTION in Restrict and FindRow of the table's views: `fn(ctx, index, sub_object,
+ * res)` gets the index value of a row (PR_ENTRYID for a store's contents tables) and says
+ * whether a row of its recipient or attachment table matches `res` (ssubrestriction.md).
+ * Without one (tables whose rows have no sub-objects) a sub-restriction is false; so it is for
+ * category headings. `fn` is called with the table's lock held: it must not wait for a lock
+ * that is held by code calling mc_table_* functions, nor call into the table. fn NULL removes
+ * the handler. Views already restricted are not re-evaluated. */
+typedef BOOL (*mc_table_subrestriction_fn)(void *ctx, const SPropValue *index, ULONG sub_object,
+                                           const SRestriction *res);
+HRESULT mc_table_set_subrestriction(mc_table *t, mc_table_subrestriction_fn fn, void *ctx);
 /* Tests: wait until the table's own engine (if it has one) delivered everything queued. */
 HRESULT mc_table_wait_notifications(mc_table *t, DWORD timeout_ms);
 

@@ -344,45 +344,85 @@ const SPropValue *mc_props_find(ULONG n, const SPropValue *v, ULONG tag)
 
 /* ---- ordering ------------------------------------------------------------------------------ */
 
-/* Strings: case-insensitive linguistic comparison (CompareStringW with NORM_IGNORECASE) in the
- * invariant locale, so a table sorts the same way whatever the user's locale is and orders a
- * store keeps stay valid. STRING8 values are widened through CP_ACP so both widths compare
- * alike. `exact` (for mc_prop_equal) compares code units instead. */
-static int cmp_wstr(const WCHAR *a, const WCHAR *b, BOOL exact)
+/* The string order (README "String order"): the bytes of the LCMapStringW sort key in the
+ * invariant locale with NORM_IGNORECASE, so a table sorts the same way whatever the user's
+ * locale is, orders a store keeps stay valid, and sorts, categories and relational
+ * restrictions agree exactly (table.c sorts by these keys). STRING8 values are widened
+ * through CP_ACP first, so both widths of one text are equal. */
+ULONG mc_string_sortkey(const void *s, BOOL wide, BYTE *buf, ULONG cb)
 {
+    WCHAR small[256], *w = small;
+    const WCHAR *ws;
+    int n;
+
+    if (wide)
+        ws = s ? s : L"";
+    else
+    {
+        const char *a = s ? s : "";
+        n = MultiByteToWideChar(CP_ACP, 0, a, -1, NULL, 0);
+        if (n > (int)ARRAYSIZE(small) && !(w = mc_malloc(n * sizeof(WCHAR))))
+            return 0;
+        if (n <= 0 || !MultiByteToWideChar(CP_ACP, 0, a, -1, w, n))
+            w[0] = 0;
+        ws = w;
+    }
+    n = cb ? LCMapStringW(LOCALE_INVARIANT, LCMAP_SORTKEY | NORM_IGNORECASE, ws, -1, (WCHAR *)buf, cb) : 0;
+    if (n <= 0)
+        n = LCMapStringW(LOCALE_INVARIANT, LCMAP_SORTKEY | NORM_IGNORECASE, ws, -1, NULL, 0);
+    if (w != small)
+        mc_free(w);
+    return n > 0 ? (ULONG)n : 0;
+}
+
+/* Two strings in the string order; `exact` (for mc_prop_equal) compares code units instead. */
+static int cmp_str(const void *a, BOOL a_wide, const void *b, BOOL b_wide, BOOL exact)
+{
+    BYTE ka[512], kb[512], *pa = ka, *pb = kb;
+    ULONG na, nb;
     int r;
 
     if (!a || !b)
         return (a != NULL) - (b != NULL);
     if (exact)
     {
-        for (; *a && *a == *b; a++, b++)
-            ;
-        return (int)*a - (int)*b;
+        WCHAR *wa = NULL, *wb = NULL;
+        const WCHAR *x, *y;
+        if (!a_wide && !b_wide)
+            return strcmp(a, b);
+        x = a_wide ? a : (wa = mc_a2w(a));
+        y = b_wide ? b : (wb = mc_a2w(b));
+        if (!x || !y)
+            r = (x != NULL) - (y != NULL);
+        else
+        {
+            for (; *x && *x == *y; x++, y++)
+                ;
+            r = (int)*x - (int)*y;
+        }
+        mc_free(wa);
+        mc_free(wb);
+        return r;
     }
-    r = CompareStringW(LOCALE_INVARIANT, NORM_IGNORECASE, a, -1, b, -1);
-    if (r == 0)
-        return lstrcmpiW(a, b);
-    return r - CSTR_EQUAL;
-}
-
-static int cmp_str(const void *a, BOOL a_wide, const void *b, BOOL b_wide, BOOL exact)
-{
-    WCHAR *wa = NULL, *wb = NULL;
-    int r;
-
-    if (!a || !b)
-        return (a != NULL) - (b != NULL);
-    if (exact && !a_wide && !b_wide)
-        return strcmp(a, b);
-    if (!a_wide)
-        wa = mc_a2w(a);
-    if (!b_wide)
-        wb = mc_a2w(b);
-    r = cmp_wstr(wa ? wa : a, wb ? wb : b, exact);
-    mc_free(wa);
-    mc_free(wb);
-    return r;
+    na = mc_string_sortkey(a, a_wide, ka, sizeof(ka));
+    if (na > sizeof(ka) && (pa = mc_malloc(na)))
+        mc_string_sortkey(a, a_wide, pa, na);
+    nb = mc_string_sortkey(b, b_wide, kb, sizeof(kb));
+    if (nb > sizeof(kb) && (pb = mc_malloc(nb)))
+        mc_string_sortkey(b, b_wide, pb, nb);
+    if (!pa || !pb)
+        r = 0;      /* out of memory: equal rather than a crash */
+    else
+    {
+        r = memcmp(pa, pb, na < nb ? na : nb);
+        if (!r)
+            r = na < nb ? -1 : na > nb ? 1 : 0;
+    }
+    if (pa != ka)
+        mc_free(pa);
+    if (pb != kb)
+        mc_free(pb);
+    return r < 0 ? -1 : r > 0;
 }
 
 static int cmp_bin(const SBinary *a, const SBinary *b)

@@ -118,6 +118,10 @@ static HRESULT validate(const SRestriction *r, ULONG depth)
     case RES_EXIST:
         return S_OK;
     case RES_SUBRESTRICTION:
+        /* ssubrestriction.md names two sub-objects; any other is one we cannot look into */
+        if (r->res.resSub.ulSubObject != PR_MESSAGE_RECIPIENTS
+            && r->res.resSub.ulSubObject != PR_MESSAGE_ATTACHMENTS)
+            return MAPI_E_TOO_COMPLEX;
         return validate(r->res.resSub.lpRes, depth + 1);
     case RES_COMMENT:
     case RES_ANNOTATION:
@@ -391,7 +395,8 @@ static ULONG value_size(const SPropValue *v)
     return size;
 }
 
-static BOOL match(const SRestriction *r, ULONG n, const SPropValue *row, ULONG depth)
+static BOOL match(const SRestriction *r, ULONG n, const SPropValue *row, ULONG depth,
+                  mc_subrestriction_fn sub, void *ctx)
 {
     const SPropValue *v, *v2;
     ULONG i;
@@ -402,16 +407,16 @@ static BOOL match(const SRestriction *r, ULONG n, const SPropValue *row, ULONG d
     {
     case RES_AND:
         for (i = 0; i < r->res.resAnd.cRes; i++)
-            if (!match(&r->res.resAnd.lpRes[i], n, row, depth + 1))
+            if (!match(&r->res.resAnd.lpRes[i], n, row, depth + 1, sub, ctx))
                 return FALSE;
         return TRUE;
     case RES_OR:
         for (i = 0; i < r->res.resOr.cRes; i++)
-            if (match(&r->res.resOr.lpRes[i], n, row, depth + 1))
+            if (match(&r->res.resOr.lpRes[i], n, row, depth + 1, sub, ctx))
                 return TRUE;
         return FALSE;
     case RES_NOT:
-        return r->res.resNot.lpRes && !match(r->res.resNot.lpRes, n, row, depth + 1);
+        return r->res.resNot.lpRes && !match(r->res.resNot.lpRes, n, row, depth + 1, sub, ctx);
     case RES_CONTENT:
         return r->res.resContent.lpProp && content_match(&r->res.resContent, n, row);
     case RES_PROPERTY:
@@ -454,19 +459,29 @@ static BOOL match(const SRestriction *r, ULONG n, const SPropValue *row, ULONG d
     case RES_EXIST:
         return row_find(n, row, r->res.resExist.ulPropTag) != NULL;
     case RES_SUBRESTRICTION:
-        /* Rows here have no recipient or attachment sub-objects to look into. */
-        return FALSE;
+        /* Only the row's owner can look into its recipients or attachments; without it the
+         * row has no sub-objects and nothing matches. */
+        return sub && r->res.resSub.lpRes
+               && (r->res.resSub.ulSubObject == PR_MESSAGE_RECIPIENTS
+                   || r->res.resSub.ulSubObject == PR_MESSAGE_ATTACHMENTS)
+               && sub(ctx, n, row, r->res.resSub.ulSubObject, r->res.resSub.lpRes);
     case RES_COMMENT:
     case RES_ANNOTATION:
         /* The comment only annotates; a comment without a restriction matches everything. */
-        return r->res.resComment.lpRes ? match(r->res.resComment.lpRes, n, row, depth + 1) : TRUE;
+        return r->res.resComment.lpRes ? match(r->res.resComment.lpRes, n, row, depth + 1, sub, ctx) : TRUE;
     }
     return FALSE;
 }
 
 BOOL mc_restriction_match(const SRestriction *r, ULONG n, const SPropValue *row)
 {
+    return mc_restriction_match_sub(r, n, row, NULL, NULL);
+}
+
+BOOL mc_restriction_match_sub(const SRestriction *r, ULONG n, const SPropValue *row,
+                              mc_subrestriction_fn sub, void *ctx)
+{
     if (!r || (n && !row))
         return FALSE;
-    return match(r, n, row, 1);
+    return match(r, n, row, 1, sub, ctx);
 }

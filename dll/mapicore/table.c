@@ -53,11 +53,18 @@ struct mc_row
     ULONG hash;
 };
 
-/* One level of categorization: a category column, and optionally the TABLE_SORT_CATEG_MAX/MIN
- * column whose aggregate over a category's leaf rows orders the categories of that level. */
+#define MC_MAX_CATEGORIES 16
+
+/* One level of categorization: a category column, the columns TABLE_SORT_COMBINE joins to it
+ * (one category per distinct combination, ssortorder.md), and optionally the
+ * TABLE_SORT_CATEG_MAX/MIN column whose aggregate over a category's leaf rows orders the
+ * categories of that level. */
 typedef struct level
 {
     ULONG tag, order;
+    ULONG n_more;           /* combined columns after `tag` */
+    SSortOrder more[MC_MAX_CATEGORIES - 1];
+    ULONG last_col;         /* index among the category columns of its last column */
     ULONG agg_tag;          /* 0: none */
     ULONG agg_kind;         /* TABLE_SORT_CATEG_MAX or TABLE_SORT_CATEG_MIN */
     ULONG agg_order;        /* direction of the aggregate order */
@@ -70,6 +77,8 @@ struct category
     ULONG depth;
     BOOL has_value;
     SPropValue value;       /* internal copy, single-valued */
+    struct combined_value { BOOL has; SPropValue value; } *more;  /* combined columns' values */
+    ULONG n_more;
     BOOL has_agg;
     SPropValue agg;         /* internal copy */
     ULONG count, unread;    /* leaf rows below (PR_CONTENT_COUNT, PR_CONTENT_UNREAD) */
@@ -122,6 +131,8 @@ struct mc_table
     table_view *index_view;             /* hidden view in the default sort order, or NULL */
     mc_notifier notifier;               /* notifier.notify NULL: use own_engine */
     mc_notify_engine *own_engine;       /* created at the first Advise without a notifier */
+    mc_table_subrestriction_fn sub_fn;  /* RES_SUBRESTRICTION by the owner, or NULL */
+    void *sub_ctx;
 };
 
 struct table_view
@@ -574,6 +585,24 @@ static BOOL is_mvi_column(const table_view *v, ULONG tag)
     return v->mvi_tag && (PROP_TYPE(tag) & MV_INSTANCE) && PROP_ID(tag) == PROP_ID(v->mvi_tag);
 }
 
+/* Value k of a category: 0 its category column's, k > 0 the k-th combined column's. */
+static const SPropValue *cat_value(const category *c, ULONG k)
+{
+    if (!k)
+        return c->has_value ? &c->value : NULL;
+    return c->more[k - 1].has ? &c->more[k - 1].value : NULL;
+}
+
+/* Tag and order of column k of a level (0: the category column, then the combined ones). */
+static const SSortOrder *level_col(const level *l, ULONG k, SSortOrder *tmp)
+{
+    if (k)
+        return &l->more[k - 1];
+    tmp->ulPropTag = l->tag;
+    tmp->ulOrder = l->order;
+    return tmp;
+}
+
 /* The value an entry has for `tag`, as a view orders and groups it: an expanded column gives
  * the entry's own value (in *tmp), a heading only its categories' values. NULL when missing. */
 static const SPropValue *entry_value(const table_view *v, const ventry *e, ULONG tag, SPropValue *tmp)
@@ -583,9 +612,15 @@ static const SPropValue *entry_value(const table_view *v, const ventry *e, ULONG
     if (!e->row)
     {
         const category *c;
+        ULONG k;
         for (c = e->cat; c; c = c->parent)
-            if (v->levels[c->depth].tag == tag)
-                return c->has_value ? &c->value : NULL;
+        {
+            const level *l = &v->levels[c->depth];
+            SSortOrder col;
+            for (k = 0; k <= l->n_more; k++)
+                if (level_col(l, k, &col)->ulPropTag == tag)
+                    return cat_value(c, k);
+        }
         return NULL;
     }
     if (is_mvi_column(v, tag))
@@ -606,32 +641,14 @@ static BOOL is_single_string(const SPropValue *p)
     return type == PT_UNICODE || type == PT_STRING8;
 }
 
-/* LCMapStringW sort key of a single string value: the bytes a view orders strings by
- * (case-insensitive, linguistic, like mc_prop_compare). Returns the length written (with the
- * terminating zero), or the length needed when it does not fit. */
+/* The sort key of a single string value (mc_string_sortkey): the bytes a view orders strings
+ * by. Returns the length written, or the length needed when it does not fit. */
 static ULONG string_sortkey(const SPropValue *p, BYTE *buf, ULONG cb)
 {
-    WCHAR small[256], *w = small;
-    const WCHAR *s;
-    int n;
+    BOOL wide = (PROP_TYPE(p->ulPropTag) & ~(ULONG)MV_INSTANCE) == PT_UNICODE;
 
-    if ((PROP_TYPE(p->ulPropTag) & ~(ULONG)MV_INSTANCE) == PT_UNICODE)
-        s = p->Value.lpszW ? p->Value.lpszW : L"";
-    else
-    {
-        const char *a = p->Value.lpszA ? p->Value.lpszA : "";
-        n = MultiByteToWideChar(CP_ACP, 0, a, -1, NULL, 0);
-        if (n > (int)ARRAYSIZE(small) && !(w = mc_malloc(n * sizeof(WCHAR))))
-            return 0;
-        MultiByteToWideChar(CP_ACP, 0, a, -1, w, n > 0 ? n : 0);
-        s = w;
-    }
-    n = LCMapStringW(LOCALE_INVARIANT, LCMAP_SORTKEY | NORM_IGNORECASE, s, -1, (WCHAR *)buf, cb);
-    if (n <= 0)
-        n = LCMapStringW(LOCALE_INVARIANT, LCMAP_SORTKEY | NORM_IGNORECASE, s, -1, NULL, 0);
-    if (w != small)
-        mc_free(w);
-    return n > 0 ? (ULONG)n : 0;
+    return mc_string_sortkey(wide ? (const void *)p->Value.lpszW : (const void *)p->Value.lpszA,
+                             wide, buf, cb);
 }
 
 static int bytes_cmp(const BYTE *a, ULONG na, const BYTE *b, ULONG nb)
@@ -679,6 +696,36 @@ static int ordered_cmp(const SPropValue *a, const SPropValue *b, ULONG order)
 
 #define CMP3(x, y) ((x) < (y) ? -1 : (x) > (y) ? 1 : 0)
 
+/* The values of a level's columns an entry has (vals[k] for column k, NULL when missing);
+ * `tmp` needs MC_MAX_CATEGORIES slots. */
+static void level_values(const table_view *v, const ventry *e, ULONG depth, SPropValue *tmp,
+                         const SPropValue **vals)
+{
+    const level *l = &v->levels[depth];
+    SSortOrder col;
+    ULONG k;
+
+    for (k = 0; k <= l->n_more; k++)
+        vals[k] = entry_value(v, e, level_col(l, k, &col)->ulPropTag, &tmp[k]);
+}
+
+/* A category against a level's values: in the level's order, or (`by_order` FALSE) only
+ * whether they are the same category (0). */
+static int cat_values_cmp(const table_view *v, const category *c, const SPropValue **vals,
+                          BOOL by_order)
+{
+    const level *l = &v->levels[c->depth];
+    SSortOrder col;
+    ULONG k;
+    int r;
+
+    for (k = 0; k <= l->n_more; k++)
+        if ((r = ordered_cmp(cat_value(c, k), vals[k],
+                             by_order ? level_col(l, k, &col)->ulOrder : TABLE_SORT_ASCEND)))
+            return r;
+    return 0;
+}
+
 static int leaf_cmp(const table_view *v, const ventry *a, const ventry *b)
 {
     ULONG i;
@@ -701,17 +748,18 @@ static int leaf_cmp(const table_view *v, const ventry *a, const ventry *b)
 static int cat_cmp(const table_view *v, const category *x, const category *y)
 {
     const level *l = &v->levels[x->depth];
+    SSortOrder col;
+    ULONG k;
     int r;
 
     if (l->agg_tag && (r = ordered_cmp(x->has_agg ? &x->agg : NULL, y->has_agg ? &y->agg : NULL,
                                        l->agg_order)))
         return r;
-    if ((r = ordered_cmp(x->has_value ? &x->value : NULL, y->has_value ? &y->value : NULL, l->order)))
-        return r;
+    for (k = 0; k <= l->n_more; k++)
+        if ((r = ordered_cmp(cat_value(x, k), cat_value(y, k), level_col(l, k, &col)->ulOrder)))
+            return r;
     return CMP3(x->id, y->id);
 }
-
-#define MC_MAX_CATEGORIES 16
 
 static ULONG entry_path(const ventry *e, const category **path)
 {
@@ -1188,6 +1236,10 @@ static void cat_free(category *c)
     mc_free(c->kids);
     if (c->has_value)
         mc_prop_free_internal(&c->value);
+    for (i = 0; c->more && i < c->n_more; i++)
+        if (c->more[i].has)
+            mc_prop_free_internal(&c->more[i].value);
+    mc_free(c->more);
     if (c->has_agg)
         mc_prop_free_internal(&c->agg);
     mc_free(c);
@@ -1263,8 +1315,9 @@ static void sibling_remove(table_view *v, category *c)
         }
 }
 
-/* The category of `parent`'s level holding `val` (NULL = missing value), or NULL. */
-static category *cat_lookup(table_view *v, category *parent, ULONG depth, const SPropValue *val)
+/* The category of `parent`'s level holding the values `vals` (level_values; NULL = missing
+ * value), or NULL. */
+static category *cat_lookup(table_view *v, category *parent, ULONG depth, const SPropValue **vals)
 {
     ULONG *n, *cap, i;
     category **kids = *siblings(v, parent, &n, &cap);
@@ -1277,7 +1330,7 @@ static category *cat_lookup(table_view *v, category *parent, ULONG depth, const 
         while (lo < hi)
         {
             ULONG mid = lo + (hi - lo) / 2;
-            int r = ordered_cmp(kids[mid]->has_value ? &kids[mid]->value : NULL, val, l->order);
+            int r = cat_values_cmp(v, kids[mid], vals, TRUE);
             if (r == 0)
                 return kids[mid];
             if (r < 0)
@@ -1288,7 +1341,7 @@ static category *cat_lookup(table_view *v, category *parent, ULONG depth, const 
         return NULL;
     }
     for (i = 0; i < *n; i++)
-        if (!ordered_cmp(kids[i]->has_value ? &kids[i]->value : NULL, val, TABLE_SORT_ASCEND))
+        if (!cat_values_cmp(v, kids[i], vals, FALSE))
             return kids[i];
     return NULL;
 }
@@ -1305,12 +1358,25 @@ static HRESULT set_value(BOOL *has, SPropValue *dst, const SPropValue *src)
     return hr;
 }
 
-static category *cat_new(table_view *v, category *parent, ULONG depth, const SPropValue *val)
+static category *cat_new(table_view *v, category *parent, ULONG depth, const SPropValue **vals)
 {
     category *c = mc_calloc(1, sizeof(*c));
+    ULONG k, n_more = v->levels[depth].n_more;
 
     if (!c)
         return NULL;
+    if (n_more && !(c->more = mc_calloc(n_more, sizeof(*c->more))))
+    {
+        mc_free(c);
+        return NULL;
+    }
+    c->n_more = n_more;
+    for (k = 0; k < n_more; k++)
+        if (set_value(&c->more[k].has, &c->more[k].value, vals[k + 1]) != S_OK)
+        {
+            cat_free(c);
+            return NULL;
+        }
     c->head.cat = c;
     c->head.inst = NO_INST;
     new_key(v->table, c->head.key);
@@ -1318,9 +1384,9 @@ static category *cat_new(table_view *v, category *parent, ULONG depth, const SPr
     c->depth = depth;
     c->expanded = depth < v->n_expanded;
     c->id = v->next_cat_id++;
-    if (set_value(&c->has_value, &c->value, val) != S_OK)
+    if (set_value(&c->has_value, &c->value, vals[0]) != S_OK)
     {
-        mc_free(c);
+        cat_free(c);
         return NULL;
     }
     return c;
@@ -1373,8 +1439,12 @@ static ULONG entry_computed(const table_view *v, const ventry *e, SPropValue *c)
         c[n].ulPropTag = PR_CONTENT_UNREAD;
         c[n++].Value.l = e->cat->unread;
         for (x = e->cat; x; x = x->parent)
-            if (x->has_value)
-                c[n++] = x->value;
+        {
+            ULONG k;
+            for (k = 0; k <= x->n_more; k++)
+                if (cat_value(x, k))
+                    c[n++] = *cat_value(x, k);
+        }
     }
     return n;
 }
@@ -1411,6 +1481,18 @@ static const SPropValue *entry_props(const table_view *v, const ventry *e, SProp
     return out;
 }
 
+/* RES_SUBRESTRICTION of a row: the owner's handler with the row's index value (a heading has
+ * none: false). */
+static BOOL sub_match(void *ctx, ULONG n, const SPropValue *row, ULONG sub_object,
+                      const SRestriction *res)
+{
+    const mc_table *t = ctx;
+    const SPropValue *index = mc_props_find(n, row, t->index_tag);
+
+    return t->sub_fn && index && PROP_TYPE(index->ulPropTag) != PT_ERROR
+           && t->sub_fn(t->sub_ctx, index, sub_object, res);
+}
+
 static BOOL entry_match(const table_view *v, const SRestriction *r, const ventry *e)
 {
     SPropValue buf[64], *heap;
@@ -1419,10 +1501,11 @@ static BOOL entry_match(const table_view *v, const SRestriction *r, const ventry
     BOOL m;
 
     if (e->row && e->inst == NO_INST && !v->n_levels && !v->mvi_tag)
-        return mc_restriction_match(r, e->row->n, e->row->props);    /* the common case */
+        return mc_restriction_match_sub(r, e->row->n, e->row->props, sub_match, v->table);
     if (!(props = entry_props(v, e, buf, ARRAYSIZE(buf), &n, &heap)))
         return FALSE;
-    m = mc_restriction_match(r, n, props);
+    m = e->row ? mc_restriction_match_sub(r, n, props, sub_match, v->table)
+               : mc_restriction_match(r, n, props);
     mc_free(heap);
     return m;
 }
@@ -1738,18 +1821,19 @@ static HRESULT cat_insert_leaf(table_view *v, ventry *e, BOOL *announce, ULONG *
     for (l = 0; l < v->n_levels; l++)
     {
         const level *lv = &v->levels[l];
-        SPropValue t1, t2;
-        const SPropValue *val = entry_value(v, e, lv->tag, &t1);
+        SPropValue t1[MC_MAX_CATEGORIES], t2;
+        const SPropValue *vals[MC_MAX_CATEGORIES];
         const SPropValue *agg = lv->agg_tag ? entry_value(v, e, lv->agg_tag, &t2) : NULL;
 
-        if ((c = cat_lookup(v, parent, l, val)))
+        level_values(v, e, l, t1, vals);
+        if ((c = cat_lookup(v, parent, l, vals)))
         {
             if (lv->agg_tag && agg_beats(lv, c, agg) && (hr = cat_reposition(v, c, agg)) != S_OK)
                 return hr;
         }
         else
         {
-            if (!(c = cat_new(v, parent, l, val)))
+            if (!(c = cat_new(v, parent, l, vals)))
                 return MAPI_E_NOT_ENOUGH_MEMORY;
             if (lv->agg_tag)
                 set_value(&c->has_agg, &c->agg, agg);
@@ -1897,8 +1981,10 @@ static HRESULT view_take_row(table_view *v, mc_row *row, removed_set *out)
                 ULONG l;
                 for (l = 0; l < v->n_levels; l++)
                 {
-                    SPropValue t;
-                    if (!(c = cat_lookup(v, c, l, entry_value(v, &probe, v->levels[l].tag, &t))))
+                    SPropValue t[MC_MAX_CATEGORIES];
+                    const SPropValue *vals[MC_MAX_CATEGORIES];
+                    level_values(v, &probe, l, t, vals);
+                    if (!(c = cat_lookup(v, c, l, vals)))
                         break;
                 }
                 if (!c)
@@ -2165,14 +2251,15 @@ static HRESULT view_categorize(table_view *v, ventry **leaves, ULONG n)
         for (l = 0; l < v->n_levels && hr == S_OK; l++)
         {
             const level *lv = &v->levels[l];
-            SPropValue t;
-            const SPropValue *val = entry_value(v, e, lv->tag, &t);
+            SPropValue t[MC_MAX_CATEGORIES];
+            const SPropValue *vals[MC_MAX_CATEGORIES];
             category *c = path[l];
-            if (fresh || !c || ordered_cmp(c->has_value ? &c->value : NULL, val, TABLE_SORT_ASCEND))
+            level_values(v, e, l, t, vals);
+            if (fresh || !c || cat_values_cmp(v, c, vals, FALSE))
             {
                 ULONG *cnt, *cap;
                 category ***kids;
-                if (!(c = cat_new(v, l ? path[l - 1] : NULL, l, val)))
+                if (!(c = cat_new(v, l ? path[l - 1] : NULL, l, vals)))
                 {
                     hr = MAPI_E_NOT_ENOUGH_MEMORY;
                     break;
@@ -2282,18 +2369,20 @@ static HRESULT view_rebuild(table_view *v)
                 entry_free(e);
         }
     }
-    ncols = v->n_levels + v->n_keys;
+    ncols = v->n_keys;
+    for (i = 0; i < v->n_levels; i++)
+        ncols += 1 + v->levels[i].n_more;
     if (hr == S_OK && ncols && !(cols = mc_malloc(ncols * sizeof(*cols))))
         hr = MAPI_E_NOT_ENOUGH_MEMORY;
     if (hr == S_OK)
     {
+        SSortOrder col;
+        ULONG n = 0;
         for (i = 0; i < v->n_levels; i++)
-        {
-            cols[i].ulPropTag = v->levels[i].tag;
-            cols[i].ulOrder = v->levels[i].order;
-        }
+            for (j = 0; j <= v->levels[i].n_more; j++)
+                cols[n++] = *level_col(&v->levels[i], j, &col);
         for (i = 0; i < v->n_keys; i++)
-            cols[v->n_levels + i] = v->keys[i];
+            cols[n++] = v->keys[i];
         hr = sort_entries(v, leaves.a, leaves.n, cols, ncols);
     }
     if (hr == S_OK && v->n_levels)
@@ -2406,6 +2495,17 @@ HRESULT mc_table_set_notifier(mc_table *t, const mc_notifier *n)
     }
     LeaveCriticalSection(&t->lock);
     return hr;
+}
+
+HRESULT mc_table_set_subrestriction(mc_table *t, mc_table_subrestriction_fn fn, void *ctx)
+{
+    if (!t)
+        return MAPI_E_INVALID_PARAMETER;
+    EnterCriticalSection(&t->lock);
+    t->sub_fn = fn;
+    t->sub_ctx = fn ? ctx : NULL;
+    LeaveCriticalSection(&t->lock);
+    return S_OK;
 }
 
 HRESULT mc_table_wait_notifications(mc_table *t, DWORD timeout_ms)
@@ -3311,16 +3411,41 @@ static BOOL sort_tag_valid(ULONG tag)
            && type != PT_UNSPECIFIED && type != PT_OBJECT;
 }
 
+/* TABLE_SORT_COMBINE at aSort[i] is misused (ssortorder.md): on the first entry, on a column
+ * that is not a category column, or after an entry that is not a category column. */
+static BOOL combine_misplaced(const SSortOrderSet *sort, ULONG i)
+{
+    ULONG prev;
+
+    if (i == 0 || i >= sort->cCategories)
+        return TRUE;
+    prev = sort->aSort[i - 1].ulOrder;
+    return prev != TABLE_SORT_ASCEND && prev != TABLE_SORT_DESCEND && prev != TABLE_SORT_COMBINE;
+}
+
+/* Levels that start expanded: cExpanded counts category columns (ssortorderset.md), so a
+ * combined level is expanded when all its columns are within cExpanded. */
+static ULONG expanded_levels(const level *levels, ULONG n_levels, ULONG c_expanded)
+{
+    ULONG n = 0;
+
+    while (n < n_levels && levels[n].last_col < c_expanded)
+        n++;
+    return n;
+}
+
 /* Split a sort order set into category levels and leaf keys. The first cCategories entries
  * are category columns, except TABLE_SORT_CATEG_MAX/MIN entries: such an entry belongs to the
  * category column before it and orders that level's categories by the maximum/minimum of its
  * column over their leaf rows (ssortorder.md) - ascending, unless a later leaf key on the same
  * column gives the direction (so {topic, time CATEG_MAX, time DESCEND} puts the conversation
- * with the newest message first). */
+ * with the newest message first). A TABLE_SORT_COMBINE entry joins its column to the category
+ * level before it (one category per distinct combination); the combined column orders
+ * ascending within the level unless a later leaf key on it gives the direction. */
 static HRESULT parse_sort(const SSortOrderSet *sort, level **levels, ULONG *n_levels,
                           SSortOrder **keys, ULONG *n_keys)
 {
-    ULONG i, j;
+    ULONG i, j, n_cat = 0;
 
     *levels = NULL;
     *keys = NULL;
@@ -3337,7 +3462,8 @@ static HRESULT parse_sort(const SSortOrderSet *sort, level **levels, ULONG *n_le
             if (!*n_levels || i == 0 || *n_keys)
                 goto bad;   /* needs a category column right before it */
             l = &(*levels)[*n_levels - 1];
-            if (l->agg_tag || l->tag != sort->aSort[i - 1].ulPropTag)
+            if (l->agg_tag || (l->n_more ? l->more[l->n_more - 1].ulPropTag : l->tag)
+                              != sort->aSort[i - 1].ulPropTag)
                 goto bad;
             l->agg_tag = s->ulPropTag;
             l->agg_kind = s->ulOrder;
@@ -3350,9 +3476,30 @@ static HRESULT parse_sort(const SSortOrderSet *sort, level **levels, ULONG *n_le
                     break;
                 }
         }
+        else if (s->ulOrder == TABLE_SORT_COMBINE)
+        {
+            level *l;
+            if (combine_misplaced(sort, i) || !*n_levels || *n_keys)
+                goto bad;
+            l = &(*levels)[*n_levels - 1];
+            if (l->agg_tag || l->n_more >= ARRAYSIZE(l->more))
+                goto bad;
+            l->more[l->n_more].ulPropTag = s->ulPropTag;
+            l->more[l->n_more].ulOrder = TABLE_SORT_ASCEND;
+            for (j = sort->cCategories; j < sort->cSorts; j++)
+                if (sort->aSort[j].ulPropTag == s->ulPropTag
+                    && (sort->aSort[j].ulOrder == TABLE_SORT_ASCEND || sort->aSort[j].ulOrder == TABLE_SORT_DESCEND))
+                {
+                    l->more[l->n_more].ulOrder = sort->aSort[j].ulOrder;
+                    break;
+                }
+            l->n_more++;
+            l->last_col = n_cat++;
+        }
         else if (i < sort->cCategories)
         {
             (*levels)[*n_levels].tag = s->ulPropTag;
+            (*levels)[*n_levels].last_col = n_cat++;
             (*levels)[(*n_levels)++].order = s->ulOrder;
         }
         else
@@ -3394,9 +3541,10 @@ static HRESULT WINAPI view_SortTable(IMAPITable *iface, LPSSortOrderSet sort, UL
         if (order != TABLE_SORT_ASCEND && order != TABLE_SORT_DESCEND && order != TABLE_SORT_COMBINE
             && order != TABLE_SORT_CATEG_MAX && order != TABLE_SORT_CATEG_MIN)
             return MAPI_E_INVALID_PARAMETER;
-        if (order == TABLE_SORT_COMBINE)
-            return mc_last_error_set(&v->last_error, MAPI_E_TOO_COMPLEX,
-                                     L"SortTable: TABLE_SORT_COMBINE is not supported");
+        if (order == TABLE_SORT_COMBINE && combine_misplaced(sort, i))
+            return mc_last_error_set(&v->last_error, MAPI_E_INVALID_PARAMETER,
+                                     L"SortTable: TABLE_SORT_COMBINE needs a category column "
+                                     L"before it and must be one itself");
         if (!sort_tag_valid(sort->aSort[i].ulPropTag))
             return mc_last_error_set(&v->last_error, MAPI_E_TOO_COMPLEX,
                                      L"SortTable: cannot sort on tag %#lx",
@@ -3415,7 +3563,8 @@ static HRESULT WINAPI view_SortTable(IMAPITable *iface, LPSSortOrderSet sort, UL
     if ((hr = find_mvi(v->columns, copy, &mvi)) != S_OK)
         mc_last_error_set(&v->last_error, hr, L"SortTable: one MV_INSTANCE column at most");
     else
-        hr = view_reconfigure(v, copy, levels, n_levels, min(sort->cExpanded, n_levels), keys,
+        hr = view_reconfigure(v, copy, levels, n_levels,
+                              expanded_levels(levels, n_levels, sort->cExpanded), keys,
                               n_keys, v->restriction, mvi);
     if (hr == S_OK && (flags & TBL_ASYNC))
         queue_event(v, TABLE_SORT_DONE, NULL, 0);   /* done already, still announced */
@@ -3706,13 +3855,12 @@ static void put_ulong(state_buf *b, ULONG v)
 }
 
 /* A category value: tag, length, bytes (PR_NULL for a missing value). */
-static void put_value(state_buf *b, const category *c)
+static void put_value(state_buf *b, const SPropValue *p)
 {
-    const SPropValue *p = &c->value;
-    const void *data = &p->Value;
+    const void *data = p ? &p->Value : NULL;
     ULONG cb = 8;
 
-    if (!c->has_value)
+    if (!p)
     {
         put_ulong(b, PR_NULL);
         put_ulong(b, 0);
@@ -3739,7 +3887,11 @@ static void put_path(state_buf *b, const category *c)
         path[c->depth] = c;
     put_ulong(b, depth);
     for (i = 0; i <= depth; i++)
-        put_value(b, path[i]);
+    {
+        ULONG k;
+        for (k = 0; k <= path[i]->n_more; k++)     /* a combined category: each of its values */
+            put_value(b, cat_value(path[i], k));
+    }
 }
 
 static void put_states(table_view *v, state_buf *b, category **cats, ULONG n, ULONG *count)
@@ -3849,10 +4001,47 @@ static ULONG get_ulong(state_reader *r)
     return v;
 }
 
+/* One saved category value (put_value) into *val; its payload in *copy (caller frees). FALSE
+ * (r->bad set) when malformed; *present FALSE for a missing value. */
+static BOOL get_value(state_reader *r, SPropValue *val, BYTE **copy, BOOL *present)
+{
+    ULONG tag = get_ulong(r), cb = get_ulong(r);
+
+    *copy = NULL;
+    *present = FALSE;
+    if (r->bad || cb > r->n - r->at)
+    {
+        r->bad = TRUE;
+        return FALSE;
+    }
+    memset(val, 0, sizeof(*val));
+    val->ulPropTag = tag;
+    if (tag != PR_NULL)
+    {
+        if (!(*copy = mc_malloc(cb + sizeof(WCHAR))))
+        {
+            r->bad = TRUE;
+            return FALSE;
+        }
+        memcpy(*copy, r->p + r->at, cb);
+        memset(*copy + cb, 0, sizeof(WCHAR));
+        switch (PROP_TYPE(tag))
+        {
+        case PT_UNICODE: case PT_STRING8: val->Value.lpszA = (char *)*copy; break;
+        case PT_BINARY: val->Value.bin.cb = cb; val->Value.bin.lpb = *copy; break;
+        case PT_CLSID: val->Value.lpguid = (GUID *)*copy; break;
+        default: memcpy(&val->Value, *copy, min(cb, (ULONG)sizeof(val->Value))); break;
+        }
+        *present = TRUE;
+    }
+    r->at += cb;
+    return TRUE;
+}
+
 /* Walk a saved category path down the current categories (NULL when one is gone). */
 static category *get_path(table_view *v, state_reader *r)
 {
-    ULONG depth = get_ulong(r), i;
+    ULONG depth = get_ulong(r), i, k;
     category *c = NULL;
     BOOL lost = FALSE;
 
@@ -3863,38 +4052,22 @@ static category *get_path(table_view *v, state_reader *r)
     }
     for (i = 0; i <= depth && !r->bad; i++)
     {
-        ULONG tag = get_ulong(r), cb = get_ulong(r);
-        SPropValue val;
-        BYTE *copy = NULL;
+        SPropValue val[MC_MAX_CATEGORIES];
+        const SPropValue *vals[MC_MAX_CATEGORIES];
+        BYTE *copy[MC_MAX_CATEGORIES] = {0};
+        ULONG n = v->levels[i].n_more + 1;
+        BOOL present;
 
-        if (r->bad || cb > r->n - r->at)
+        for (k = 0; k < n; k++)
         {
-            r->bad = TRUE;
-            break;
+            if (!get_value(r, &val[k], &copy[k], &present))
+                break;
+            vals[k] = present ? &val[k] : NULL;
         }
-        memset(&val, 0, sizeof(val));
-        val.ulPropTag = tag;
-        if (tag != PR_NULL && !(copy = mc_malloc(cb + sizeof(WCHAR))))
-        {
-            r->bad = TRUE;
-            break;
-        }
-        if (copy)
-        {
-            memcpy(copy, r->p + r->at, cb);
-            memset(copy + cb, 0, sizeof(WCHAR));
-            switch (PROP_TYPE(tag))
-            {
-            case PT_UNICODE: case PT_STRING8: val.Value.lpszA = (char *)copy; break;
-            case PT_BINARY: val.Value.bin.cb = cb; val.Value.bin.lpb = copy; break;
-            case PT_CLSID: val.Value.lpguid = (GUID *)copy; break;
-            default: memcpy(&val.Value, copy, min(cb, (ULONG)sizeof(val.Value))); break;
-            }
-        }
-        r->at += cb;
-        if (!lost && !(c = cat_lookup(v, c, i, tag == PR_NULL ? NULL : &val)))
+        if (!r->bad && !lost && !(c = cat_lookup(v, c, i, vals)))
             lost = TRUE;
-        mc_free(copy);
+        for (k = 0; k < n; k++)
+            mc_free(copy[k]);
     }
     return lost || r->bad ? NULL : c;
 }

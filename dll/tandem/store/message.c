@@ -700,29 +700,30 @@ static HRESULT STDMETHODCALLTYPE message_GetIDsFromNames(IMessage *iface, ULONG 
     return td_store_get_ids_from_names(This->s, cPropNames, lppPropNames, ulFlags, lppPropTags);
 }
 
-/* ---- IMessage ---------------------------------------------------------------------------- */
+/* ---- recipient and attachment table rows (also RES_SUBRESTRICTION, tables.c) ------------- */
 
-static HRESULT STDMETHODCALLTYPE message_GetAttachmentTable(IMessage *iface, ULONG ulFlags,
-        LPMAPITABLE *lppTable)
+void td_sub_rows_free(td_sub_rows *r)
 {
-    static const SizedSPropTagArray(5, columns) = {5, {PR_ATTACH_NUM, PR_INSTANCE_KEY, PR_RECORD_KEY,
-        PR_RENDERING_POSITION, PR_ATTACH_METHOD}};
-    message *This = impl_from_IMessage(iface);
+    ULONG i;
+
+    for (i = 0; r->rows && i < r->n; i++) mc_free(r->rows[i]);
+    mc_free(r->rows);
+    mc_free(r->counts);
+    memset(r, 0, sizeof(*r));
+}
+
+HRESULT td_msgdata_attach_rows(const td_msgdata *m, td_sub_rows *out)
+{
     SPropValue **rows = NULL;
     ULONG *counts = NULL, i, j, n;
     HRESULT hr = S_OK;
 
-    MC_TRACE("message", "%p", iface);
-    if (!lppTable) return MAPI_E_INVALID_PARAMETER;
-    *lppTable = NULL;
-    if (ulFlags & ~(ULONG)(MAPI_UNICODE | MAPI_DEFERRED_ERRORS)) return MAPI_E_UNKNOWN_FLAGS;
-    EnterCriticalSection(&This->lock);
-    n = This->work->n_atts;
+    n = m->n_atts;
     rows = mc_calloc(n + 1, sizeof(*rows));
     counts = mc_calloc(n + 1, sizeof(*counts));
     for (i = 0; rows && counts && i < n; i++)
     {
-        td_attdata *a = This->work->atts[i];
+        td_attdata *a = m->atts[i];
         ULONG c = mc_propbag_count(a->props), k = 0;
         if (!(rows[i] = mc_calloc(c + 4, sizeof(SPropValue)))) { hr = MAPI_E_NOT_ENOUGH_MEMORY; break; }
         rows[i][k].ulPropTag = PR_ATTACH_NUM;
@@ -745,14 +746,71 @@ static HRESULT STDMETHODCALLTYPE message_GetAttachmentTable(IMessage *iface, ULO
         counts[i] = k;
     }
     if (!rows || !counts) hr = MAPI_E_NOT_ENOUGH_MEMORY;
-    if (SUCCEEDED(hr))
-        hr = td_table_strings(This->s, ulFlags, td_snapshot_table(This->s, PR_ATTACH_NUM, (SPropTagArray *)&columns,
-                              n, counts, rows, lppTable), lppTable);
-    LeaveCriticalSection(&This->lock);
-    for (i = 0; rows && i < n; i++) mc_free(rows[i]);
-    mc_free(rows);
-    mc_free(counts);
+    out->n = n;
+    out->counts = counts;
+    out->rows = rows;
+    if (FAILED(hr)) td_sub_rows_free(out);
     return hr;
+}
+
+HRESULT td_msgdata_recip_rows(const td_msgdata *m, td_sub_rows *out)
+{
+    SPropValue **rows = NULL;
+    ULONG *counts = NULL, i, j, n;
+    HRESULT hr = S_OK;
+
+    n = m->n_recips;
+    rows = mc_calloc(n + 1, sizeof(*rows));
+    counts = mc_calloc(n + 1, sizeof(*counts));
+    for (i = 0; rows && counts && i < n; i++)
+    {
+        mc_propbag *b = m->recips[i];
+        ULONG c = mc_propbag_count(b);
+        if (!(rows[i] = mc_calloc(c + 1, sizeof(SPropValue)))) { hr = MAPI_E_NOT_ENOUGH_MEMORY; break; }
+        for (j = 0; j < c; j++) rows[i][j] = *mc_propbag_at(b, j);
+        counts[i] = c;
+    }
+    if (!rows || !counts) hr = MAPI_E_NOT_ENOUGH_MEMORY;
+    out->n = n;
+    out->counts = counts;
+    out->rows = rows;
+    if (FAILED(hr)) td_sub_rows_free(out);
+    return hr;
+}
+
+/* ---- IMessage ---------------------------------------------------------------------------- */
+
+/* GetRecipientTable / GetAttachmentTable: a snapshot table of the working copy's rows. */
+static HRESULT sub_table(IMessage *iface, BOOL recips, ULONG ulFlags, LPMAPITABLE *lppTable)
+{
+    static const SizedSPropTagArray(5, att_columns) = {5, {PR_ATTACH_NUM, PR_INSTANCE_KEY, PR_RECORD_KEY,
+        PR_RENDERING_POSITION, PR_ATTACH_METHOD}};
+    static const SizedSPropTagArray(7, recip_columns) = {7, {PR_ROWID, PR_DISPLAY_NAME_W, PR_RECIPIENT_TYPE,
+        PR_ADDRTYPE_W, PR_EMAIL_ADDRESS_W, PR_ENTRYID, PR_INSTANCE_KEY}};
+    message *This = impl_from_IMessage(iface);
+    td_sub_rows r;
+    HRESULT hr;
+
+    MC_TRACE("message", "%p %s", iface, recips ? "recipients" : "attachments");
+    if (!lppTable) return MAPI_E_INVALID_PARAMETER;
+    *lppTable = NULL;
+    if (ulFlags & ~(ULONG)(MAPI_UNICODE | MAPI_DEFERRED_ERRORS)) return MAPI_E_UNKNOWN_FLAGS;
+    EnterCriticalSection(&This->lock);
+    if (SUCCEEDED(hr = recips ? td_msgdata_recip_rows(This->work, &r) : td_msgdata_attach_rows(This->work, &r)))
+    {
+        hr = td_table_strings(This->s, ulFlags, td_snapshot_table(This->s, recips ? PR_ROWID : PR_ATTACH_NUM,
+                              recips ? (SPropTagArray *)&recip_columns : (SPropTagArray *)&att_columns,
+                              r.n, r.counts, r.rows, lppTable), lppTable);
+        td_sub_rows_free(&r);
+    }
+    LeaveCriticalSection(&This->lock);
+    return hr;
+}
+
+static HRESULT STDMETHODCALLTYPE message_GetAttachmentTable(IMessage *iface, ULONG ulFlags,
+        LPMAPITABLE *lppTable)
+{
+    return sub_table(iface, FALSE, ulFlags, lppTable);
 }
 
 static HRESULT STDMETHODCALLTYPE message_OpenAttach(IMessage *iface, ULONG ulAttachmentNum,
@@ -826,38 +884,7 @@ static HRESULT STDMETHODCALLTYPE message_DeleteAttach(IMessage *iface, ULONG ulA
 static HRESULT STDMETHODCALLTYPE message_GetRecipientTable(IMessage *iface, ULONG ulFlags,
         LPMAPITABLE *lppTable)
 {
-    static const SizedSPropTagArray(7, columns) = {7, {PR_ROWID, PR_DISPLAY_NAME_W, PR_RECIPIENT_TYPE,
-        PR_ADDRTYPE_W, PR_EMAIL_ADDRESS_W, PR_ENTRYID, PR_INSTANCE_KEY}};
-    message *This = impl_from_IMessage(iface);
-    SPropValue **rows = NULL;
-    ULONG *counts = NULL, i, j, n;
-    HRESULT hr = S_OK;
-
-    MC_TRACE("message", "%p", iface);
-    if (!lppTable) return MAPI_E_INVALID_PARAMETER;
-    *lppTable = NULL;
-    if (ulFlags & ~(ULONG)(MAPI_UNICODE | MAPI_DEFERRED_ERRORS)) return MAPI_E_UNKNOWN_FLAGS;
-    EnterCriticalSection(&This->lock);
-    n = This->work->n_recips;
-    rows = mc_calloc(n + 1, sizeof(*rows));
-    counts = mc_calloc(n + 1, sizeof(*counts));
-    for (i = 0; rows && counts && i < n; i++)
-    {
-        mc_propbag *b = This->work->recips[i];
-        ULONG c = mc_propbag_count(b);
-        if (!(rows[i] = mc_calloc(c + 1, sizeof(SPropValue)))) { hr = MAPI_E_NOT_ENOUGH_MEMORY; break; }
-        for (j = 0; j < c; j++) rows[i][j] = *mc_propbag_at(b, j);
-        counts[i] = c;
-    }
-    if (!rows || !counts) hr = MAPI_E_NOT_ENOUGH_MEMORY;
-    if (SUCCEEDED(hr))
-        hr = td_table_strings(This->s, ulFlags, td_snapshot_table(This->s, PR_ROWID, (SPropTagArray *)&columns,
-                              n, counts, rows, lppTable), lppTable);
-    LeaveCriticalSection(&This->lock);
-    for (i = 0; rows && i < n; i++) mc_free(rows[i]);
-    mc_free(rows);
-    mc_free(counts);
-    return hr;
+    return sub_table(iface, TRUE, ulFlags, lppTable);
 }
 
 static HRESULT STDMETHODCALLTYPE message_ModifyRecipients(IMessage *iface, ULONG ulFlags,

@@ -248,6 +248,18 @@ HRESULT     td_msgdata_load(td_db *db, ULONGLONG id, td_msgdata **out);
 HRESULT     td_msgdata_save(td_db *db, ULONGLONG id, const td_msgdata *m, BOOL fresh);
 /* Rough size in bytes (PR_MESSAGE_SIZE). */
 ULONG       td_msgdata_size(const td_msgdata *m);
+/* The rows of a message's recipient table and attachment table as GetRecipientTable and
+ * GetAttachmentTable present them (message.c), without PR_INSTANCE_KEY; the values point into
+ * `m`, which must outlive them. Free with td_sub_rows_free. */
+typedef struct td_sub_rows
+{
+    ULONG n;
+    ULONG *counts;
+    SPropValue **rows;
+} td_sub_rows;
+HRESULT     td_msgdata_recip_rows(const td_msgdata *m, td_sub_rows *out);
+HRESULT     td_msgdata_attach_rows(const td_msgdata *m, td_sub_rows *out);
+void        td_sub_rows_free(td_sub_rows *r);
 
 /* ---- objects ----------------------------------------------------------------------------- */
 HRESULT folder_open(td_store *s, ULONGLONG id, BOOL writable, IMAPIFolder **out);

@@ -152,6 +152,44 @@ static HRESULT fill(td_store *s, ULONGLONG folder, int kind, LONG depth, BOOL de
     return hr;
 }
 
+/* RES_SUBRESTRICTION on a contents-table row (ssubrestriction.md): true when a row of the
+ * saved message's recipient or attachment table, as GetRecipientTable / GetAttachmentTable
+ * present it, matches. mapicore calls this under the table's lock, so it reads the database
+ * only (the store lock is taken before table locks elsewhere). */
+static BOOL contents_sub_match(void *ctx, const SPropValue *index, ULONG sub_object,
+                               const SRestriction *res)
+{
+    td_store *s = ctx;
+    td_msgdata *m = NULL;
+    td_sub_rows rows;
+    td_eid eid;
+    BOOL hit = FALSE;
+    ULONG i;
+
+    if (PROP_TYPE(index->ulPropTag) != PT_BINARY ||
+        FAILED(td_eid_decode(index->Value.bin.cb, (const ENTRYID *)index->Value.bin.lpb, &eid)))
+        return FALSE;
+    if (eid.kind == TD_EID_MESSAGE && IsEqualGUID(&eid.store_guid, &s->guid) &&
+        SUCCEEDED(td_msgdata_load(s->db, eid.object_id, &m)))
+    {
+        if (SUCCEEDED(sub_object == PR_MESSAGE_RECIPIENTS ? td_msgdata_recip_rows(m, &rows)
+                                                          : td_msgdata_attach_rows(m, &rows)))
+        {
+            for (i = 0; i < rows.n && !hit; i++) hit = mc_restriction_match(res, rows.counts[i], rows.rows[i]);
+            td_sub_rows_free(&rows);
+        }
+        td_msgdata_free(m);
+    }
+    td_eid_clear(&eid);
+    return hit;
+}
+
+/* A contents-table view keeps the store (its sub-restriction handler reads it) alive. */
+static void contents_view_released(void *ctx)
+{
+    td_store_release(ctx);
+}
+
 HRESULT td_store_folder_table(td_store *s, ULONGLONG folder, int kind, IMAPITable **out)
 {
     struct td_table_cache *c;
@@ -178,6 +216,7 @@ HRESULT td_store_folder_table(td_store *s, ULONGLONG folder, int kind, IMAPITabl
             /* newest first without sorting (issue 4 point 6) */
             static const SizedSSortOrderSet(1, newest) = {1, 0, 0, {{PR_MESSAGE_DELIVERY_TIME, TABLE_SORT_DESCEND}}};
             hr = mc_table_set_default_sort(t, (const SSortOrderSet *)&newest);
+            if (SUCCEEDED(hr)) hr = mc_table_set_subrestriction(t, contents_sub_match, s);
         }
         /* PR_DEPTH is zero-based, relative to this folder, deep or not (pidtagdepth-canonical-property.md) */
         if (SUCCEEDED(hr)) hr = fill(s, folder, kind, 0, deep, t);
@@ -196,7 +235,12 @@ HRESULT td_store_folder_table(td_store *s, ULONGLONG folder, int kind, IMAPITabl
         }
     }
     LeaveCriticalSection(&s->lock);
-    if (SUCCEEDED(hr)) hr = mc_table_open_view(t, NULL, NULL, out);
+    if (SUCCEEDED(hr) && kind != TD_TABLE_HIERARCHY)
+    {
+        td_store_addref(s);
+        if (FAILED(hr = mc_table_open_view(t, contents_view_released, s, out))) td_store_release(s);
+    }
+    else if (SUCCEEDED(hr)) hr = mc_table_open_view(t, NULL, NULL, out);
     if (t) mc_table_release(t);
     return hr;
 }
