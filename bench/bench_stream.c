@@ -28,66 +28,11 @@
 
 #define MB (1024u * 1024u)
 
-static double now_s(void)
-{
-    LARGE_INTEGER f, c;
-    QueryPerformanceFrequency(&f);
-    QueryPerformanceCounter(&c);
-    return (double)c.QuadPart / (double)f.QuadPart;
-}
-
 static void store_path(const char *name, WCHAR *path)
 {
     WCHAR tmp[MAX_PATH];
     GetTempPathW(MAX_PATH, tmp);
     swprintf(path, MAX_PATH, L"%lsbench-%hs.tandem", tmp, name);
-}
-
-typedef struct session
-{
-    IMAPISession *session;
-    IMsgStore *mdb;
-    IMAPIFolder *inbox;
-} session;
-
-static BOOL logon(const char *profile, session *s)
-{
-    static const SizedSPropTagArray(2, cols) = {2, {PR_ENTRYID, PR_DEFAULT_STORE}};
-    IMAPITable *t = NULL;
-    SRowSet *rows = NULL;
-    ENTRYID *eid = NULL;
-    ULONG cb = 0, type, i;
-    HRESULT hr = E_FAIL;
-
-    memset(s, 0, sizeof(*s));
-    if (MAPILogonEx(0, (LPTSTR)profile, NULL, MAPI_EXTENDED | MAPI_NEW_SESSION | MAPI_NO_MAIL, &s->session) != S_OK)
-        return FALSE;
-    if (s->session->lpVtbl->GetMsgStoresTable(s->session, 0, &t) == S_OK &&
-        HrQueryAllRows(t, (SPropTagArray *)&cols, NULL, NULL, 0, &rows) == S_OK)
-        for (i = 0; i < rows->cRows && FAILED(hr); i++)
-            if (rows->aRow[i].lpProps[1].Value.b)
-                hr = s->session->lpVtbl->OpenMsgStore(s->session, 0, rows->aRow[i].lpProps[0].Value.bin.cb,
-                                                      (ENTRYID *)rows->aRow[i].lpProps[0].Value.bin.lpb, NULL,
-                                                      MDB_WRITE | MDB_NO_DIALOG, &s->mdb);
-    if (rows) FreeProws(rows);
-    if (t) t->lpVtbl->Release(t);
-    if (FAILED(hr)) return FALSE;
-    if (s->mdb->lpVtbl->GetReceiveFolder(s->mdb, NULL, 0, &cb, &eid, NULL) != S_OK) return FALSE;
-    hr = s->mdb->lpVtbl->OpenEntry(s->mdb, cb, eid, NULL, MAPI_MODIFY, &type, (IUnknown **)&s->inbox);
-    MAPIFreeBuffer(eid);
-    return hr == S_OK;
-}
-
-static void logoff(session *s)
-{
-    if (s->inbox) s->inbox->lpVtbl->Release(s->inbox);
-    if (s->mdb) s->mdb->lpVtbl->Release(s->mdb);
-    if (s->session)
-    {
-        s->session->lpVtbl->Logoff(s->session, 0, 0, 0);
-        s->session->lpVtbl->Release(s->session);
-    }
-    memset(s, 0, sizeof(*s));
 }
 
 /* Seconds of each phase of one MAPI write. */
@@ -98,7 +43,7 @@ typedef struct phases
 
 /* One message with one attachment of `size` bytes of `data` written through IStream in pieces
  * of `piece` bytes; the message is deleted afterwards (not timed). MB/s, 0 on a failure. */
-static double mapi_write(session *s, const BYTE *data, ULONG size, ULONG piece, phases *ph)
+static double mapi_write(bench_session *s, const BYTE *data, ULONG size, ULONG piece, phases *ph)
 {
     IMessage *m = NULL;
     IAttach *a = NULL;
@@ -118,18 +63,18 @@ static double mapi_write(session *s, const BYTE *data, ULONG size, ULONG piece, 
     }
     if (hr == S_OK)
         hr = a->lpVtbl->OpenProperty(a, PR_ATTACH_DATA_BIN, &IID_IStream, 0, MAPI_CREATE | MAPI_MODIFY, (IUnknown **)&st);
-    t0 = now_s();
+    t0 = bench_now();
     for (off = 0; hr == S_OK && off < size; off += piece)
         hr = st->lpVtbl->Write(st, data + off, size - off < piece ? size - off : piece, &n);
-    t1 = now_s();
+    t1 = bench_now();
     if (hr == S_OK) hr = st->lpVtbl->Commit(st, 0);
-    t2 = now_s();
+    t2 = bench_now();
     if (st) st->lpVtbl->Release(st);
     if (hr == S_OK) hr = a->lpVtbl->SaveChanges(a, 0);
-    t3 = now_s();
+    t3 = bench_now();
     if (hr == S_OK && (hr = m->lpVtbl->SaveChanges(m, KEEP_OPEN_READWRITE)) == S_OK)
     {
-        t4 = now_s();
+        t4 = bench_now();
         hr = HrGetOneProp((IMAPIProp *)m, PR_ENTRYID, &eid);
     }
     if (a) a->lpVtbl->Release(a);
@@ -188,29 +133,15 @@ static double sqlite_write(baseline *b, const BYTE *data, ULONG size)
     double t0, t1;
     int rc;
 
-    t0 = now_s();
+    t0 = bench_now();
     sqlite3_exec(b->h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     sqlite3_bind_blob(b->ins, 1, data, (int)size, SQLITE_STATIC);
     rc = sqlite3_step(b->ins);
     sqlite3_reset(b->ins);
     sqlite3_exec(b->h, "COMMIT", NULL, NULL, NULL);
-    t1 = now_s();
+    t1 = bench_now();
     sqlite3_exec(b->h, "DELETE FROM blobs", NULL, NULL, NULL);
     return rc == SQLITE_DONE ? size / (double)MB / (t1 - t0) : 0;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(const double *v, ULONG n)
-{
-    double sorted[64];
-    memcpy(sorted, v, n * sizeof(*v));
-    qsort(sorted, n, sizeof(*sorted), cmp_double);
-    return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
 }
 
 static void print_rounds(const char *name, const double *v, ULONG n)
@@ -218,7 +149,7 @@ static void print_rounds(const char *name, const double *v, ULONG n)
     ULONG i;
     printf("  %-22s", name);
     for (i = 0; i < n; i++) printf(" %7.1f", v[i]);
-    printf("  | median %7.1f MB/s\n", median(v, n));
+    printf("  | median %7.1f MB/s\n", bench_median(v, n));
 }
 
 int main(int argc, char **argv)
@@ -231,7 +162,7 @@ int main(int argc, char **argv)
     SPropValue name;
     BYTE *data;
     baseline b;
-    session s;
+    bench_session s;
     ULONG i, r;
 
     if (rounds < 1) rounds = 1;
@@ -243,7 +174,7 @@ int main(int argc, char **argv)
     store_path("stream", path);
     name.ulPropTag = PR_DISPLAY_NAME_W;
     name.Value.lpszW = (WCHAR *)L"Bench";
-    if (!bench_profile_create("tandem-bench-stream", path, 1, &name) || !logon("tandem-bench-stream", &s) ||
+    if (!bench_profile_create("tandem-bench-stream", path, 1, &name) || !bench_logon("tandem-bench-stream", &s) ||
         !baseline_open(&b))
     {
         fprintf(stderr, "cannot set up the store\n");
@@ -264,14 +195,14 @@ int main(int argc, char **argv)
                (unsigned long)piece, (unsigned long)rounds);
         print_rounds("MAPI Write..SaveChanges", ours, rounds);
         print_rounds("plain SQLite insert", plain, rounds);
-        ratio[i] = median(plain, rounds) > 0 ? median(ours, rounds) / median(plain, rounds) : 0;
+        ratio[i] = bench_median(plain, rounds) > 0 ? bench_median(ours, rounds) / bench_median(plain, rounds) : 0;
         printf("  ratio of medians        %6.2f\n", ratio[i]);
         printf("  MAPI phases (mean s)    Write %.3f, Commit %.3f, IAttach::SaveChanges %.3f, IMessage::SaveChanges %.3f\n",
                ph.write / rounds, ph.commit / rounds, ph.save_att / rounds, ph.save_msg / rounds);
     }
     printf("linearity: ratio at 20 MB / ratio at 1 MB = %.2f, at 20 MB / at 5 MB = %.2f (1.00: as linear as plain SQLite)\n",
            ratio[0] > 0 ? ratio[2] / ratio[0] : 0.0, ratio[1] > 0 ? ratio[2] / ratio[1] : 0.0);
-    logoff(&s);
+    bench_logoff(&s);
     baseline_close(&b);
     bench_profile_delete("tandem-bench-stream", path);
     MAPIUninitialize();

@@ -1,7 +1,7 @@
 /*
- * benchmapi.h - profile set-up shared by the MAPI-client benchmarks (bench_store, bench_send):
- * a profile with the TANDEM service configured with the given properties, and its removal.
- * Public MAPI only, like any client.
+ * benchmapi.h - what the MAPI-client benchmarks share (bench_store, bench_stream, bench_send):
+ * a profile with the TANDEM service configured with the given properties, and its removal; a
+ * session on its default store's Inbox; a clock and medians. Public MAPI only, like any client.
  */
 #ifndef TANDEM_BENCHMAPI_H
 #define TANDEM_BENCHMAPI_H
@@ -16,5 +16,20 @@ BOOL bench_profile_create(const char *profile, const WCHAR *store_path, ULONG n,
                           const SPropValue *props);
 /* Deletes the profile and its store file. */
 void bench_profile_delete(const char *profile, const WCHAR *store_path);
+
+/* A new session on `profile`, its default store opened read/write and the store's Inbox
+ * (receive folder of ""); bench_logoff releases them (also after a failed bench_logon). */
+typedef struct bench_session
+{
+    IMAPISession *session;
+    IMsgStore *mdb;
+    IMAPIFolder *inbox;
+} bench_session;
+BOOL bench_logon(const char *profile, bench_session *s);
+void bench_logoff(bench_session *s);
+
+/* Seconds from a steady clock; the median of v[0..n) (n at most 64). */
+double bench_now(void);
+double bench_median(const double *v, ULONG n);
 
 #endif

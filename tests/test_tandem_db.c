@@ -540,6 +540,60 @@ static void feed_between_processes(void **state)
     td_db_unlisten(db, listener, &h);
     td_db_release(db);
     DeleteCriticalSection(&h.cs);
+/* A save writes n property rows in one multi-row INSERT per 32 (a padded statement when n is
+ * not a power of two, its unbound rows left out): every count from 1 to 70 gives exactly the
+ * n values written, a rewrite (not fresh) replaces them, and nothing else lands in the table. */
+static void property_rows_of_any_count(void **state)
+{
+    dbctx *c = *state;
+    td_db *db = NULL;
+    ULONGLONG id;
+    ULONG n, k;
+
+    assert_int_equal(td_db_open(c->path, &guid_a, NULL, &db, NULL), S_OK);
+    for (n = 1; n <= 70; n++)
+    {
+        mc_propbag *bag = mc_propbag_new(), *back = mc_propbag_new();
+        SPropValue v;
+
+        assert_int_equal(td_db_object_create(db, 0, MAPI_FOLDER, 0, 0, &id), S_OK);
+        for (k = 0; k < n; k++)
+        {
+            v.ulPropTag = PROP_TAG(PT_LONG, 0x6600 + k);
+            v.Value.l = (LONG)(n * 1000 + k);
+            assert_int_equal(mc_propbag_set(bag, &v), S_OK);
+        }
+        assert_int_equal(td_db_props_write(db, id, bag, 0, TRUE), S_OK);
+        /* rewritten with one value fewer (n - 1 rows, another statement shape) */
+        if (n > 1)
+        {
+            mc_propbag_delete(bag, PROP_TAG(PT_LONG, 0x6600 + n - 1));
+            assert_int_equal(td_db_props_write(db, id, bag, 0, FALSE), S_OK);
+        }
+        assert_int_equal(td_db_props_load(db, id, back), S_OK);
+        assert_int_equal(mc_propbag_count(back), n > 1 ? n - 1 : 1);
+        for (k = 0; k < (n > 1 ? n - 1 : 1); k++)
+        {
+            const SPropValue *got = mc_propbag_get(back, PROP_TAG(PT_LONG, 0x6600 + k));
+            assert_non_null(got);
+            assert_int_equal(got->Value.l, (LONG)(n * 1000 + k));
+        }
+        mc_propbag_free(bag);
+        mc_propbag_free(back);
+    }
+    td_db_release(db);
+    /* no row without its object (an unbound padding row would have no object_id) */
+    {
+        sqlite3 *h = open_raw(c->path);
+        sqlite3_stmt *st = NULL;
+        assert_int_equal(sqlite3_prepare_v2(h, "SELECT count(*), sum(object_id IS NULL) FROM properties"
+                                               " WHERE prop_id BETWEEN 26112 AND 26181", -1, &st, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        assert_int_equal(sqlite3_column_int(st, 0), 70 * 69 / 2 + 1);
+        assert_int_equal(sqlite3_column_int(st, 1), 0);
+        sqlite3_finalize(st);
+        sqlite3_close(h);
+    }
 }
 
 #define TD(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -560,6 +614,7 @@ int main(void)
         TD(message_id_index_migration),
         TD(feed_in_process),
         TD(feed_between_processes),
+        TD(property_rows_of_any_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
