@@ -540,6 +540,8 @@ static void feed_between_processes(void **state)
     td_db_unlisten(db, listener, &h);
     td_db_release(db);
     DeleteCriticalSection(&h.cs);
+}
+
 /* A save writes n property rows in one multi-row INSERT per 32 (a padded statement when n is
  * not a power of two, its unbound rows left out): every count from 1 to 70 gives exactly the
  * n values written, a rewrite (not fresh) replaces them, and nothing else lands in the table. */
