@@ -12,7 +12,7 @@
 #include "tandem_private.h"
 
 /* Highest schema version this build knows (PRAGMA user_version). */
-#define TD_SCHEMA_VERSION 5
+#define TD_SCHEMA_VERSION 6
 
 typedef struct td_db td_db;
 
@@ -145,6 +145,27 @@ HRESULT td_db_named_list(td_db *db, ULONG **ids, ULONG *count);
 HRESULT td_db_receive_set(td_db *db, const WCHAR *message_class, ULONGLONG folder);
 /* All associations: parallel new internal arrays; classes[i] internal memory each. */
 HRESULT td_db_receive_list(td_db *db, ULONG *count, WCHAR ***classes, ULONGLONG **folders);
+
+/* ---- contents tables in SQL (dbtable.c) ----------------------------------------------------
+ * The messages of one folder (`assoc`: the associated ones, else the others) in the default
+ * contents order: PR_MESSAGE_DELIVERY_TIME descending, messages without one last, ties by
+ * object id ascending - the order the in-memory table engine gives the same rows. A position
+ * is an mc_srckey: id, and the delivery time in v when has_v. */
+
+/* Number of messages. */
+HRESULT td_db_table_count(td_db *db, ULONGLONG folder, BOOL assoc, ULONG *count);
+/* Up to `n` keys in that order after `from` (NULL: from the first; backward: before `from`,
+ * or from the last, nearest first), `from` itself included when `inclusive`, `skip` left
+ * out first. */
+HRESULT td_db_table_page(td_db *db, ULONGLONG folder, BOOL assoc, const mc_srckey *from,
+                         BOOL inclusive, BOOL backward, ULONG skip, ULONG n, mc_srckey *keys,
+                         ULONG *got);
+/* Number of messages before position `key`. */
+HRESULT td_db_table_ordinal(td_db *db, ULONGLONG folder, BOOL assoc, const mc_srckey *key,
+                            ULONG *ord);
+/* Is object `id` a message of that folder's table now, and its position. */
+HRESULT td_db_table_locate(td_db *db, ULONGLONG folder, BOOL assoc, ULONGLONG id,
+                           mc_srckey *key, BOOL *present);
 
 /* ---- submit state (dbsubmit.c) -------------------------------------------------------------
  * The row that says whether a message is submitted and who holds it (DECISIONS 7: change it

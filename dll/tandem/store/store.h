@@ -188,6 +188,15 @@ enum td_table_kind { TD_TABLE_CONTENTS, TD_TABLE_ASSOC, TD_TABLE_HIERARCHY, TD_T
 HRESULT td_store_folder_table(td_store *s, ULONGLONG folder, int kind, IMAPITable **out);
 /* Keep open tables in step after a save/delete/move in this process. */
 void    td_store_tables_message(td_store *s, ULONGLONG folder, ULONGLONG msg);
+/* A contents-table row of message `id` (kind TD_TABLE_CONTENTS or TD_TABLE_ASSOC): into `t`,
+ * or (t NULL) as one mc_heap_alloc() block in *row with *n values. */
+HRESULT td_store_contents_row(td_store *s, ULONGLONG id, int kind, mc_table *t, ULONG *n,
+                              SPropValue **row);
+/* Every row of a folder's contents table into `t`. */
+HRESULT td_store_contents_fill(td_store *s, ULONGLONG folder, int kind, mc_table *t);
+/* The row source of a folder's contents table (sqltable.c). `s` is not referenced: the
+ * table's views keep the store alive, and the store's table cache keeps the table. */
+HRESULT td_sqltable_source(td_store *s, ULONGLONG folder, int kind, mc_rowsource *out);
 void    td_store_tables_folder(td_store *s, ULONGLONG parent, ULONGLONG folder);
 void    td_store_tables_free(td_store *s);
 /* A snapshot table of rows (each row n values); index_tag must be in every row. */

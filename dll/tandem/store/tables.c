@@ -3,10 +3,12 @@
  * associated) and hierarchy tables of folders, filled from the database when first opened and
  * kept in step as this process saves, moves and deletes objects; snapshot tables (recipients,
  * attachments, receive folders, deep hierarchy). Docs: contents-tables.md, hierarchy-tables.md.
- * A cached table is used for a new view only while the database is unchanged since it was
+ * Contents tables are tables over the database (sqltable.c): their views page through it and
+ * hold no rows, unless a view's sort or restriction needs every row in memory. A cached table
+ * that holds rows is used for a new view only while the database is unchanged since it was
  * filled (td_db_generation); otherwise it is refilled, so changes by other sessions and other
  * processes show in tables opened after them. Views already open follow this logon's changes
- * only (the full table engine with cross-session refresh is the next issue).
+ * (td_store_tables_message/folder).
  */
 #include "store.h"
 
@@ -16,6 +18,7 @@ struct td_table_cache
     int kind;
     mc_table *t;
     ULONGLONG generation;       /* td_db_generation when filled */
+    BOOL memory;                /* a contents table held in memory (test switch): not shared */
     struct td_table_cache *next;
 };
 
@@ -81,8 +84,11 @@ static BOOL table_value(const SPropValue *v, SPropValue *out, WCHAR *buf)
     return mc_prop_payload_size(v) <= TD_TABLE_BINARY;
 }
 
-/* The row of one object: its small stored values plus computed ones. */
-static HRESULT object_row(td_store *s, ULONGLONG id, int kind, LONG depth, mc_table *t)
+/* The row of one object: its small stored values plus computed ones; into table `t`, or
+ * (t NULL) as one mc_heap_alloc() block in *copy. Rows of tables over a source (contents
+ * tables) carry PR_INSTANCE_KEY: the object id, 8 bytes little-endian (mapicore.h). */
+static HRESULT object_row_ex(td_store *s, ULONGLONG id, int kind, LONG depth, mc_table *t,
+                             ULONG *n_copy, SPropValue **copy)
 {
     mc_propbag *bag = mc_propbag_new();
     td_vals vals;
@@ -90,10 +96,12 @@ static HRESULT object_row(td_store *s, ULONGLONG id, int kind, LONG depth, mc_ta
     SPropValue *row = NULL;
     WCHAR *cut = NULL;
     ULONG n = 0, i;
+    BYTE key[8];
     HRESULT hr;
 
     vals.n = vals.n_owned = 0;
     if (!bag) return MAPI_E_NOT_ENOUGH_MEMORY;
+    for (i = 0; i < 8; i++) key[i] = (BYTE)(id >> (8 * i));
     if (FAILED(hr = td_db_object_get(s->db, id, &info))) goto done;
     if (FAILED(hr = td_db_props_load_ex(s->db, id, bag, FALSE))) goto done;
     if (kind == TD_TABLE_HIERARCHY)
@@ -107,6 +115,7 @@ static HRESULT object_row(td_store *s, ULONGLONG id, int kind, LONG depth, mc_ta
     {
         td_store_common_vals(s, &vals, TD_EID_MESSAGE, id, info.parent, MAPI_MESSAGE, s->writable);
         if (!mc_propbag_get(bag, PR_MSG_STATUS)) td_vals_long(&vals, PR_MSG_STATUS, 0);
+        td_vals_bin(&vals, PR_INSTANCE_KEY, key, sizeof(key), FALSE);
     }
     if (!(row = mc_calloc(vals.n + mc_propbag_count(bag) + 1, sizeof(*row)))) { hr = MAPI_E_NOT_ENOUGH_MEMORY; goto done; }
     for (i = 0; i < vals.n; i++) row[n++] = vals.v[i];
@@ -123,13 +132,32 @@ static HRESULT object_row(td_store *s, ULONGLONG id, int kind, LONG depth, mc_ta
         }
         else if (contents_keeps(v->ulPropTag) && table_value(v, &row[n], cut + i * (TD_TABLE_STRING + 1))) n++;
     }
-    hr = mc_table_modify_row(t, n, row);
+    hr = t ? mc_table_modify_row(t, n, row) : mc_props_dup(mc_heap_alloc(), n, row, copy);
+    if (!t && SUCCEEDED(hr)) *n_copy = n;
 done:
     mc_free(cut);
     mc_free(row);
     td_vals_clear(&vals);
     mc_propbag_free(bag);
     return hr;
+}
+
+static HRESULT object_row(td_store *s, ULONGLONG id, int kind, LONG depth, mc_table *t)
+{
+    return object_row_ex(s, id, kind, depth, t, NULL, NULL);
+}
+
+HRESULT td_store_contents_row(td_store *s, ULONGLONG id, int kind, mc_table *t, ULONG *n,
+                              SPropValue **copy)
+{
+    return object_row_ex(s, id, kind, 0, t, n, copy);
+}
+
+static HRESULT fill(td_store *s, ULONGLONG folder, int kind, LONG depth, BOOL deep, mc_table *t);
+
+HRESULT td_store_contents_fill(td_store *s, ULONGLONG folder, int kind, mc_table *t)
+{
+    return fill(s, folder, kind, 0, FALSE, t);
 }
 
 static HRESULT fill(td_store *s, ULONGLONG folder, int kind, LONG depth, BOOL deep, mc_table *t)
@@ -150,22 +178,49 @@ static HRESULT fill(td_store *s, ULONGLONG folder, int kind, LONG depth, BOOL de
     return hr;
 }
 
+static void view_released(void *ctx)
+{
+    td_store_release(ctx);
+}
+
+/* A contents table over the database (sqltable.c): views page through it in the order the
+ * database keeps, newest first (issue 4 point 6). `memory`: every row held in memory at once
+ * (the test switch TANDEM_TABLES_IN_MEMORY, to compare the two). */
+static HRESULT contents_table(td_store *s, ULONGLONG folder, int kind, BOOL memory, mc_table **out)
+{
+    static const SizedSSortOrderSet(1, newest) = {1, 0, 0, {{PR_MESSAGE_DELIVERY_TIME, TABLE_SORT_DESCEND}}};
+    mc_rowsource src;
+    mc_table *t = NULL;
+    HRESULT hr;
+
+    if (FAILED(hr = mc_table_new(&s->alloc, PR_INSTANCE_KEY, (const SPropTagArray *)&contents_columns, &t))) return hr;
+    if (SUCCEEDED(hr = td_sqltable_source(s, folder, kind, &src)) && FAILED(hr = mc_table_set_source(t, &src)))
+        src.vtbl->release(src.ctx);
+    if (SUCCEEDED(hr)) hr = mc_table_set_default_sort(t, (const SSortOrderSet *)&newest);
+    if (SUCCEEDED(hr) && memory) hr = mc_table_materialize(t);
+    if (FAILED(hr)) mc_table_release(t);
+    else *out = t;
+    return hr;
+}
+
 HRESULT td_store_folder_table(td_store *s, ULONGLONG folder, int kind, IMAPITable **out)
 {
     struct td_table_cache *c;
     mc_table *t = NULL;
     HRESULT hr = S_OK;
     BOOL deep = kind > TD_TABLE_HIERARCHY;
-
+    BOOL memory = kind != TD_TABLE_HIERARCHY && !deep && GetEnvironmentVariableW(L"TANDEM_TABLES_IN_MEMORY", NULL, 0);
     ULONGLONG generation = td_db_generation(s->db);
     struct td_table_cache **pc;
 
     if (deep) kind = TD_TABLE_HIERARCHY;
     EnterCriticalSection(&s->lock);
-    for (pc = &s->tables; (c = *pc) && !deep; pc = &c->next)
-        if (c->folder == folder && c->kind == kind)
+    for (pc = &s->tables; (c = *pc) && !deep && !memory; pc = &c->next)
+        if (c->folder == folder && c->kind == kind && !c->memory)
         {
-            if (c->generation == generation) { t = c->t; mc_table_addref(t); break; }
+            /* a contents table that reads the database (holds no rows) is never stale */
+            if (c->generation == generation || (kind != TD_TABLE_HIERARCHY && !mc_table_row_count(c->t)))
+            { t = c->t; mc_table_addref(t); break; }
             /* stale: forget it (open views keep their table) and fill a new one */
             *pc = c->next;
             mc_table_release(c->t);
@@ -174,15 +229,9 @@ HRESULT td_store_folder_table(td_store *s, ULONGLONG folder, int kind, IMAPITabl
         }
     if (!t)
     {
-        hr = mc_table_new(&s->alloc, PR_ENTRYID, kind == TD_TABLE_HIERARCHY ?
-                          (const SPropTagArray *)&hierarchy_columns : (const SPropTagArray *)&contents_columns, &t);
-        if (SUCCEEDED(hr) && kind != TD_TABLE_HIERARCHY)
-        {
-            /* newest first without sorting (issue 4 point 6) */
-            static const SizedSSortOrderSet(1, newest) = {1, 0, 0, {{PR_MESSAGE_DELIVERY_TIME, TABLE_SORT_DESCEND}}};
-            hr = mc_table_set_default_sort(t, (const SSortOrderSet *)&newest);
-        }
-        if (SUCCEEDED(hr)) hr = fill(s, folder, kind, deep ? 1 : 0, deep, t);
+        if (kind != TD_TABLE_HIERARCHY) hr = contents_table(s, folder, kind, memory, &t);
+        else if (SUCCEEDED(hr = mc_table_new(&s->alloc, PR_ENTRYID, (const SPropTagArray *)&hierarchy_columns, &t)))
+            hr = fill(s, folder, kind, deep ? 1 : 0, deep, t);
         if (SUCCEEDED(hr) && !deep)
         {
             if (!(c = mc_calloc(1, sizeof(*c)))) hr = MAPI_E_NOT_ENOUGH_MEMORY;
@@ -192,6 +241,7 @@ HRESULT td_store_folder_table(td_store *s, ULONGLONG folder, int kind, IMAPITabl
                 c->kind = kind;
                 c->t = t;
                 c->generation = generation;
+                c->memory = memory;
                 mc_table_addref(t);
                 c->next = s->tables;
                 s->tables = c;
@@ -199,46 +249,71 @@ HRESULT td_store_folder_table(td_store *s, ULONGLONG folder, int kind, IMAPITabl
         }
     }
     LeaveCriticalSection(&s->lock);
-    if (SUCCEEDED(hr)) hr = mc_table_open_view(t, NULL, NULL, out);
+    if (SUCCEEDED(hr))
+    {
+        /* a view keeps the store (its rows' source) alive */
+        td_store_addref(s);
+        if (FAILED(hr = mc_table_open_view(t, view_released, s, out))) td_store_release(s);
+    }
     if (t) mc_table_release(t);
     return hr;
 }
 
-static void update_row(td_store *s, ULONGLONG parent, ULONGLONG id, BOOL folder)
+/* A message changed: the contents tables of its old and new folder (views over the database)
+ * look it up themselves and tell their views - outside the store's lock, so the store's lock
+ * is never held while a table's is taken (a table's lock comes before the database's). */
+static void update_contents(td_store *s, ULONGLONG parent, ULONGLONG id)
+{
+    struct td_table_cache *c;
+    td_obj_info info;
+    mc_table *tables[8];
+    ULONG n = 0, i;
+    BOOL exists;
+
+    EnterCriticalSection(&s->lock);
+    for (c = s->tables; c && !n; c = c->next) n = c->kind != TD_TABLE_HIERARCHY;
+    LeaveCriticalSection(&s->lock);
+    if (!n) return;     /* most saves happen with no contents table open */
+    n = 0;
+    exists = SUCCEEDED(td_db_object_get(s->db, id, &info));
+    EnterCriticalSection(&s->lock);
+    for (c = s->tables; c && n < ARRAYSIZE(tables); c = c->next)
+        if (c->kind != TD_TABLE_HIERARCHY && (c->folder == parent || (exists && c->folder == info.parent)))
+        {
+            mc_table_addref(c->t);
+            tables[n++] = c->t;
+        }
+    LeaveCriticalSection(&s->lock);
+    for (i = 0; i < n; i++)
+    {
+        mc_table_source_changed(tables[i], id);
+        mc_table_release(tables[i]);
+    }
+}
+
+static void update_row(td_store *s, ULONGLONG parent, ULONGLONG id)
 {
     struct td_table_cache *c;
     td_obj_info info;
     BOOL exists;
-    mc_propbag *bag = NULL;
-    ULONG flags = 0;
     BOOL any = FALSE;
 
-    /* most saves happen with no table of that kind open: nothing to load */
+    /* most changes happen with no hierarchy table open: nothing to load */
     EnterCriticalSection(&s->lock);
-    for (c = s->tables; c && !any; c = c->next) any = (c->kind == TD_TABLE_HIERARCHY) == folder;
+    for (c = s->tables; c && !any; c = c->next) any = c->kind == TD_TABLE_HIERARCHY;
     LeaveCriticalSection(&s->lock);
     if (!any) return;
     exists = SUCCEEDED(td_db_object_get(s->db, id, &info));
-    if (!folder && exists && (bag = mc_propbag_new()))
-    {
-        /* which contents table the message belongs to */
-        if (SUCCEEDED(td_db_props_load_ex(s->db, id, bag, FALSE)))
-            flags = (ULONG)mc_propbag_get_long(bag, PR_MESSAGE_FLAGS, 0);
-        mc_propbag_free(bag);
-    }
     EnterCriticalSection(&s->lock);
     for (c = s->tables; c; c = c->next)
     {
         ENTRYID *eid = NULL;
         ULONG cb = 0;
         SPropValue key;
-        BOOL here;
 
-        if ((c->kind == TD_TABLE_HIERARCHY) != folder) continue;
-        here = exists && info.parent == c->folder && c->folder == parent &&
-               (folder || ((flags & MSGFLAG_ASSOCIATED) != 0) == (c->kind == TD_TABLE_ASSOC));
-        if (here) object_row(s, id, c->kind, 0, c->t);
-        else if (SUCCEEDED(td_store_object_eid(s, folder ? TD_EID_FOLDER : TD_EID_MESSAGE, id, &cb, &eid)))
+        if (c->kind != TD_TABLE_HIERARCHY) continue;
+        if (exists && info.parent == c->folder && c->folder == parent) object_row(s, id, c->kind, 0, c->t);
+        else if (SUCCEEDED(td_store_object_eid(s, TD_EID_FOLDER, id, &cb, &eid)))
         {
             key.ulPropTag = PR_ENTRYID;
             key.Value.bin.cb = cb;
@@ -252,16 +327,16 @@ static void update_row(td_store *s, ULONGLONG parent, ULONGLONG id, BOOL folder)
 
 void td_store_tables_message(td_store *s, ULONGLONG folder, ULONGLONG msg)
 {
-    update_row(s, folder, msg, FALSE);
+    update_contents(s, folder, msg);
 }
 
 void td_store_tables_folder(td_store *s, ULONGLONG parent, ULONGLONG folder)
 {
     td_obj_info info;
-    update_row(s, parent, folder, TRUE);
+    update_row(s, parent, folder);
     /* the parent's counts changed too: refresh its row in its parent's table */
     if (parent && SUCCEEDED(td_db_object_get(s->db, parent, &info)) && info.parent)
-        update_row(s, info.parent, parent, TRUE);
+        update_row(s, info.parent, parent);
 }
 
 void td_store_tables_free(td_store *s)
