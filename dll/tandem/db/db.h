@@ -167,6 +167,16 @@ HRESULT td_db_table_ordinal(td_db *db, ULONGLONG folder, BOOL assoc, const mc_sr
 HRESULT td_db_table_locate(td_db *db, ULONGLONG folder, BOOL assoc, ULONGLONG id,
                            mc_srckey *key, BOOL *present);
 
+/* Every message of the table (or only message `only`, when not 0) in that order, with the
+ * values of the properties `prop_ids` (at most TD_SCAN_MAX_PROPS property IDs; a value in
+ * big_values is left out): fn once per message, values internal and valid during the call.
+ * The first failure of fn ends the scan and is returned. Holds the database's lock. */
+#define TD_SCAN_MAX_PROPS 8
+typedef HRESULT (*td_scan_fn)(void *ctx, ULONGLONG id, BOOL has_time, LONGLONG time, ULONG n,
+                              const SPropValue *values);
+HRESULT td_db_table_scan(td_db *db, ULONGLONG folder, BOOL assoc, ULONGLONG only,
+                         const ULONG *prop_ids, ULONG n, td_scan_fn fn, void *ctx);
+
 /* ---- submit state (dbsubmit.c) -------------------------------------------------------------
  * The row that says whether a message is submitted and who holds it (DECISIONS 7: change it
  * inside the same td_db_begin/commit as the message change it describes). */

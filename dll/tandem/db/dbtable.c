@@ -230,3 +230,79 @@ HRESULT td_db_table_locate(td_db *db, ULONGLONG folder, BOOL assoc, ULONGLONG id
     LeaveCriticalSection(&db->lock);
     return hr;
 }
+
+HRESULT td_db_table_scan(td_db *db, ULONGLONG folder, BOOL assoc, ULONGLONG only,
+                         const ULONG *prop_ids, ULONG n, td_scan_fn fn, void *ctx)
+{
+    /* every message with the wanted property rows (PK lookups), grouped by message */
+    static const char sql_all[] =
+        "SELECT o.id, o.sort_time, p.prop_id, p.type, p.ival, p.value FROM objects o "
+        "LEFT JOIN properties p ON p.object_id = o.id AND p.prop_id IN (?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+        "WHERE o.parent_id = ?1 AND o.type = 5 AND (o.flags & 64) = ?2 ORDER BY o.sort_time DESC, o.id";
+    static const char sql_one[] =
+        "SELECT o.id, o.sort_time, p.prop_id, p.type, p.ival, p.value FROM objects o "
+        "LEFT JOIN properties p ON p.object_id = o.id AND p.prop_id IN (?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+        "WHERE o.parent_id = ?1 AND o.type = 5 AND (o.flags & 64) = ?2 AND o.id = ?11";
+    SPropValue vals[TD_SCAN_MAX_PROPS];
+    ULONGLONG current = 0;
+    LONGLONG time = 0;
+    BOOL has_time = FALSE, any = FALSE;
+    ULONG k = 0, i;
+    sqlite3_stmt *st;
+    HRESULT hr = S_OK;
+    int rc;
+
+    if (n > TD_SCAN_MAX_PROPS)
+        return MAPI_E_INVALID_PARAMETER;
+    EnterCriticalSection(&db->lock);
+    if (!(st = td_db_stmt(db, only ? sql_one : sql_all)))
+    {
+        hr = td_db_hr(sqlite3_errcode(db->h));
+        goto done;
+    }
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)folder);
+    sqlite3_bind_int(st, 2, assoc ? MSGFLAG_ASSOCIATED : 0);
+    for (i = 0; i < TD_SCAN_MAX_PROPS; i++)
+        sqlite3_bind_int(st, 3 + i, i < n ? (int)prop_ids[i] : -1);
+    if (only)
+        sqlite3_bind_int64(st, 11, (sqlite3_int64)only);
+    for (;;)
+    {
+        ULONGLONG id;
+        rc = sqlite3_step(st);
+        id = rc == SQLITE_ROW ? (ULONGLONG)sqlite3_column_int64(st, 0) : 0;
+        if (any && id != current)
+        {
+            /* the previous message is complete */
+            hr = fn(ctx, current, has_time, time, k, vals);
+            for (i = 0; i < k; i++)
+                mc_prop_free_internal(&vals[i]);
+            k = 0;
+            if (FAILED(hr))
+                break;
+        }
+        if (rc != SQLITE_ROW)
+        {
+            if (rc != SQLITE_DONE)
+                hr = td_db_hr(rc);
+            break;
+        }
+        current = id;
+        any = TRUE;
+        has_time = sqlite3_column_type(st, 1) != SQLITE_NULL;
+        time = sqlite3_column_int64(st, 1);
+        if (sqlite3_column_type(st, 2) != SQLITE_NULL && k < TD_SCAN_MAX_PROPS)
+        {
+            ULONG tag = PROP_TAG(sqlite3_column_int(st, 3), sqlite3_column_int(st, 2));
+            if (SUCCEEDED(td_propser_decode(tag, sqlite3_column_int64(st, 4), sqlite3_column_blob(st, 5),
+                                            (ULONG)sqlite3_column_bytes(st, 5), &vals[k])))
+                k++;
+        }
+    }
+    for (i = 0; i < k; i++)
+        mc_prop_free_internal(&vals[i]);
+    sqlite3_reset(st);
+done:
+    LeaveCriticalSection(&db->lock);
+    return hr;
+}

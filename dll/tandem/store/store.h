@@ -192,6 +192,10 @@ void    td_store_tables_message(td_store *s, ULONGLONG folder, ULONGLONG msg);
  * or (t NULL) as one mc_heap_alloc() block in *row with *n values. */
 HRESULT td_store_contents_row(td_store *s, ULONGLONG id, int kind, mc_table *t, ULONG *n,
                               SPropValue **row);
+/* TRUE if a contents-table row holds the stored value of this property as it is (strings cut
+ * to TD_TABLE_STRING characters): a source may sort and restrict on it in its own way. */
+BOOL    td_contents_keeps(ULONG tag);
+#define TD_TABLE_STRING 255
 /* Every row of a folder's contents table into `t`. */
 HRESULT td_store_contents_fill(td_store *s, ULONGLONG folder, int kind, mc_table *t);
 /* The row source of a folder's contents table (sqltable.c). `s` is not referenced: the

@@ -32,7 +32,6 @@ static const SizedSPropTagArray(12, hierarchy_columns) = {12, {PR_INSTANCE_KEY, 
 /* Contents-table rows are summaries (issue 4's memory budget: a million rows): only these
  * stored properties, strings cut to TD_TABLE_STRING characters and binaries above
  * TD_TABLE_BINARY bytes left out (MAPI tables commonly truncate: contents-tables.md). */
-#define TD_TABLE_STRING 255
 #define TD_TABLE_BINARY 255
 static const ULONG contents_kept[] = {
     PROP_ID(PR_MESSAGE_CLASS_W), PROP_ID(PR_SUBJECT_W), PROP_ID(PR_NORMALIZED_SUBJECT_W),
@@ -45,6 +44,15 @@ static const ULONG contents_kept[] = {
     0x1080 /* PR_ICON_INDEX */, 0x1090 /* PR_FLAG_STATUS */, PROP_ID(PR_SEARCH_KEY), PROP_ID(PR_RECORD_KEY),
     PROP_ID(PR_SUBMIT_FLAGS), PROP_ID(PR_DISPLAY_NAME_W), 0x1035 /* PR_INTERNET_MESSAGE_ID */,
 };
+
+static BOOL contents_keeps(ULONG tag);
+
+BOOL td_contents_keeps(ULONG tag)
+{
+    if (PROP_ID(tag) == PROP_ID(PR_RECORD_KEY) || PROP_ID(tag) == PROP_ID(PR_MSG_STATUS))
+        return FALSE;   /* computed for every row: never the stored value alone */
+    return contents_keeps(tag);
+}
 
 static BOOL contents_keeps(ULONG tag)
 {
