@@ -176,6 +176,11 @@ typedef HRESULT (*td_scan_fn)(void *ctx, ULONGLONG id, BOOL has_time, LONGLONG t
                               const SPropValue *values);
 HRESULT td_db_table_scan(td_db *db, ULONGLONG folder, BOOL assoc, ULONGLONG only,
                          const ULONG *prop_ids, ULONG n, td_scan_fn fn, void *ctx);
+/* The same for at most `limit` messages after position `after` (NULL: from the first):
+ * *messages of them seen, the last one's position in *last (unchanged when none). */
+HRESULT td_db_table_scan_chunk(td_db *db, ULONGLONG folder, BOOL assoc, const mc_srckey *after,
+                               ULONG limit, const ULONG *prop_ids, ULONG n, td_scan_fn fn,
+                               void *ctx, ULONG *messages, mc_srckey *last);
 
 /* ---- submit state (dbsubmit.c) -------------------------------------------------------------
  * The row that says whether a message is submitted and who holds it (DECISIONS 7: change it

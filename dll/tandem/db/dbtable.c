@@ -32,6 +32,22 @@ static const struct { const char *rows, *count; } segments[] =
     SEGMENT("1", "sort_time DESC, id"),                                 /* ALL_ROWS */
 };
 
+/* A chunk of a scan: the next ?12 messages of one segment with the wanted property rows. */
+#define CHUNK(cond, order) \
+    "SELECT o.id, o.sort_time, p.prop_id, p.type, p.ival, p.value FROM (SELECT id, sort_time " BASE cond \
+    " ORDER BY " order " LIMIT ?12) o LEFT JOIN properties p ON p.object_id = o.id " \
+    "AND p.prop_id IN (?5, ?6, ?7, ?8, ?9, ?10, ?11, ?13) ORDER BY o.sort_time DESC, o.id"
+static const char *const chunks[] =
+{
+    CHUNK("sort_time = ?3 AND id > ?4", "id"),                          /* SAME_AFTER */
+    NULL,
+    CHUNK("sort_time < ?3", "sort_time DESC, id"),                      /* OLDER */
+    NULL,
+    CHUNK("sort_time IS NOT NULL", "sort_time DESC, id"),               /* TIMED_FWD */
+    NULL,
+    CHUNK("sort_time IS NULL AND id > ?4", "id"),                       /* UNTIMED_AFTER */
+};
+
 typedef struct seg
 {
     int kind;
@@ -231,6 +247,9 @@ HRESULT td_db_table_locate(td_db *db, ULONGLONG folder, BOOL assoc, ULONGLONG id
     return hr;
 }
 
+static HRESULT scan_statement(td_db *db, sqlite3_stmt *st, td_scan_fn fn, void *ctx, ULONG *messages,
+                              mc_srckey *last);
+
 HRESULT td_db_table_scan(td_db *db, ULONGLONG folder, BOOL assoc, ULONGLONG only,
                          const ULONG *prop_ids, ULONG n, td_scan_fn fn, void *ctx)
 {
@@ -243,29 +262,42 @@ HRESULT td_db_table_scan(td_db *db, ULONGLONG folder, BOOL assoc, ULONGLONG only
         "SELECT o.id, o.sort_time, p.prop_id, p.type, p.ival, p.value FROM objects o "
         "LEFT JOIN properties p ON p.object_id = o.id AND p.prop_id IN (?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
         "WHERE o.parent_id = ?1 AND o.type = 5 AND (o.flags & 64) = ?2 AND o.id = ?11";
-    SPropValue vals[TD_SCAN_MAX_PROPS];
-    ULONGLONG current = 0;
-    LONGLONG time = 0;
-    BOOL has_time = FALSE, any = FALSE;
-    ULONG k = 0, i;
+    mc_srckey last;
+    ULONG i, messages = 0;
     sqlite3_stmt *st;
-    HRESULT hr = S_OK;
-    int rc;
+    HRESULT hr;
 
     if (n > TD_SCAN_MAX_PROPS)
         return MAPI_E_INVALID_PARAMETER;
     EnterCriticalSection(&db->lock);
     if (!(st = td_db_stmt(db, only ? sql_one : sql_all)))
-    {
         hr = td_db_hr(sqlite3_errcode(db->h));
-        goto done;
+    else
+    {
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)folder);
+        sqlite3_bind_int(st, 2, assoc ? MSGFLAG_ASSOCIATED : 0);
+        for (i = 0; i < TD_SCAN_MAX_PROPS; i++)
+            sqlite3_bind_int(st, 3 + i, i < n ? (int)prop_ids[i] : -1);
+        if (only)
+            sqlite3_bind_int64(st, 11, (sqlite3_int64)only);
+        hr = scan_statement(db, st, fn, ctx, &messages, &last);
     }
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)folder);
-    sqlite3_bind_int(st, 2, assoc ? MSGFLAG_ASSOCIATED : 0);
-    for (i = 0; i < TD_SCAN_MAX_PROPS; i++)
-        sqlite3_bind_int(st, 3 + i, i < n ? (int)prop_ids[i] : -1);
-    if (only)
-        sqlite3_bind_int64(st, 11, (sqlite3_int64)only);
+    LeaveCriticalSection(&db->lock);
+    return hr;
+}
+
+/* One statement of a scan; *last gets the key of the last message seen. */
+static HRESULT scan_statement(td_db *db, sqlite3_stmt *st, td_scan_fn fn, void *ctx, ULONG *messages,
+                              mc_srckey *last)
+{
+    SPropValue vals[TD_SCAN_MAX_PROPS];
+    ULONGLONG current = 0;
+    LONGLONG time = 0;
+    BOOL has_time = FALSE, any = FALSE;
+    ULONG k = 0, i;
+    HRESULT hr = S_OK;
+    int rc;
+
     for (;;)
     {
         ULONGLONG id;
@@ -278,6 +310,10 @@ HRESULT td_db_table_scan(td_db *db, ULONGLONG folder, BOOL assoc, ULONGLONG only
             for (i = 0; i < k; i++)
                 mc_prop_free_internal(&vals[i]);
             k = 0;
+            (*messages)++;
+            last->id = current;
+            last->has_v = has_time;
+            last->v = time;
             if (FAILED(hr))
                 break;
         }
@@ -302,7 +338,34 @@ HRESULT td_db_table_scan(td_db *db, ULONGLONG folder, BOOL assoc, ULONGLONG only
     for (i = 0; i < k; i++)
         mc_prop_free_internal(&vals[i]);
     sqlite3_reset(st);
-done:
+    return hr;
+}
+
+HRESULT td_db_table_scan_chunk(td_db *db, ULONGLONG folder, BOOL assoc, const mc_srckey *after,
+                               ULONG limit, const ULONG *prop_ids, ULONG n, td_scan_fn fn,
+                               void *ctx, ULONG *messages, mc_srckey *last)
+{
+    seg g[3];
+    ULONG k = plan(after, FALSE, FALSE, g), i, j;
+    HRESULT hr = S_OK;
+    sqlite3_stmt *st;
+
+    *messages = 0;
+    if (n > TD_SCAN_MAX_PROPS || !limit)
+        return MAPI_E_INVALID_PARAMETER;
+    EnterCriticalSection(&db->lock);
+    for (i = 0; i < k && *messages < limit && SUCCEEDED(hr); i++)
+    {
+        if (!(st = bind_segment(db, chunks[g[i].kind], folder, assoc, &g[i])))
+        {
+            hr = td_db_hr(sqlite3_errcode(db->h));
+            break;
+        }
+        for (j = 0; j < TD_SCAN_MAX_PROPS; j++)
+            sqlite3_bind_int(st, j < 7 ? 5 + j : 13, j < n ? (int)prop_ids[j] : -1);
+        sqlite3_bind_int64(st, 12, limit - *messages);
+        hr = scan_statement(db, st, fn, ctx, messages, last);
+    }
     LeaveCriticalSection(&db->lock);
     return hr;
 }

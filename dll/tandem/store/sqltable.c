@@ -60,7 +60,17 @@ typedef struct arrquery
     SIZE_T used, size;
     BOOL inserting;                 /* locate: put the row at its place, not at the end */
     HRESULT failed;
+    BOOL complete;                  /* every message scanned (else: up to `last`) */
+    BOOL started;
+    mc_srckey last;                 /* ORD_DEFAULT: the last message scanned so far */
+    ULONG chunk;                    /* messages the next step reads */
 } arrquery;
+
+/* Messages the steps of a default-order scan read: a restricted view in the default order scans
+ * only as far as the rows asked for (the first page of a rare match is quick), in steps that
+ * start small and double. */
+#define SCAN_FIRST 64
+#define SCAN_MAX 65536
 
 static BOOL add_id(arrquery *a, ULONG tag)
 {
@@ -237,6 +247,16 @@ static HRESULT scan_row(void *ctx, ULONGLONG id, BOOL has_time, LONGLONG time, U
         a->rows = p;
         a->cap = cap;
     }
+    if (a->inserting && !a->complete)
+    {
+        /* not scanned that far yet: the scan will come to it */
+        arow edge;
+        memset(&edge, 0, sizeof(edge));
+        edge.id = a->last.id;
+        edge.num = a->last.v;
+        edge.has = a->last.has_v;
+        if (!a->started || arow_cmp(a, &r, &edge) > 0) goto done;
+    }
     if (a->inserting)
     {
         /* at its place: after every row that orders before it */
@@ -297,7 +317,9 @@ static HRESULT arrquery_open(sqltable *q, const SSortOrderSet *sort, const SRest
         arrquery_free(a);
         return MAPI_E_TOO_COMPLEX;
     }
-    hr = td_db_table_scan(q->s->db, q->folder, assoc_of(q), 0, a->ids, a->n_ids, scan_row, a);
+    /* the default order comes in chunks as rows are asked for (arr_more) */
+    hr = a->mode == ORD_DEFAULT ? S_OK : td_db_table_scan(q->s->db, q->folder, assoc_of(q), 0, a->ids, a->n_ids, scan_row, a);
+    a->complete = a->mode != ORD_DEFAULT;
     if (SUCCEEDED(hr) && a->mode != ORD_DEFAULT)
     {
         /* the scan came in the default order; the view's order by a stable merge sort */
@@ -315,6 +337,25 @@ static HRESULT arrquery_open(sqltable *q, const SSortOrderSet *sort, const SRest
     }
     *out = a;
     return S_OK;
+}
+
+/* Scan on until the array has `need` rows or every message was seen. */
+static HRESULT arr_more(arrquery *a, ULONG need)
+{
+    HRESULT hr = S_OK;
+    ULONG messages;
+
+    while (!a->complete && a->n < need && SUCCEEDED(hr))
+    {
+        ULONG chunk = a->chunk ? a->chunk : SCAN_FIRST;
+        a->failed = S_OK;
+        hr = td_db_table_scan_chunk(a->t->s->db, a->t->folder, assoc_of(a->t), a->started ? &a->last : NULL,
+                                    chunk, a->ids, a->n_ids, scan_row, a, &messages, &a->last);
+        a->started = a->started || messages;
+        a->chunk = chunk < SCAN_MAX ? chunk * 2 : SCAN_MAX;
+        if (SUCCEEDED(hr) && messages < chunk) a->complete = TRUE;
+    }
+    return hr;
 }
 
 /* The index of the row a position key names, or where it was (*found FALSE). */
@@ -335,14 +376,21 @@ static HRESULT arr_fetch(arrquery *a, const mc_srckey *from, BOOL inclusive, BOO
 {
     LONGLONG at;
     BOOL found = FALSE;
-    ULONG idx = from ? arr_index(a, from, &found) : 0;
-    HRESULT hr = S_OK;
+    ULONG idx;
+    HRESULT hr;
 
     *got = 0;
+    /* forward: enough rows past the start; backward from the end: all of them */
+    if (!from && backward) hr = arr_more(a, ~0u);
+    else if (!backward) hr = arr_more(a, (from && from->has_v && from->v >= 0 ? (ULONG)from->v : 0) + skip + n + 1);
+    else hr = S_OK;
+    if (FAILED(hr)) return hr;
+    idx = from ? arr_index(a, from, &found) : 0;
     if (!backward) at = (from ? (LONGLONG)idx + (found && !inclusive ? 1 : 0) : 0) + skip;
     else at = (from ? (LONGLONG)idx - (found && inclusive ? 0 : 1) : (LONGLONG)a->n - 1) - (LONGLONG)skip;
-    while (*got < n && at >= 0 && at < a->n && SUCCEEDED(hr))
+    while (*got < n && at >= 0 && SUCCEEDED(hr))
     {
+        if (at >= a->n && (FAILED(hr = arr_more(a, (ULONG)at + n + 1)) || at >= a->n)) break;
         mc_srcrow *r = &rows[*got];
         r->key.id = a->rows[at].id;
         r->key.v = at;
@@ -416,8 +464,9 @@ static HRESULT sqltable_count(void *ctx, void *query, ULONG *n)
     sqltable *q = ctx;
     if (query != ctx)
     {
+        HRESULT hr = arr_more(query, ~0u);
         *n = ((arrquery *)query)->n;
-        return S_OK;
+        return hr;
     }
     return td_db_table_count(q->s->db, q->folder, assoc_of(q), n);
 }
