@@ -56,53 +56,6 @@ static void store_path(const char *profile, WCHAR *path)
     swprintf(path, MAX_PATH, L"%lsbench-%hs.tandem", tmp, profile);
 }
 
-typedef struct session
-{
-    IMAPISession *session;
-    IMsgStore *mdb;
-    IMAPIFolder *inbox;
-} session;
-
-static BOOL logon(const char *profile, session *s)
-{
-    static const SizedSPropTagArray(2, cols) = {2, {PR_ENTRYID, PR_DEFAULT_STORE}};
-    IMAPITable *t = NULL;
-    SRowSet *rows = NULL;
-    ENTRYID *eid = NULL;
-    ULONG cb = 0, type, i;
-    HRESULT hr = E_FAIL;
-
-    memset(s, 0, sizeof(*s));
-    if (MAPILogonEx(0, (LPTSTR)profile, NULL, MAPI_EXTENDED | MAPI_NEW_SESSION | MAPI_NO_MAIL, &s->session) != S_OK)
-        return FALSE;
-    if (s->session->lpVtbl->GetMsgStoresTable(s->session, 0, &t) == S_OK &&
-        HrQueryAllRows(t, (SPropTagArray *)&cols, NULL, NULL, 0, &rows) == S_OK)
-        for (i = 0; i < rows->cRows && FAILED(hr); i++)
-            if (rows->aRow[i].lpProps[1].Value.b)
-                hr = s->session->lpVtbl->OpenMsgStore(s->session, 0, rows->aRow[i].lpProps[0].Value.bin.cb,
-                                                      (ENTRYID *)rows->aRow[i].lpProps[0].Value.bin.lpb, NULL,
-                                                      MDB_WRITE | MDB_NO_DIALOG, &s->mdb);
-    if (rows) FreeProws(rows);
-    if (t) t->lpVtbl->Release(t);
-    if (FAILED(hr)) return FALSE;
-    if (s->mdb->lpVtbl->GetReceiveFolder(s->mdb, NULL, 0, &cb, &eid, NULL) != S_OK) return FALSE;
-    hr = s->mdb->lpVtbl->OpenEntry(s->mdb, cb, eid, NULL, MAPI_MODIFY, &type, (IUnknown **)&s->inbox);
-    MAPIFreeBuffer(eid);
-    return hr == S_OK;
-}
-
-static void logoff(session *s)
-{
-    if (s->inbox) s->inbox->lpVtbl->Release(s->inbox);
-    if (s->mdb) s->mdb->lpVtbl->Release(s->mdb);
-    if (s->session)
-    {
-        s->session->lpVtbl->Logoff(s->session, 0, 0, 0);
-        s->session->lpVtbl->Release(s->session);
-    }
-    memset(s, 0, sizeof(*s));
-}
-
 /* ---- generation ------------------------------------------------------------------------------ */
 
 static const WCHAR *const words[] = {L"budget", L"Meeting", L"report", L"Invoice", L"travel", L"PROJECT",
@@ -297,14 +250,14 @@ static int child(const char *profile, ULONGLONG folder, BOOL slow_steps)
     IMAPITable *t = NULL;
     SPropValue needle;
     SRestriction res;
-    session s;
+    bench_session s;
     ULONG n = 0, got, got_next, got_approx, got_back;
     sqlite3 *h = NULL;
     char u8[MAX_PATH * 3];
 
     if (MAPIInitialize(NULL) != S_OK) return 2;
     t0 = now_ms();
-    if (!logon(profile, &s)) return 3;
+    if (!bench_logon(profile, &s)) return 3;
     t_logon = now_ms() - t0;
 
     t0 = now_ms();
@@ -347,7 +300,7 @@ static int child(const char *profile, ULONGLONG folder, BOOL slow_steps)
         t_filter = now_ms() - t0;
     }
     t->lpVtbl->Release(t);
-    logoff(&s);
+    bench_logoff(&s);
     MAPIUninitialize();
 
     printf("%lu messages in the Inbox (rows read: %lu, %lu, %lu, %lu)\n", (unsigned long)n, (unsigned long)got,
@@ -404,19 +357,19 @@ static void one_size(ULONG count, BOOL slow)
     WCHAR path[MAX_PATH];
     SPropValue name;
     ULONGLONG inbox = 0;
-    session s;
+    bench_session s;
     double t0;
 
     snprintf(profile, sizeof(profile), "tandem-bench-contents-%lu", (unsigned long)count);
     store_path(profile, path);
     name.ulPropTag = PR_DISPLAY_NAME_W;
     name.Value.lpszW = (WCHAR *)L"Bench";
-    if (!bench_profile_create(profile, path, 1, &name) || !logon(profile, &s))
+    if (!bench_profile_create(profile, path, 1, &name) || !bench_logon(profile, &s))
     {
         fprintf(stderr, "cannot set up %s\n", profile);
         return;
     }
-    logoff(&s);     /* provisioned; closed */
+    bench_logoff(&s);     /* provisioned; closed */
     t0 = now_ms();
     if (!fill_store(profile, count, &inbox))
     {

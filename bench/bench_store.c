@@ -70,53 +70,6 @@ static void drop_profile(const char *profile)
     bench_profile_delete(profile, path);
 }
 
-typedef struct session
-{
-    IMAPISession *session;
-    IMsgStore *mdb;
-    IMAPIFolder *inbox;
-} session;
-
-static BOOL logon(const char *profile, session *s)
-{
-    static const SizedSPropTagArray(2, cols) = {2, {PR_ENTRYID, PR_DEFAULT_STORE}};
-    IMAPITable *t = NULL;
-    SRowSet *rows = NULL;
-    ENTRYID *eid = NULL;
-    ULONG cb = 0, type, i;
-    HRESULT hr = E_FAIL;
-
-    memset(s, 0, sizeof(*s));
-    if (MAPILogonEx(0, (LPTSTR)profile, NULL, MAPI_EXTENDED | MAPI_NEW_SESSION | MAPI_NO_MAIL, &s->session) != S_OK)
-        return FALSE;
-    if (s->session->lpVtbl->GetMsgStoresTable(s->session, 0, &t) == S_OK &&
-        HrQueryAllRows(t, (SPropTagArray *)&cols, NULL, NULL, 0, &rows) == S_OK)
-        for (i = 0; i < rows->cRows && FAILED(hr); i++)
-            if (rows->aRow[i].lpProps[1].Value.b)
-                hr = s->session->lpVtbl->OpenMsgStore(s->session, 0, rows->aRow[i].lpProps[0].Value.bin.cb,
-                                                      (ENTRYID *)rows->aRow[i].lpProps[0].Value.bin.lpb, NULL,
-                                                      MDB_WRITE | MDB_NO_DIALOG, &s->mdb);
-    if (rows) FreeProws(rows);
-    if (t) t->lpVtbl->Release(t);
-    if (FAILED(hr)) return FALSE;
-    if (s->mdb->lpVtbl->GetReceiveFolder(s->mdb, NULL, 0, &cb, &eid, NULL) != S_OK) return FALSE;
-    hr = s->mdb->lpVtbl->OpenEntry(s->mdb, cb, eid, NULL, MAPI_MODIFY, &type, (IUnknown **)&s->inbox);
-    MAPIFreeBuffer(eid);
-    return hr == S_OK;
-}
-
-static void logoff(session *s)
-{
-    if (s->inbox) s->inbox->lpVtbl->Release(s->inbox);
-    if (s->mdb) s->mdb->lpVtbl->Release(s->mdb);
-    if (s->session)
-    {
-        s->session->lpVtbl->Logoff(s->session, 0, 0, 0);
-        s->session->lpVtbl->Release(s->session);
-    }
-    memset(s, 0, sizeof(*s));
-}
-
 /* The 20 properties of a benchmark message (2 KB body); strings point into `body`/`subject`. */
 static void message_props(SPropValue *p, ULONG i, char *subject, char *body)
 {
@@ -251,7 +204,7 @@ static double sqlite_baseline(baseline *b, ULONG count, BOOL rows)
 }
 
 /* New messages through MAPI: CreateMessage, SetProps, SaveChanges, Release. Per second. */
-static double mapi_saves(session *s, ULONG count)
+static double mapi_saves(bench_session *s, ULONG count)
 {
     static char body[BODY_SIZE + 1];
     SPropValue p[NPROPS];
@@ -315,10 +268,10 @@ static int child_peak(const char *profile)
     PROCESS_MEMORY_COUNTERS pmc;
     IMAPITable *t = NULL;
     SRowSet *rows = NULL;
-    session s;
+    bench_session s;
     ULONG n = 0;
 
-    if (MAPIInitialize(NULL) != S_OK || !logon(profile, &s)) return 2;
+    if (MAPIInitialize(NULL) != S_OK || !bench_logon(profile, &s)) return 2;
     if (s.inbox->lpVtbl->GetContentsTable(s.inbox, 0, &t) == S_OK)
     {
         t->lpVtbl->SetColumns(t, (SPropTagArray *)&cols, 0);
@@ -330,7 +283,7 @@ static int child_peak(const char *profile)
     pmc.cb = sizeof(pmc);
     GetProcessMemoryInfo(GetCurrentProcess(), &pmc, sizeof(pmc));
     printf("%lu %llu\n", (unsigned long)n, (unsigned long long)pmc.PeakWorkingSetSize);
-    logoff(&s);
+    bench_logoff(&s);
     MAPIUninitialize();
     return 0;
 }
@@ -404,7 +357,7 @@ int main(int argc, char **argv)
     ULONG rows_big = 0, rows_empty = 0, r;
     ULONGLONG peak_big = 0, peak_empty = 0;
     baseline b;
-    session s;
+    bench_session s;
 
     if (argc >= 3 && !strcmp(argv[1], "peak")) return child_peak(argv[2]);
     if (rounds < 1) rounds = 1;
@@ -414,7 +367,7 @@ int main(int argc, char **argv)
     if (MAPIInitialize(NULL) != S_OK) { fprintf(stderr, "MAPIInitialize failed\n"); return 1; }
 
     /* 1. saves, in alternating rounds */
-    if (!make_profile("tandem-bench-save") || !logon("tandem-bench-save", &s) || !baseline_open(&b))
+    if (!make_profile("tandem-bench-save") || !bench_logon("tandem-bench-save", &s) || !baseline_open(&b))
     {
         fprintf(stderr, "cannot set up the store\n");
         return 1;
@@ -434,7 +387,7 @@ int main(int argc, char **argv)
         rows[r] = sqlite_baseline(&b, saves, TRUE);
         blob[r] = sqlite_baseline(&b, saves, FALSE);
     }
-    logoff(&s);
+    bench_logoff(&s);
     baseline_close(&b);
     drop_profile("tandem-bench-save");
     m_ours = median(ours, rounds);
@@ -455,11 +408,11 @@ int main(int argc, char **argv)
 
     /* 2. peak memory of a session over a big store, against an empty one */
     if (make_profile("tandem-bench-big") && make_profile("tandem-bench-empty") &&
-        logon("tandem-bench-big", &s))
+        bench_logon("tandem-bench-big", &s))
     {
         double t0;
-        logoff(&s);                   /* provisioned; closed */
-        if (logon("tandem-bench-empty", &s)) logoff(&s);
+        bench_logoff(&s);                   /* provisioned; closed */
+        if (bench_logon("tandem-bench-empty", &s)) bench_logoff(&s);
         t0 = now_s();
         if (!fill_store("tandem-bench-big", big)) fprintf(stderr, "filling the big store failed\n");
         printf("open: %lu messages written through the db layer in %.1f s\n", (unsigned long)big, now_s() - t0);

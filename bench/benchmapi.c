@@ -1,5 +1,5 @@
 /*
- * benchmapi.c - profile set-up shared by the MAPI-client benchmarks (see benchmapi.h).
+ * benchmapi.c - profile and session set-up shared by the MAPI-client benchmarks (see benchmapi.h).
  */
 #include "benchmapi.h"
 #include <string.h>
@@ -61,4 +61,44 @@ void bench_profile_delete(const char *profile, const WCHAR *store_path)
         admin->lpVtbl->Release(admin);
     }
     DeleteFileW(store_path);
+}
+
+BOOL bench_logon(const char *profile, bench_session *s)
+{
+    static const SizedSPropTagArray(2, cols) = {2, {PR_ENTRYID, PR_DEFAULT_STORE}};
+    IMAPITable *t = NULL;
+    SRowSet *rows = NULL;
+    ENTRYID *eid = NULL;
+    ULONG cb = 0, type, i;
+    HRESULT hr = E_FAIL;
+
+    memset(s, 0, sizeof(*s));
+    if (MAPILogonEx(0, (LPTSTR)profile, NULL, MAPI_EXTENDED | MAPI_NEW_SESSION | MAPI_NO_MAIL, &s->session) != S_OK)
+        return FALSE;
+    if (s->session->lpVtbl->GetMsgStoresTable(s->session, 0, &t) == S_OK &&
+        HrQueryAllRows(t, (SPropTagArray *)&cols, NULL, NULL, 0, &rows) == S_OK)
+        for (i = 0; i < rows->cRows && FAILED(hr); i++)
+            if (rows->aRow[i].lpProps[1].Value.b)
+                hr = s->session->lpVtbl->OpenMsgStore(s->session, 0, rows->aRow[i].lpProps[0].Value.bin.cb,
+                                                      (ENTRYID *)rows->aRow[i].lpProps[0].Value.bin.lpb, NULL,
+                                                      MDB_WRITE | MDB_NO_DIALOG, &s->mdb);
+    if (rows) FreeProws(rows);
+    if (t) t->lpVtbl->Release(t);
+    if (FAILED(hr)) return FALSE;
+    if (s->mdb->lpVtbl->GetReceiveFolder(s->mdb, NULL, 0, &cb, &eid, NULL) != S_OK) return FALSE;
+    hr = s->mdb->lpVtbl->OpenEntry(s->mdb, cb, eid, NULL, MAPI_MODIFY, &type, (IUnknown **)&s->inbox);
+    MAPIFreeBuffer(eid);
+    return hr == S_OK;
+}
+
+void bench_logoff(bench_session *s)
+{
+    if (s->inbox) s->inbox->lpVtbl->Release(s->inbox);
+    if (s->mdb) s->mdb->lpVtbl->Release(s->mdb);
+    if (s->session)
+    {
+        s->session->lpVtbl->Logoff(s->session, 0, 0, 0);
+        s->session->lpVtbl->Release(s->session);
+    }
+    memset(s, 0, sizeof(*s));
 }
