@@ -276,8 +276,9 @@ HRESULT td_db_table_scan(td_db *db, ULONGLONG folder, BOOL assoc, ULONGLONG only
     {
         sqlite3_bind_int64(st, 1, (sqlite3_int64)folder);
         sqlite3_bind_int(st, 2, assoc ? MSGFLAG_ASSOCIATED : 0);
+        /* unused slots repeat the first ID: one lookup per distinct value */
         for (i = 0; i < TD_SCAN_MAX_PROPS; i++)
-            sqlite3_bind_int(st, 3 + i, i < n ? (int)prop_ids[i] : -1);
+            sqlite3_bind_int(st, 3 + i, i < n ? (int)prop_ids[i] : n ? (int)prop_ids[0] : -1);
         if (only)
             sqlite3_bind_int64(st, 11, (sqlite3_int64)only);
         hr = scan_statement(db, st, fn, ctx, &messages, &last);
@@ -362,7 +363,7 @@ HRESULT td_db_table_scan_chunk(td_db *db, ULONGLONG folder, BOOL assoc, const mc
             break;
         }
         for (j = 0; j < TD_SCAN_MAX_PROPS; j++)
-            sqlite3_bind_int(st, j < 7 ? 5 + j : 13, j < n ? (int)prop_ids[j] : -1);
+            sqlite3_bind_int(st, j < 7 ? 5 + j : 13, j < n ? (int)prop_ids[j] : n ? (int)prop_ids[0] : -1);
         sqlite3_bind_int64(st, 12, limit - *messages);
         hr = scan_statement(db, st, fn, ctx, messages, last);
     }

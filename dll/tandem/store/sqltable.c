@@ -130,26 +130,42 @@ static void as_row_value(const SPropValue *v, SPropValue *out, WCHAR *buf)
     }
 }
 
+static BOOL arena_room(arrquery *a, SIZE_T n)
+{
+    SIZE_T size = a->size ? a->size * 2 : 1 << 20;
+    BYTE *p;
+
+    if (a->used + n <= a->size) return TRUE;
+    while (size < a->used + n) size *= 2;
+    if (!(p = mc_realloc(a->arena, size))) return FALSE;
+    a->arena = p;
+    a->size = size;
+    return TRUE;
+}
+
 /* The sort key of a string as the engine makes it (table.c string_sortkey), into the arena. */
 static BOOL add_string_key(arrquery *a, const SPropValue *v, arow *r)
 {
     WCHAR small[TD_TABLE_STRING + 1];
+    BYTE key[1024];
     const WCHAR *w = small;
     int n;
 
     if (PROP_TYPE(v->ulPropTag) == PT_UNICODE) w = v->Value.lpszW;
     else MultiByteToWideChar(CP_ACP, 0, v->Value.lpszA, -1, small, ARRAYSIZE(small));
+    /* most keys fit the buffer: one call */
+    if ((n = LCMapStringW(LOCALE_INVARIANT, LCMAP_SORTKEY | NORM_IGNORECASE, w, -1, (WCHAR *)key, sizeof(key))) > 0)
+    {
+        if (!arena_room(a, n)) return FALSE;
+        memcpy(a->arena + a->used, key, n);
+        r->num = (LONGLONG)a->used;
+        r->len = (ULONG)n;
+        a->used += n;
+        return TRUE;
+    }
     n = LCMapStringW(LOCALE_INVARIANT, LCMAP_SORTKEY | NORM_IGNORECASE, w, -1, NULL, 0);
     if (n <= 0) n = 1;
-    if (a->used + n > a->size)
-    {
-        SIZE_T size = a->size ? a->size * 2 : 1 << 20;
-        BYTE *p;
-        while (size < a->used + n) size *= 2;
-        if (!(p = mc_realloc(a->arena, size))) return FALSE;
-        a->arena = p;
-        a->size = size;
-    }
+    if (!arena_room(a, n)) return FALSE;
     if (LCMapStringW(LOCALE_INVARIANT, LCMAP_SORTKEY | NORM_IGNORECASE, w, -1, (WCHAR *)(a->arena + a->used), n) <= 0)
         a->arena[a->used] = 0;
     r->num = (LONGLONG)a->used;
