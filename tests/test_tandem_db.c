@@ -4,6 +4,7 @@
  * not Tandem stores without changing a byte of them.
  */
 #include "test_tandem_fakes.h"
+#include <stdio.h>
 #include <sqlite3.h>
 #include "db/db.h"
 
@@ -326,6 +327,24 @@ static sqlite3 *open_raw(const WCHAR *path)
     return h;
 }
 
+/* EXPLAIN QUERY PLAN of `sql`: its steps joined with ';' into `plan` (printed too). */
+static void query_plan(sqlite3 *h, const char *sql, char *plan, size_t cb)
+{
+    char explain[1024];
+    sqlite3_stmt *st;
+
+    snprintf(explain, sizeof(explain), "EXPLAIN QUERY PLAN %s", sql);
+    assert_int_equal(sqlite3_prepare_v2(h, explain, -1, &st, NULL), SQLITE_OK);
+    plan[0] = 0;
+    while (sqlite3_step(st) == SQLITE_ROW)
+    {
+        strncat(plan, (const char *)sqlite3_column_text(st, 3), cb - strlen(plan) - 2);
+        strcat(plan, ";");
+    }
+    sqlite3_finalize(st);
+    print_message("plan: %s\n", plan);
+}
+
 /* What schema step 5 -> 6 adds, taken away again (a file as a v5 build left it). */
 #define V6_UNDO "DROP TRIGGER objects_sort_time_insert; DROP TRIGGER objects_sort_time_update;" \
                 "DROP TRIGGER objects_sort_time_delete; DROP INDEX objects_by_time;" \
@@ -376,19 +395,11 @@ static void message_id_index_migration(void **state)
 
     /* the same query as dbsubmit.c's td_db_find_delivered */
     h = open_raw(c->path);
-    assert_int_equal(sqlite3_prepare_v2(h,
-        "EXPLAIN QUERY PLAN SELECT 1 FROM properties p JOIN objects o ON o.id = p.object_id "
-        "WHERE p.prop_id = 4149 AND p.type = 31 AND p.value = ?1 AND o.type = 5 "
-        "AND EXISTS (SELECT 1 FROM properties d WHERE d.object_id = p.object_id AND d.prop_id = 3590) LIMIT 1",
-        -1, &st, NULL), SQLITE_OK);
-    while (sqlite3_step(st) == SQLITE_ROW)
-    {
-        strncat(plan, (const char *)sqlite3_column_text(st, 3), sizeof(plan) - strlen(plan) - 2);
-        strcat(plan, ";");
-    }
-    sqlite3_finalize(st);
+    query_plan(h, "SELECT 1 FROM properties p JOIN objects o ON o.id = p.object_id "
+               "WHERE p.prop_id = 4149 AND p.type = 31 AND p.value = ?1 AND o.type = 5 "
+               "AND EXISTS (SELECT 1 FROM properties d WHERE d.object_id = p.object_id AND d.prop_id = 3590) LIMIT 1",
+               plan, sizeof(plan));
     sqlite3_close(h);
-    print_message("plan: %s\n", plan);
     assert_non_null(strstr(plan, "properties_by_message_id"));
 }
 
@@ -414,7 +425,6 @@ static void sort_time_migration(void **state)
     dbctx *c = *state;
     td_db *db;
     sqlite3 *h;
-    sqlite3_stmt *st;
     BOOL null = FALSE;
     char plan[512] = "";
     mc_srckey keys[8], from;
@@ -474,17 +484,9 @@ static void sort_time_migration(void **state)
     assert_int_equal(sort_time_of(h, 101, &null), 5);
     sort_time_of(h, 102, &null);
     assert_true(null);
-    assert_int_equal(sqlite3_prepare_v2(h,
-        "EXPLAIN QUERY PLAN SELECT id, sort_time FROM objects WHERE parent_id = ?1 AND type = 5 AND (flags & 64) = ?2 "
-        "AND sort_time < ?3 ORDER BY sort_time DESC, id LIMIT ?5 OFFSET ?6", -1, &st, NULL), SQLITE_OK);
-    while (sqlite3_step(st) == SQLITE_ROW)
-    {
-        strncat(plan, (const char *)sqlite3_column_text(st, 3), sizeof(plan) - strlen(plan) - 2);
-        strcat(plan, ";");
-    }
-    sqlite3_finalize(st);
+    query_plan(h, "SELECT id, sort_time FROM objects WHERE parent_id = ?1 AND type = 5 AND (flags & 64) = ?2 "
+               "AND sort_time < ?3 ORDER BY sort_time DESC, id LIMIT ?5 OFFSET ?6", plan, sizeof(plan));
     sqlite3_close(h);
-    print_message("plan: %s\n", plan);
     assert_non_null(strstr(plan, "objects_by_time"));
     assert_null(strstr(plan, "TEMP B-TREE"));
 }
