@@ -415,6 +415,28 @@ static void test_bookmarks_and_find(void **state)
     assert_int_equal(position(m), 50);
     assert_int_equal(next_id(s), next_id(m));
     assert_int_equal(s->lpVtbl->SeekRow(s, bs, 0, NULL), S_OK);
+
+    /* a bookmark's row that moves (a new time) keeps its bookmark, as in memory */
+    {
+        BOOKMARK ms, mm;
+        HRESULT hs, hm;
+        frow *moved;
+        assert_int_equal(s->lpVtbl->SeekRow(s, BOOKMARK_BEGINNING, 10, NULL), S_OK);
+        assert_int_equal(m->lpVtbl->SeekRow(m, BOOKMARK_BEGINNING, 10, NULL), S_OK);
+        id = next_id(s);
+        assert_int_equal(next_id(m), id);
+        assert_int_equal(s->lpVtbl->CreateBookmark(s, &ms), S_OK);
+        assert_int_equal(m->lpVtbl->CreateBookmark(m, &mm), S_OK);
+        moved = find_row(f, (ULONGLONG)id);
+        moved->time = 5;
+        assert_int_equal(mc_table_source_changed(ts, moved->id), S_OK);
+        assert_int_equal(mc_table_source_changed(tm, moved->id), S_OK);
+        hs = s->lpVtbl->SeekRow(s, ms, 0, NULL);
+        hm = m->lpVtbl->SeekRow(m, mm, 0, NULL);
+        assert_int_equal(hs, hm);
+        assert_int_equal(position(s), position(m));
+        assert_int_equal(next_id(s), next_id(m));
+    }
     assert_int_equal(s->lpVtbl->FreeBookmark(s, bs), S_OK);
     assert_int_equal(s->lpVtbl->SeekRow(s, bs, 0, NULL), MAPI_E_INVALID_BOOKMARK);
     assert_int_equal(s->lpVtbl->FreeBookmark(s, bs), MAPI_E_INVALID_BOOKMARK);

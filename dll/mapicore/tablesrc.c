@@ -268,9 +268,14 @@ static HRESULT resolve(mc_srcview *sv, BOOKMARK bk, srcpos *p, ULONG *ord, BOOL 
         return S_OK;
     if ((hr = sv->src.vtbl->locate(sv->src.ctx, sv->q, p->key.id, &key, &present)) != S_OK)
         return hr;
-    if (present && key.has_v == p->key.has_v && key.v == p->key.v)
+    if (present)
+    {
+        /* a bookmark names its row, wherever a change moved it */
+        m->pos.key = key;
+        *p = m->pos;
         return S_OK;
-    /* its row left (or moved): from now on the bookmark names the row that follows */
+    }
+    /* its row left: from now on the bookmark names the row that followed it */
     if ((hr = fetch(sv, p, TRUE, FALSE, 0, 1, FALSE, &next, &got)) != S_OK)
         return hr;
     if (got)
