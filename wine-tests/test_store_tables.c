@@ -303,8 +303,11 @@ static void keys_at(IMAPITable *t, ULONG at, ULONGLONG *before, ULONGLONG *key)
 
 static void test_notifications(IMAPIFolder *f, IMAPITable *s)
 {
-    sink k;
-    ULONG conn = 0, n = 0, type = 0;
+    sink k, kr;
+    IMAPITable *r;
+    SPropValue val;
+    SRestriction res;
+    ULONG conn = 0, conn_r = 0, n = 0, nr = 0, type = 0;
     ULONGLONG before, key;
     SBinary eid = {0};
     ENTRYLIST list;
@@ -327,6 +330,24 @@ static void test_notifications(IMAPIFolder *f, IMAPITable *s)
     ok(k.index[0] == key && k.prior_null[0], "added: index %llx (row 0: %llx), prior null %d\n", k.index[0], key, k.prior_null[0]);
     s->lpVtbl->GetRowCount(s, 0, &n);
     ok(n == N_MESSAGES + 1, "%lu rows\n", n);
+
+    /* a restricted view of the same table follows too */
+    memset(&kr, 0, sizeof(kr));
+    kr.IMAPIAdviseSink_iface.lpVtbl = (IMAPIAdviseSinkVtbl *)&sink_vtbl;
+    kr.ref = 1;
+    if ((r = contents(f, 0)))
+    {
+        val.ulPropTag = PR_SUBJECT_A;
+        val.Value.lpszA = (char *)"NEWEST";
+        res.rt = RES_CONTENT;
+        res.res.resContent.ulFuzzyLevel = FL_SUBSTRING | FL_IGNORECASE;
+        res.res.resContent.ulPropTag = PR_SUBJECT_A;
+        res.res.resContent.lpProp = &val;
+        ok(r->lpVtbl->Restrict(r, &res, 0) == S_OK, "Restrict\n");
+        r->lpVtbl->GetRowCount(r, 0, &nr);
+        ok(nr == 1, "restricted: %lu rows\n", nr);
+        ok(r->lpVtbl->Advise(r, fnevTableModified, &kr.IMAPIAdviseSink_iface, &conn_r) == S_OK, "Advise\n");
+    }
 
     /* edited so that it moves to the end of the dated rows: modified, prior the row before */
     k.n = 0;
@@ -364,6 +385,17 @@ static void test_notifications(IMAPIFolder *f, IMAPITable *s)
     ok(k.n == 1 && k.type[0] == TABLE_ROW_DELETED, "%ld events, the first %lu\n", k.n, k.type[0]);
     s->lpVtbl->GetRowCount(s, 0, &n);
     ok(n == N_MESSAGES, "%lu rows after the delete\n", n);
+    if (r)
+    {
+        wait_events(&kr, 2);
+        ok(kr.n == 2 && kr.type[0] == TABLE_ROW_MODIFIED && kr.type[1] == TABLE_ROW_DELETED,
+           "restricted view: %ld events (%lu, %lu)\n", kr.n, kr.type[0], kr.type[1]);
+        ok(kr.index[1] == k.index[0] && kr.prior_null[0], "restricted view: the same row, alone\n");
+        r->lpVtbl->GetRowCount(r, 0, &nr);
+        ok(nr == 0, "restricted: %lu rows after the delete\n", nr);
+        r->lpVtbl->Unadvise(r, conn_r);
+        r->lpVtbl->Release(r);
+    }
 
     /* associated messages stay out of the contents table */
     k.n = 0;

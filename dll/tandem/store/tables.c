@@ -4,11 +4,12 @@
  * kept in step as this process saves, moves and deletes objects; snapshot tables (recipients,
  * attachments, receive folders, deep hierarchy). Docs: contents-tables.md, hierarchy-tables.md.
  * Contents tables are tables over the database (sqltable.c): their views page through it and
- * hold no rows, unless a view's sort or restriction needs every row in memory. A cached table
- * that holds rows is used for a new view only while the database is unchanged since it was
- * filled (td_db_generation); otherwise it is refilled, so changes by other sessions and other
- * processes show in tables opened after them. Views already open follow this logon's changes
- * (td_store_tables_message/folder).
+ * hold no rows, unless a view's sort or restriction needs every row in memory; they stay cached
+ * while the store is open, and rows held in memory follow every change reported to
+ * td_store_tables_message. A cached hierarchy table is used for a new view only while the
+ * database is unchanged since it was filled (td_db_generation); otherwise it is refilled, so
+ * changes by other sessions and other processes show in tables opened after them. Views already
+ * open follow this logon's changes (td_store_tables_message/folder).
  */
 #include "store.h"
 
@@ -226,9 +227,9 @@ HRESULT td_store_folder_table(td_store *s, ULONGLONG folder, int kind, IMAPITabl
     for (pc = &s->tables; (c = *pc) && !deep && !memory; pc = &c->next)
         if (c->folder == folder && c->kind == kind && !c->memory)
         {
-            /* a contents table that reads the database (holds no rows) is never stale */
-            if (c->generation == generation || (kind != TD_TABLE_HIERARCHY && !mc_table_row_count(c->t)))
-            { t = c->t; mc_table_addref(t); break; }
+            /* a contents table reads the database, and rows it holds in memory follow every
+             * change reported to td_store_tables_message: never stale */
+            if (c->generation == generation || kind != TD_TABLE_HIERARCHY) { t = c->t; mc_table_addref(t); break; }
             /* stale: forget it (open views keep their table) and fill a new one */
             *pc = c->next;
             mc_table_release(c->t);
