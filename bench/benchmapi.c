@@ -1,5 +1,5 @@
 /*
- * benchmapi.c - profile set-up shared by the MAPI-client benchmarks (see benchmapi.h).
+ * benchmapi.c - profile and session set-up shared by the MAPI-client benchmarks (see benchmapi.h).
  */
 #include "benchmapi.h"
 #include <stdlib.h>

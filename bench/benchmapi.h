@@ -1,5 +1,6 @@
 /*
- * benchmapi.h - what the MAPI-client benchmarks share (bench_store, bench_stream, bench_send):
+ * benchmapi.h - what the MAPI-client benchmarks share (bench_store, bench_stream, bench_send,
+ * bench_contents):
  * a profile with the TANDEM service configured with the given properties, and its removal; a
  * session on its default store's Inbox; a clock and medians. Public MAPI only, like any client.
  */

@@ -7,9 +7,9 @@ set -e
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$src/build/x86_64}
 cmake -S "$src" -B "$build" -DCMAKE_TOOLCHAIN_FILE="$src/toolchain/mingw-x86_64.cmake" >/dev/null
-make -C "$build" -j2 bench_table bench_mime bench_store bench_stream bench_send
+make -C "$build" -j2 bench_table bench_mime bench_store bench_stream bench_send bench_contents
 "$src/toolchain/wineprefix.sh" start "$build"
-for b in bench_table bench_mime bench_store bench_stream bench_send; do
+for b in bench_table bench_mime bench_store bench_stream bench_send bench_contents; do
   echo "== $b"
   "$src/toolchain/wine-run" "$build" "$build/bin/$b.exe" || echo "$b failed ($?)"
 done

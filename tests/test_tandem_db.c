@@ -4,6 +4,7 @@
  * not Tandem stores without changing a byte of them.
  */
 #include "test_tandem_fakes.h"
+#include <stdio.h>
 #include <sqlite3.h>
 #include "db/db.h"
 
@@ -326,6 +327,29 @@ static sqlite3 *open_raw(const WCHAR *path)
     return h;
 }
 
+/* EXPLAIN QUERY PLAN of `sql`: its steps joined with ';' into `plan` (printed too). */
+static void query_plan(sqlite3 *h, const char *sql, char *plan, size_t cb)
+{
+    char explain[1024];
+    sqlite3_stmt *st;
+
+    snprintf(explain, sizeof(explain), "EXPLAIN QUERY PLAN %s", sql);
+    assert_int_equal(sqlite3_prepare_v2(h, explain, -1, &st, NULL), SQLITE_OK);
+    plan[0] = 0;
+    while (sqlite3_step(st) == SQLITE_ROW)
+    {
+        strncat(plan, (const char *)sqlite3_column_text(st, 3), cb - strlen(plan) - 2);
+        strcat(plan, ";");
+    }
+    sqlite3_finalize(st);
+    print_message("plan: %s\n", plan);
+}
+
+/* What schema step 6 -> 7 adds, taken away again (a file as a v6 build left it). */
+#define V7_UNDO "DROP TRIGGER objects_sort_time_insert; DROP TRIGGER objects_sort_time_update;" \
+                "DROP TRIGGER objects_sort_time_delete; DROP INDEX objects_by_time;" \
+                "ALTER TABLE objects DROP COLUMN sort_time;"
+
 /* Schema v5: a v4 file gets the Message-ID index on open, and td_db_find_delivered's query is
  * an index lookup (the plan names the index), finding a delivered message and nothing else. */
 static void message_id_index_migration(void **state)
@@ -342,7 +366,7 @@ static void message_id_index_migration(void **state)
     td_db_release(db);
     /* back to what a v4 build left: no index; a delivered message and a Sent Items copy */
     h = open_raw(c->path);
-    assert_int_equal(sqlite3_exec(h, "DROP INDEX properties_by_message_id; DROP TABLE change_log; PRAGMA user_version = 4;"
+    assert_int_equal(sqlite3_exec(h, V7_UNDO "DROP INDEX properties_by_message_id; DROP TABLE change_log; PRAGMA user_version = 4;"
                                      "INSERT INTO objects(id, type, created, modified) VALUES (9001, 5, 0, 0), (9002, 5, 0, 0);"
                                      "INSERT INTO properties(object_id, prop_id, type, ival) VALUES (9001, 3590, 64, 1);",
                                   NULL, NULL, NULL), SQLITE_OK);
@@ -371,19 +395,11 @@ static void message_id_index_migration(void **state)
 
     /* the same query as dbsubmit.c's td_db_find_delivered */
     h = open_raw(c->path);
-    assert_int_equal(sqlite3_prepare_v2(h,
-        "EXPLAIN QUERY PLAN SELECT 1 FROM properties p JOIN objects o ON o.id = p.object_id "
-        "WHERE p.prop_id = 4149 AND p.type = 31 AND p.value = ?1 AND o.type = 5 "
-        "AND EXISTS (SELECT 1 FROM properties d WHERE d.object_id = p.object_id AND d.prop_id = 3590) LIMIT 1",
-        -1, &st, NULL), SQLITE_OK);
-    while (sqlite3_step(st) == SQLITE_ROW)
-    {
-        strncat(plan, (const char *)sqlite3_column_text(st, 3), sizeof(plan) - strlen(plan) - 2);
-        strcat(plan, ";");
-    }
-    sqlite3_finalize(st);
+    query_plan(h, "SELECT 1 FROM properties p JOIN objects o ON o.id = p.object_id "
+               "WHERE p.prop_id = 4149 AND p.type = 31 AND p.value = ?1 AND o.type = 5 "
+               "AND EXISTS (SELECT 1 FROM properties d WHERE d.object_id = p.object_id AND d.prop_id = 3590) LIMIT 1",
+               plan, sizeof(plan));
     sqlite3_close(h);
-    print_message("plan: %s\n", plan);
     assert_non_null(strstr(plan, "properties_by_message_id"));
 }
 
@@ -598,6 +614,94 @@ static void property_rows_of_any_count(void **state)
     }
 }
 
+static sqlite3_int64 sort_time_of(sqlite3 *h, int id, BOOL *null)
+{
+    sqlite3_stmt *st;
+    sqlite3_int64 v = -1;
+
+    assert_int_equal(sqlite3_prepare_v2(h, "SELECT sort_time FROM objects WHERE id = ?", -1, &st, NULL), SQLITE_OK);
+    sqlite3_bind_int(st, 1, id);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    *null = sqlite3_column_type(st, 0) == SQLITE_NULL;
+    v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* Schema v7: a v6 file gets objects.sort_time filled from PR_MESSAGE_DELIVERY_TIME and the index
+ * objects_by_time; from then on the property rows keep sort_time (insert, replace, delete), and
+ * the contents pages of dbtable.c read that index (the plan names it), in the table order. */
+static void sort_time_migration(void **state)
+{
+    dbctx *c = *state;
+    td_db *db;
+    sqlite3 *h;
+    BOOL null = FALSE;
+    char plan[512] = "";
+    mc_srckey keys[8], from;
+    ULONG got = 0, n = 0, ord = 0;
+
+    assert_int_equal(td_db_open(c->path, &guid_a, NULL, &db, NULL), S_OK);
+    td_db_release(db);
+    h = open_raw(c->path);
+    assert_int_equal(sqlite3_exec(h, V7_UNDO "PRAGMA user_version = 6;"
+                                     "INSERT INTO objects(id, type, created, modified) VALUES (100, 3, 0, 0);"
+                                     "INSERT INTO objects(id, parent_id, type, created, modified) VALUES"
+                                     " (101, 100, 5, 0, 0), (102, 100, 5, 0, 0), (103, 100, 5, 0, 0), (104, 100, 5, 0, 0);"
+                                     "INSERT INTO objects(id, parent_id, type, flags, created, modified) VALUES (105, 100, 5, 64, 0, 0);"
+                                     "INSERT INTO properties(object_id, prop_id, type, ival) VALUES"
+                                     " (101, 3590, 64, 20), (102, 3590, 64, 30), (104, 3590, 64, 20), (105, 3590, 64, 99);",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
+
+    assert_int_equal(td_db_open(c->path, &guid_a, NULL, &db, NULL), S_OK);
+    assert_int_equal(td_db_schema_version(db), TD_SCHEMA_VERSION);
+    /* newest first, ties by id, no time last; the associated message in its own table */
+    assert_int_equal(td_db_table_count(db, 100, FALSE, &n), S_OK);
+    assert_int_equal(n, 4);
+    assert_int_equal(td_db_table_page(db, 100, FALSE, NULL, FALSE, FALSE, 0, 8, keys, &got), S_OK);
+    assert_int_equal(got, 4);
+    assert_true(keys[0].id == 102 && keys[1].id == 101 && keys[2].id == 104 && keys[3].id == 103);
+    assert_true(keys[0].has_v && keys[0].v == 30 && !keys[3].has_v);
+    assert_int_equal(td_db_table_page(db, 100, TRUE, NULL, FALSE, FALSE, 0, 8, keys, &got), S_OK);
+    assert_true(got == 1 && keys[0].id == 105);
+    /* after, before, skipping, positions */
+    from.id = 101; from.has_v = TRUE; from.v = 20;
+    assert_int_equal(td_db_table_page(db, 100, FALSE, &from, FALSE, FALSE, 0, 8, keys, &got), S_OK);
+    assert_true(got == 2 && keys[0].id == 104 && keys[1].id == 103);
+    assert_int_equal(td_db_table_page(db, 100, FALSE, &from, TRUE, TRUE, 0, 8, keys, &got), S_OK);
+    assert_true(got == 2 && keys[0].id == 101 && keys[1].id == 102);
+    assert_int_equal(td_db_table_page(db, 100, FALSE, NULL, FALSE, TRUE, 1, 8, keys, &got), S_OK);
+    assert_true(got == 3 && keys[0].id == 104 && keys[2].id == 102);
+    assert_int_equal(td_db_table_page(db, 100, FALSE, NULL, FALSE, FALSE, 3, 8, keys, &got), S_OK);
+    assert_true(got == 1 && keys[0].id == 103);
+    assert_int_equal(td_db_table_ordinal(db, 100, FALSE, &from, &ord), S_OK);
+    assert_int_equal(ord, 1);
+    from.id = 103; from.has_v = FALSE;
+    assert_int_equal(td_db_table_ordinal(db, 100, FALSE, &from, &ord), S_OK);
+    assert_int_equal(ord, 3);
+    td_db_release(db);
+
+    /* the triggers: a new value, a replaced one, a deleted one */
+    h = open_raw(c->path);
+    assert_int_equal(sort_time_of(h, 101, &null), 20);
+    assert_false(null);
+    sort_time_of(h, 103, &null);
+    assert_true(null);
+    assert_int_equal(sqlite3_exec(h, "INSERT INTO properties(object_id, prop_id, type, ival) VALUES (103, 3590, 64, 7);"
+                                     "INSERT OR REPLACE INTO properties(object_id, prop_id, type, ival) VALUES (101, 3590, 64, 5);"
+                                     "DELETE FROM properties WHERE object_id = 102;", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sort_time_of(h, 103, &null), 7);
+    assert_int_equal(sort_time_of(h, 101, &null), 5);
+    sort_time_of(h, 102, &null);
+    assert_true(null);
+    query_plan(h, "SELECT id, sort_time FROM objects WHERE parent_id = ?1 AND type = 5 AND (flags & 64) = ?2 "
+               "AND sort_time < ?3 ORDER BY sort_time DESC, id LIMIT ?5 OFFSET ?6", plan, sizeof(plan));
+    sqlite3_close(h);
+    assert_non_null(strstr(plan, "objects_by_time"));
+    assert_null(strstr(plan, "TEMP B-TREE"));
+}
+
 #define TD(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -617,6 +721,7 @@ int main(void)
         TD(feed_in_process),
         TD(feed_between_processes),
         TD(property_rows_of_any_count),
+        TD(sort_time_migration),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -348,10 +348,10 @@ HRESULT mc_table_set_notifier(mc_table *t, const mc_notifier *n);
  * per row and a binary search per change. MAPI_E_INVALID_PARAMETER for other sorts. */
 HRESULT mc_table_set_default_sort(mc_table *t, const SSortOrderSet *sort);
 /* RES_SUBRESTRICTION in Restrict and FindRow of the table's views: `fn(ctx, index, sub_object,
- * res)` gets the index value of a row (PR_ENTRYID for a store's contents tables) and says
- * whether a row of its recipient or attachment table matches `res` (ssubrestriction.md).
- * Without one (tables whose rows have no sub-objects) a sub-restriction is false; so it is for
- * category headings. `fn` is called with the table's lock held: it must not wait for a lock
+ * res)` gets the index value of a row (PR_INSTANCE_KEY for a store's contents tables) and
+ * says whether a row of its recipient or attachment table matches `res` (ssubrestriction.md).
+ * Without one (tables whose rows have no sub-objects) Restrict and FindRow answer
+ * MAPI_E_TOO_COMPLEX for a restriction holding one; category headings never match. `fn` is called with the table's lock held: it must not wait for a lock
  * that is held by code calling mc_table_* functions, nor call into the table. fn NULL removes
  * the handler. Views already restricted are not re-evaluated. */
 typedef BOOL (*mc_table_subrestriction_fn)(void *ctx, const SPropValue *index, ULONG sub_object,
@@ -359,6 +359,77 @@ typedef BOOL (*mc_table_subrestriction_fn)(void *ctx, const SPropValue *index, U
 HRESULT mc_table_set_subrestriction(mc_table *t, mc_table_subrestriction_fn fn, void *ctx);
 /* Tests: wait until the table's own engine (if it has one) delivered everything queued. */
 HRESULT mc_table_wait_notifications(mc_table *t, DWORD timeout_ms);
+
+/* ---- row sources: tables whose rows stay where they are kept ------------------------------
+ *
+ * A table may take its rows from a source (a store's folder in its database) instead of rows
+ * added with mc_table_modify_row. A view then asks the source for what it shows - the row
+ * count, pages of rows after or before a position, the position of a row - whenever the source
+ * can answer the view's sort and restriction (a query); the view keeps the cursor and the
+ * bookmarks as positions in the source's order (tablesrc.c). For any other view (categories,
+ * MV_INSTANCE, a sort or restriction the source declines) the table asks the source once for
+ * every row (fill) and from then on also keeps them in memory like any other table.
+ *
+ * Rows of a source carry PR_INSTANCE_KEY (8 bytes: the row id, little-endian) and the table's
+ * index column is PR_INSTANCE_KEY, so a row has the same instance key in both kinds of view.
+ * Order: a query orders rows exactly as an in-memory view with the same sort would, taking
+ * rows in ascending row-id order as the insertion order (ties). */
+typedef struct mc_srckey
+{
+    ULONGLONG id;           /* the row id (what PR_INSTANCE_KEY holds) */
+    LONGLONG v;             /* the source's own: e.g. the sort value */
+    BOOL has_v;
+} mc_srckey;
+
+typedef struct mc_srcrow
+{
+    mc_srckey key;
+    ULONG n;
+    SPropValue *props;      /* one mc_heap_alloc() root block (the engine frees it) */
+} mc_srcrow;
+
+typedef struct mc_rowsource_vtbl
+{
+    /* A query for this sort (cCategories 0; no MV_INSTANCE column) and restriction (may be
+     * NULL): S_OK and *query, or MAPI_E_TOO_COMPLEX when the source cannot answer it. */
+    HRESULT (*open_query)(void *ctx, const SSortOrderSet *sort, const SRestriction *res,
+                          void **query);
+    void    (*close_query)(void *ctx, void *query);
+    HRESULT (*count)(void *ctx, void *query, ULONG *n);
+    /* Up to `n` rows in the query's order (backward: in reverse order, nearest first), after
+     * the position `from` (NULL: from the first row, or backward from the last), the row at
+     * `from` itself included when `inclusive`, the first `skip` of them left out. Without
+     * `with_props` only the keys (props NULL). *got rows filled; on failure none are. */
+    HRESULT (*fetch)(void *ctx, void *query, const mc_srckey *from, BOOL inclusive,
+                     BOOL backward, ULONG skip, ULONG n, BOOL with_props, mc_srcrow *rows,
+                     ULONG *got);
+    /* Number of rows of the query before position `key`. */
+    HRESULT (*ordinal)(void *ctx, void *query, const mc_srckey *key, ULONG *ord);
+    /* Is row `id` in the query now, and its position key. */
+    HRESULT (*locate)(void *ctx, void *query, ULONGLONG id, mc_srckey *key, BOOL *present);
+    /* The current row `id` (MAPI_E_NOT_FOUND when it is not in the table any more). */
+    HRESULT (*get_row)(void *ctx, ULONGLONG id, mc_srcrow *row);
+    /* Every row, added with mc_table_modify_row (the table is locked by the caller). */
+    HRESULT (*fill)(void *ctx, mc_table *t);
+    void    (*release)(void *ctx);  /* the table is gone */
+} mc_rowsource_vtbl;
+
+typedef struct mc_rowsource
+{
+    const mc_rowsource_vtbl *vtbl;
+    void *ctx;
+} mc_rowsource;
+
+/* Make `t` (new, no rows, index column PR_INSTANCE_KEY) a table over `src`; src->release is
+ * called with the last reference to the table. */
+HRESULT mc_table_set_source(mc_table *t, const mc_rowsource *src);
+/* Row `id` of the source may have been added, changed or removed: views get their
+ * TABLE_ROW_ADDED / TABLE_ROW_MODIFIED / TABLE_ROW_DELETED, rows kept in memory follow. */
+HRESULT mc_table_source_changed(mc_table *t, ULONGLONG id);
+/* Tests and benchmarks: 1 if the view reads through the source, 0 if from memory. */
+BOOL    mc_table_view_uses_source(IMAPITable *view);
+/* Tests: the table keeps every row in memory from now on (as when a view needs it). */
+HRESULT mc_table_materialize(mc_table *t);
 
 /* ---- object counting (for DllCanUnloadNow and leak checks) -------------------------------- */
 

@@ -23,6 +23,7 @@
  * (the notifier only queues), so their order is the order of the changes.
  */
 #include "mapicore.h"
+#include "tablesrc.h"
 #include <mapiguid.h>
 #include <assert.h>
 
@@ -133,6 +134,8 @@ struct mc_table
     mc_notify_engine *own_engine;       /* created at the first Advise without a notifier */
     mc_table_subrestriction_fn sub_fn;  /* RES_SUBRESTRICTION by the owner, or NULL */
     void *sub_ctx;
+    mc_rowsource source;                /* has_source: rows come from it (tablesrc.c) */
+    BOOL has_source, materialized, memory_only, filling;
 };
 
 struct table_view
@@ -169,6 +172,7 @@ struct table_view
     ULONG n_bookmarks;
     ULONG next_bookmark;
 
+    mc_srcview *src;                /* reads through the table's source: no entries */
     SizedNOTIFKEY(16, key);         /* this view's NOTIFKEY */
     advise *advises;
     ULONG n_advises;
@@ -1571,7 +1575,15 @@ static HRESULT build_row(const mc_alloc *a, const table_view *v, const SPropTagA
 
 /* Queue one table event of view `v` (sent by view_flush_events). `e` NULL for events about the
  * whole table; `pos` is the entry's position in the list (for propPrior) when it is there. */
+static void queue_event_after(table_view *v, ULONG event, const ventry *e, const ventry *prior);
+
 static void queue_event(table_view *v, ULONG event, const ventry *e, ULONG pos)
+{
+    queue_event_after(v, event, e, e && pos > 0 ? v->list.a[pos - 1] : NULL);
+}
+
+/* The same with the entry before `e` given (NULL: `e` is the first). */
+static void queue_event_after(table_view *v, ULONG event, const ventry *e, const ventry *prior)
 {
     const mc_alloc *a = mc_heap_alloc();
     mc_table *t = v->table;
@@ -1605,9 +1617,9 @@ static void queue_event(table_view *v, ULONG event, const ventry *e, ULONG pos)
             goto fail;
         if (event != TABLE_ROW_DELETED)
         {
-            if (pos > 0)
+            if (prior)
             {
-                entry_key_value(v->list.a[pos - 1], &key);
+                entry_key_value(prior, &key);
                 if (mc_prop_copy(a, n, &n->info.tab.propPrior, &key) != S_OK)
                     goto fail;
             }
@@ -1963,6 +1975,9 @@ static HRESULT view_take_row(table_view *v, mc_row *row, removed_set *out)
     const SPropValue *mv = row_mv(v, row);
     ULONG k = mv ? mv_count(mv) : 0, i;
 
+    if (v->src)
+        return S_OK;        /* a source view learns of changes from mc_table_source_changed */
+
     for (i = 0; i < (k ? k : 1); i++)
     {
         ventry probe, *e;
@@ -2095,6 +2110,9 @@ static HRESULT view_put_row(table_view *v, mc_row *row, removed_set *old)
     const SPropValue *mv = v->mvi_tag ? row_mv(v, row) : NULL;
     ULONG k = mv ? mv_count(mv) : 0, i;
     HRESULT hr = S_OK;
+
+    if (v->src || v->table->filling)
+        return S_OK;        /* source views read the source; a fill ends in view_rebuild */
 
     for (i = 0; i < (k ? k : 1) && hr == S_OK; i++)
     {
@@ -2311,6 +2329,8 @@ static HRESULT view_categorize(table_view *v, ventry **leaves, ULONG n)
     return hr;
 }
 
+static HRESULT view_use_source(table_view *v);
+
 static HRESULT view_rebuild(table_view *v)
 {
     mc_table *t = v->table;
@@ -2320,6 +2340,9 @@ static HRESULT view_rebuild(table_view *v)
     ULONG i, j, ncols;
 
     view_clear(v);
+    if (t->has_source && (hr = view_use_source(v)) != S_FALSE)
+        return hr;
+    hr = S_OK;      /* S_FALSE: the table holds its rows in memory now, build from them */
     if (!v->mvi_tag && !v->n_levels)
     {
         const table_view *donor;
@@ -2328,7 +2351,7 @@ static HRESULT view_rebuild(table_view *v)
         if ((hr = array_reserve(&v->list, t->n_rows)) != S_OK)
             return hr;
         for (donor = t->views; donor; donor = donor->next)
-            if (donor != v && !donor->mvi_tag && !donor->n_levels && !donor->restriction
+            if (donor != v && !donor->src && !donor->mvi_tag && !donor->n_levels && !donor->restriction
                 && donor->n_keys == v->n_keys
                 && (!v->n_keys || !memcmp(donor->keys, v->keys, v->n_keys * sizeof(*v->keys))))
                 break;
@@ -2468,6 +2491,8 @@ void mc_table_release(mc_table *t)
     mc_free(t->known_columns);
     mc_notifier_clear(&t->notifier);
     mc_notify_engine_destroy(t->own_engine);
+    if (t->has_source && t->source.vtbl->release)
+        t->source.vtbl->release(t->source.ctx);
     DeleteCriticalSection(&t->lock);
     mc_free(t);
 }
@@ -2819,6 +2844,7 @@ static ULONG WINAPI view_AddRef(IMAPITable *iface)
 static void view_free(table_view *v)
 {
     view_clear(v);
+    mc_srcview_free(v->src);
     mc_free(v->advises);
     mc_free(v->pending);
     mc_free(v->touched);
@@ -2909,6 +2935,8 @@ static HRESULT WINAPI view_Advise(IMAPITable *iface, ULONG mask, LPMAPIADVISESIN
     if ((hr = n.subscribe(n.ctx, (const NOTIFKEY *)&v->key, fnevTableModified, sink, &conn)) != S_OK)
         goto done;
     a[v->n_advises++].connection = conn;
+    if (v->src)
+        mc_srcview_prepare_notify(v->src);
     /* Only the low 32 bits of a connection number are ours to write (DECISIONS.md 1). */
     *connection = conn;
 done:
@@ -3082,6 +3110,7 @@ static HRESULT WINAPI view_QueryColumns(IMAPITable *iface, ULONG flags, LPSPropT
 static HRESULT WINAPI view_GetRowCount(IMAPITable *iface, ULONG flags, ULONG *count)
 {
     table_view *v = impl_from_IMAPITable(iface);
+    HRESULT hr;
 
     MC_TRACE("table", "%p", v);
     if (!count)
@@ -3090,8 +3119,9 @@ static HRESULT WINAPI view_GetRowCount(IMAPITable *iface, ULONG flags, ULONG *co
         return MAPI_E_UNKNOWN_FLAGS;
     EnterCriticalSection(&v->table->lock);
     *count = v->list.n;
+    hr = v->src ? mc_srcview_count(v->src, count) : S_OK;
     LeaveCriticalSection(&v->table->lock);
-    return S_OK;
+    return hr;
 }
 
 static bookmark *find_bookmark(table_view *v, ULONG id)
@@ -3155,6 +3185,11 @@ static HRESULT WINAPI view_SeekRow(IMAPITable *iface, BOOKMARK origin, LONG rows
 
     MC_TRACE("table", "%p %lu %ld", v, (unsigned long)origin, (long)rows);
     EnterCriticalSection(&v->table->lock);
+    if (v->src)
+    {
+        hr = mc_srcview_seek(v->src, origin, rows, sought);
+        goto done;
+    }
     if (FAILED(hr = resolve_bookmark(v, origin, &start)))
         goto done;
     target = (LONGLONG)start + rows;
@@ -3173,23 +3208,27 @@ done:
 static HRESULT WINAPI view_SeekRowApprox(IMAPITable *iface, ULONG numerator, ULONG denominator)
 {
     table_view *v = impl_from_IMAPITable(iface);
+    HRESULT hr = S_OK;
 
     MC_TRACE("table", "%p %lu/%lu", v, (unsigned long)numerator, (unsigned long)denominator);
     if (!denominator)
         return MAPI_E_INVALID_PARAMETER;
     EnterCriticalSection(&v->table->lock);
-    if (numerator >= denominator)
+    if (v->src)
+        hr = mc_srcview_seek_approx(v->src, numerator, denominator);
+    else if (numerator >= denominator)
         v->cursor = v->list.n;      /* numerator == denominator: after the last row */
     else
         v->cursor = (ULONG)((ULONGLONG)numerator * v->list.n / denominator);
     LeaveCriticalSection(&v->table->lock);
-    return S_OK;
+    return hr;
 }
 
 static HRESULT WINAPI view_QueryPosition(IMAPITable *iface, ULONG *row, ULONG *numerator,
                                          ULONG *denominator)
 {
     table_view *v = impl_from_IMAPITable(iface);
+    HRESULT hr = S_OK;
 
     MC_TRACE("table", "%p", v);
     if (!row || !numerator || !denominator)
@@ -3198,9 +3237,17 @@ static HRESULT WINAPI view_QueryPosition(IMAPITable *iface, ULONG *row, ULONG *n
     *row = v->cursor;
     *numerator = v->cursor;
     *denominator = v->list.n ? v->list.n : 1;
+    if (v->src && (hr = mc_srcview_position(v->src, row)) == S_OK
+        && (hr = mc_srcview_count(v->src, denominator)) == S_OK)
+    {
+        *numerator = *row;
+        *denominator = *denominator ? *denominator : 1;
+    }
     LeaveCriticalSection(&v->table->lock);
-    return S_OK;
+    return hr;
 }
+
+static HRESULT check_subrestriction(table_view *v, const SRestriction *r, const WCHAR *method);
 
 static HRESULT WINAPI view_FindRow(IMAPITable *iface, LPSRestriction res, BOOKMARK origin,
                                    ULONG flags)
@@ -3216,7 +3263,14 @@ static HRESULT WINAPI view_FindRow(IMAPITable *iface, LPSRestriction res, BOOKMA
         return MAPI_E_UNKNOWN_FLAGS;
     if ((hr = mc_restriction_validate(res)) != S_OK)
         return mc_last_error_set(&v->last_error, hr, L"FindRow: restriction not supported");
+    if ((hr = check_subrestriction(v, res, L"FindRow: this table has no sub-objects")) != S_OK)
+        return hr;
     EnterCriticalSection(&v->table->lock);
+    if (v->src)
+    {
+        hr = mc_srcview_find(v->src, res, origin, (flags & DIR_BACKWARD) != 0, sub_match, v->table);
+        goto done;
+    }
     if (FAILED(hr = resolve_bookmark(v, origin, &start)))
         goto done;
     /* Forward from the bookmark's row; backward from the row before it (imapitable-findrow.md).
@@ -3298,6 +3352,44 @@ static HRESULT view_reconfigure(table_view *v, SSortOrderSet *sort, level *level
     return S_OK;
 }
 
+/* Does `r` hold a RES_SUBRESTRICTION (anywhere; the restriction is valid)? */
+static BOOL has_subrestriction(const SRestriction *r)
+{
+    ULONG i;
+
+    switch (r->rt)
+    {
+    case RES_SUBRESTRICTION:
+        return TRUE;
+    case RES_AND:
+    case RES_OR:
+        for (i = 0; i < r->res.resAnd.cRes; i++)
+            if (has_subrestriction(&r->res.resAnd.lpRes[i]))
+                return TRUE;
+        return FALSE;
+    case RES_NOT:
+        return has_subrestriction(r->res.resNot.lpRes);
+    case RES_COMMENT:
+        return r->res.resComment.lpRes && has_subrestriction(r->res.resComment.lpRes);
+    default:
+        return FALSE;
+    }
+}
+
+/* ssubrestriction.md: a table that does not support sub-object restrictions answers
+ * MAPI_E_TOO_COMPLEX from Restrict and FindRow; ours are those without an owner's handler. */
+static HRESULT check_subrestriction(table_view *v, const SRestriction *r, const WCHAR *method)
+{
+    BOOL handled;
+
+    EnterCriticalSection(&v->table->lock);
+    handled = v->table->sub_fn != NULL;
+    LeaveCriticalSection(&v->table->lock);
+    if (handled || !has_subrestriction(r))
+        return S_OK;
+    return mc_last_error_set(&v->last_error, MAPI_E_TOO_COMPLEX, method);
+}
+
 static HRESULT WINAPI view_Restrict(IMAPITable *iface, LPSRestriction res, ULONG flags)
 {
     table_view *v = impl_from_IMAPITable(iface);
@@ -3311,6 +3403,8 @@ static HRESULT WINAPI view_Restrict(IMAPITable *iface, LPSRestriction res, ULONG
     {
         if ((hr = mc_restriction_validate(res)) != S_OK)
             return mc_last_error_set(&v->last_error, hr, L"Restrict: restriction not supported");
+        if ((hr = check_subrestriction(v, res, L"Restrict: this table has no sub-objects")) != S_OK)
+            return hr;
         if (!(copy = mc_calloc(1, sizeof(*copy))))
             return MAPI_E_NOT_ENOUGH_MEMORY;
         if ((hr = res_copy(copy, res)) != S_OK)
@@ -3370,7 +3464,7 @@ static HRESULT WINAPI view_CreateBookmark(IMAPITable *iface, BOOKMARK *position)
     if (!position)
         return MAPI_E_INVALID_PARAMETER;
     EnterCriticalSection(&v->table->lock);
-    hr = bookmark_add(v, v->cursor, position);
+    hr = v->src ? mc_srcview_bookmark(v->src, position) : bookmark_add(v, v->cursor, position);
     LeaveCriticalSection(&v->table->lock);
     return hr;
 }
@@ -3386,7 +3480,9 @@ static HRESULT WINAPI view_FreeBookmark(IMAPITable *iface, BOOKMARK position)
     if (id == BOOKMARK_BEGINNING || id == BOOKMARK_CURRENT || id == BOOKMARK_END)
         return S_OK;
     EnterCriticalSection(&v->table->lock);
-    if (!(b = find_bookmark(v, id)))
+    if (v->src)
+        hr = mc_srcview_free_bookmark(v->src, position);
+    else if (!(b = find_bookmark(v, id)))
         hr = MAPI_E_INVALID_BOOKMARK;
     else
     {
@@ -3637,6 +3733,8 @@ done:
     return hr;
 }
 
+static HRESULT source_query_rows(table_view *v, LONG count, BOOL advance, SRowSet **out);
+
 static HRESULT WINAPI view_QueryRows(IMAPITable *iface, LONG count, ULONG flags, LPSRowSet *out)
 {
     table_view *v = impl_from_IMAPITable(iface);
@@ -3651,6 +3749,12 @@ static HRESULT WINAPI view_QueryRows(IMAPITable *iface, LONG count, ULONG flags,
         return MAPI_E_UNKNOWN_FLAGS;
     *out = NULL;
     EnterCriticalSection(&t->lock);
+    if (v->src)
+    {
+        hr = source_query_rows(v, count, !(flags & TBL_NOADVANCE), out);
+        LeaveCriticalSection(&t->lock);
+        return hr;
+    }
     if (count > 0)
     {
         start = v->cursor;
@@ -4267,4 +4371,191 @@ HRESULT mc_table_set_default_sort(mc_table *t, const SSortOrderSet *sort)
     if (hr != S_OK)
         view_free(v);
     return hr;
+}
+
+/* ---- row sources (mapicore.h; the reading side is tablesrc.c) ----------------------------- */
+
+HRESULT mc_table_set_source(mc_table *t, const mc_rowsource *src)
+{
+    HRESULT hr = S_OK;
+
+    if (!t || !src || !src->vtbl || t->index_tag != PR_INSTANCE_KEY)
+        return MAPI_E_INVALID_PARAMETER;
+    EnterCriticalSection(&t->lock);
+    if (t->has_source || t->n_rows || t->views)
+        hr = MAPI_E_INVALID_PARAMETER;
+    else
+    {
+        t->source = *src;
+        t->has_source = TRUE;
+    }
+    LeaveCriticalSection(&t->lock);
+    return hr;
+}
+
+/* Every row of the source into memory, once (caller holds the lock). Views are rebuilt by
+ * their caller, so the rows go in without per-view work. */
+static HRESULT table_materialize(mc_table *t)
+{
+    HRESULT hr;
+
+    if (t->materialized)
+        return S_OK;
+    t->filling = TRUE;
+    hr = t->source.vtbl->fill(t->source.ctx, t);
+    t->filling = FALSE;
+    if (hr == S_OK)
+        t->materialized = TRUE;     /* on failure a later fill replaces what came by index */
+    MC_TRACE("table", "table %p: %lu rows in memory, %#lx", t, (unsigned long)t->n_rows,
+             (unsigned long)hr);
+    return hr;
+}
+
+HRESULT mc_table_materialize(mc_table *t)
+{
+    HRESULT hr;
+
+    if (!t || !t->has_source)
+        return MAPI_E_INVALID_PARAMETER;
+    EnterCriticalSection(&t->lock);
+    t->memory_only = TRUE;
+    hr = table_materialize(t);
+    LeaveCriticalSection(&t->lock);
+    return hr;
+}
+
+/* view_rebuild of a table with a source: S_OK when the source answers the view, S_FALSE when
+ * the rows are in memory and the view is built there, or an error. */
+static HRESULT view_use_source(table_view *v)
+{
+    mc_table *t = v->table;
+    HRESULT hr = MAPI_E_TOO_COMPLEX;
+
+    mc_srcview_free(v->src);
+    v->src = NULL;
+    if (!t->memory_only && !v->mvi_tag && !v->n_levels)
+        hr = mc_srcview_open(&t->source, v->sort, v->restriction, &v->src);
+    if (hr == S_OK)
+    {
+        if (v->n_advises)
+            mc_srcview_prepare_notify(v->src);
+        return S_OK;
+    }
+    if (hr != MAPI_E_TOO_COMPLEX)
+        return hr;
+    if ((hr = table_materialize(t)) != S_OK)
+        return hr;
+    return S_FALSE;
+}
+
+static void instance_key_of(ULONGLONG id, BYTE bytes[8], SPropValue *out)
+{
+    ULONG i;
+
+    for (i = 0; i < 8; i++)
+        bytes[i] = (BYTE)(id >> (8 * i));
+    memset(out, 0, sizeof(*out));
+    out->ulPropTag = PR_INSTANCE_KEY;
+    out->Value.bin.cb = 8;
+    out->Value.bin.lpb = bytes;
+}
+
+/* A stand-in entry for a row the source gave (no table row behind it). */
+static void source_entry(mc_row *r, ULONG n, SPropValue *props)
+{
+    memset(r, 0, sizeof(*r));
+    r->n = n;
+    r->props = props;
+    r->self.row = r;
+    r->self.inst = NO_INST;
+}
+
+static HRESULT source_query_rows(table_view *v, LONG count, BOOL advance, SRowSet **out)
+{
+    mc_srcrow *rows = NULL;
+    mc_row *stand = NULL;
+    ventry **es = NULL;
+    ULONG n = 0, i;
+    HRESULT hr;
+
+    if ((hr = mc_srcview_read(v->src, count, count < 0 || advance, &rows, &n)) != S_OK)
+        return hr;
+    if (!(stand = mc_calloc(n + 1, sizeof(*stand))) || !(es = mc_calloc(n + 1, sizeof(*es))))
+        hr = MAPI_E_NOT_ENOUGH_MEMORY;
+    for (i = 0; hr == S_OK && i < n; i++)
+    {
+        source_entry(&stand[i], rows[i].n, rows[i].props);
+        es[i] = &stand[i].self;
+    }
+    if (hr == S_OK)
+        hr = make_rowset(v, es, n, out);
+    mc_free(es);
+    mc_free(stand);
+    mc_srcview_free_rows(rows, n);
+    return hr;
+}
+
+HRESULT mc_table_source_changed(mc_table *t, ULONGLONG id)
+{
+    BYTE kb[8], pb[8];
+    SPropValue key, prior_key;
+    mc_srcrow now;
+    table_view *v;
+    HRESULT hr = S_OK;
+
+    if (!t || !t->has_source)
+        return MAPI_E_INVALID_PARAMETER;
+    EnterCriticalSection(&t->lock);
+    instance_key_of(id, kb, &key);
+    if (t->materialized)
+    {
+        memset(&now, 0, sizeof(now));
+        if ((hr = t->source.vtbl->get_row(t->source.ctx, id, &now)) == S_OK)
+        {
+            hr = mc_table_modify_row(t, now.n, now.props);
+            mc_heap_alloc()->free_buffer(now.props);
+        }
+        else if (hr == MAPI_E_NOT_FOUND && (hr = mc_table_delete_row(t, &key)) == MAPI_E_NOT_FOUND)
+            hr = S_OK;      /* it was not in the table */
+    }
+    for (v = t->views; v; v = v->next)
+    {
+        ULONG event;
+        ULONGLONG prior;
+        BOOL has_prior;
+        mc_row row, before;
+
+        if (!v->src || mc_srcview_changed(v->src, id, v->n_advises != 0, &event, &now,
+                                          &has_prior, &prior) != S_OK || !event)
+            continue;
+        if (event == TABLE_ROW_DELETED)
+            source_entry(&row, 1, &key);
+        else
+            source_entry(&row, now.n, now.props);
+        if (has_prior)
+        {
+            instance_key_of(prior, pb, &prior_key);
+            source_entry(&before, 1, &prior_key);
+        }
+        queue_event_after(v, event, &row.self, has_prior ? &before.self : NULL);
+        if (now.props)
+            mc_heap_alloc()->free_buffer(now.props);
+    }
+    flush_all(t);
+    LeaveCriticalSection(&t->lock);
+    return hr;
+}
+
+BOOL mc_table_view_uses_source(IMAPITable *view)
+{
+    table_view *v;
+    BOOL yes;
+
+    if (!view || view->lpVtbl != &table_view_vtbl)
+        return FALSE;
+    v = impl_from_IMAPITable(view);
+    EnterCriticalSection(&v->table->lock);
+    yes = v->src != NULL;
+    LeaveCriticalSection(&v->table->lock);
+    return yes;
 }

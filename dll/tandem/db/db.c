@@ -123,6 +123,25 @@ static const char *const migrations[TD_SCHEMA_VERSION] =
     "  object_id INTEGER NOT NULL,"
     "  old_parent_id INTEGER NOT NULL,"
     "  old_id INTEGER NOT NULL);",
+    /* 6 -> 7: contents tables page through SQL (dbtable.c, issue 4 point 6).
+     * objects.sort_time: the message's PR_MESSAGE_DELIVERY_TIME (prop_id 0x0E06 = 3590,
+     * PT_SYSTIME = 64) as an integer, NULL without one; kept by triggers on the property rows,
+     * so every path that writes properties (saves, copies, imports, other processes) keeps it
+     * in step inside its own statement. objects_by_time: a folder's messages (associated or
+     * not: flags & 64 = MSGFLAG_ASSOCIATED) newest first, ties by id, which is the default
+     * contents order; counts and key ranges of it are index-only. */
+    "ALTER TABLE objects ADD COLUMN sort_time INTEGER;"
+    "UPDATE objects SET sort_time = (SELECT ival FROM properties WHERE object_id = objects.id"
+    "  AND prop_id = 3590 AND type = 64) WHERE type = 5;"
+    "CREATE INDEX objects_by_time ON objects(parent_id, type, (flags & 64), sort_time DESC, id);"
+    "CREATE TRIGGER objects_sort_time_insert AFTER INSERT ON properties WHEN NEW.prop_id = 3590"
+    "  BEGIN UPDATE objects SET sort_time = CASE WHEN NEW.type = 64 THEN NEW.ival END"
+    "  WHERE id = NEW.object_id; END;"
+    "CREATE TRIGGER objects_sort_time_update AFTER UPDATE ON properties WHEN NEW.prop_id = 3590"
+    "  BEGIN UPDATE objects SET sort_time = CASE WHEN NEW.type = 64 THEN NEW.ival END"
+    "  WHERE id = NEW.object_id; END;"
+    "CREATE TRIGGER objects_sort_time_delete AFTER DELETE ON properties WHEN OLD.prop_id = 3590"
+    "  BEGIN UPDATE objects SET sort_time = NULL WHERE id = OLD.object_id; END;",
 };
 
 /* ---- small helpers ----------------------------------------------------------------------- */

@@ -12,7 +12,7 @@
 #include "tandem_private.h"
 
 /* Highest schema version this build knows (PRAGMA user_version). */
-#define TD_SCHEMA_VERSION 6
+#define TD_SCHEMA_VERSION 7
 
 typedef struct td_db td_db;
 
@@ -174,6 +174,42 @@ HRESULT td_db_named_list(td_db *db, ULONG **ids, ULONG *count);
 HRESULT td_db_receive_set(td_db *db, const WCHAR *message_class, ULONGLONG folder);
 /* All associations: parallel new internal arrays; classes[i] internal memory each. */
 HRESULT td_db_receive_list(td_db *db, ULONG *count, WCHAR ***classes, ULONGLONG **folders);
+
+/* ---- contents tables in SQL (dbtable.c) ----------------------------------------------------
+ * The messages of one folder (`assoc`: the associated ones, else the others) in the default
+ * contents order: PR_MESSAGE_DELIVERY_TIME descending, messages without one last, ties by
+ * object id ascending - the order the in-memory table engine gives the same rows. A position
+ * is an mc_srckey: id, and the delivery time in v when has_v. */
+
+/* Number of messages. */
+HRESULT td_db_table_count(td_db *db, ULONGLONG folder, BOOL assoc, ULONG *count);
+/* Up to `n` keys in that order after `from` (NULL: from the first; backward: before `from`,
+ * or from the last, nearest first), `from` itself included when `inclusive`, `skip` left
+ * out first. */
+HRESULT td_db_table_page(td_db *db, ULONGLONG folder, BOOL assoc, const mc_srckey *from,
+                         BOOL inclusive, BOOL backward, ULONG skip, ULONG n, mc_srckey *keys,
+                         ULONG *got);
+/* Number of messages before position `key`. */
+HRESULT td_db_table_ordinal(td_db *db, ULONGLONG folder, BOOL assoc, const mc_srckey *key,
+                            ULONG *ord);
+/* Is object `id` a message of that folder's table now, and its position. */
+HRESULT td_db_table_locate(td_db *db, ULONGLONG folder, BOOL assoc, ULONGLONG id,
+                           mc_srckey *key, BOOL *present);
+
+/* Every message of the table (or only message `only`, when not 0) in that order, with the
+ * values of the properties `prop_ids` (at most TD_SCAN_MAX_PROPS property IDs; a value in
+ * big_values is left out): fn once per message, values internal and valid during the call.
+ * The first failure of fn ends the scan and is returned. Holds the database's lock. */
+#define TD_SCAN_MAX_PROPS 8
+typedef HRESULT (*td_scan_fn)(void *ctx, ULONGLONG id, BOOL has_time, LONGLONG time, ULONG n,
+                              const SPropValue *values);
+HRESULT td_db_table_scan(td_db *db, ULONGLONG folder, BOOL assoc, ULONGLONG only,
+                         const ULONG *prop_ids, ULONG n, td_scan_fn fn, void *ctx);
+/* The same for at most `limit` messages after position `after` (NULL: from the first):
+ * *messages of them seen, the last one's position in *last (unchanged when none). */
+HRESULT td_db_table_scan_chunk(td_db *db, ULONGLONG folder, BOOL assoc, const mc_srckey *after,
+                               ULONG limit, const ULONG *prop_ids, ULONG n, td_scan_fn fn,
+                               void *ctx, ULONG *messages, mc_srckey *last);
 
 /* ---- submit state (dbsubmit.c) -------------------------------------------------------------
  * The row that says whether a message is submitted and who holds it (DECISIONS 7: change it

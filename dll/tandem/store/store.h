@@ -205,6 +205,19 @@ void    td_store_announce_read(td_store *s, ULONGLONG folder, ULONGLONG msg);
 /* The change feed's listener of a logon (changes.c) calls these. */
 void    td_store_tables_changed(td_store *s, const td_change *change);
 void    td_store_on_change(void *ctx, const td_change *change);
+/* A contents-table row of message `id` (kind TD_TABLE_CONTENTS or TD_TABLE_ASSOC): into `t`,
+ * or (t NULL) as one mc_heap_alloc() block in *row with *n values. */
+HRESULT td_store_contents_row(td_store *s, ULONGLONG id, int kind, mc_table *t, ULONG *n,
+                              SPropValue **row);
+/* TRUE if a contents-table row holds the stored value of this property as it is (strings cut
+ * to TD_TABLE_STRING characters): a source may sort and restrict on it in its own way. */
+BOOL    td_contents_keeps(ULONG tag);
+#define TD_TABLE_STRING 255
+/* Every row of a folder's contents table into `t`. */
+HRESULT td_store_contents_fill(td_store *s, ULONGLONG folder, int kind, mc_table *t);
+/* The row source of a folder's contents table (sqltable.c). `s` is not referenced: the
+ * table's views keep the store alive, and the store's table cache keeps the table. */
+HRESULT td_sqltable_source(td_store *s, ULONGLONG folder, int kind, mc_rowsource *out);
 void    td_store_tables_free(td_store *s);
 /* A snapshot table of rows (each row n values); index_tag must be in every row. */
 HRESULT td_snapshot_table(td_store *s, ULONG index_tag, const SPropTagArray *columns, ULONG nrows,

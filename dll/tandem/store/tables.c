@@ -3,11 +3,15 @@
  * associated) and hierarchy tables of folders, filled from the database when first opened and
  * kept in step as this process saves, moves and deletes objects; snapshot tables (recipients,
  * attachments, receive folders, deep hierarchy). Docs: contents-tables.md, hierarchy-tables.md.
- * Cached tables are shared by every view of this logon and kept in step through the store's
- * change feed (db.h): every save, move and delete of a message or folder by any session of any
- * process on the same file reaches td_store_tables_changed, which updates the rows (views get
- * TABLE_ROW_ADDED / MODIFIED / DELETED); a lost feed (TD_CHANGE_RESYNC) refills the tables
- * (TABLE_RELOAD). Opening a table first applies what other processes committed so far.
+ * Contents tables are tables over the database (sqltable.c): their views page through it and
+ * hold no rows, unless a view's sort or restriction needs every row in memory. Cached tables are
+ * shared by every view of this logon and kept in step through the store's change feed (db.h):
+ * every save, move and delete of a message or folder by any session of any process on the same
+ * file reaches td_store_tables_changed, which tells the contents tables which row changed
+ * (mc_table_source_changed) and updates hierarchy rows (views get TABLE_ROW_ADDED / MODIFIED /
+ * DELETED). A lost feed (TD_CHANGE_RESYNC) refills hierarchy tables (TABLE_RELOAD) and drops
+ * cached contents tables (their open views keep reading the database). Opening a table first
+ * applies what other processes committed so far.
  */
 #include "store.h"
 
@@ -16,6 +20,7 @@ struct td_table_cache
     ULONGLONG folder;
     int kind;
     mc_table *t;
+    BOOL memory;                /* a contents table held in memory (test switch): not shared */
     struct td_table_cache *next;
 };
 
@@ -31,7 +36,6 @@ static const SizedSPropTagArray(12, hierarchy_columns) = {12, {PR_INSTANCE_KEY, 
 /* Contents-table rows are summaries (issue 4's memory budget: a million rows): only these
  * stored properties, strings cut to TD_TABLE_STRING characters and binaries above
  * TD_TABLE_BINARY bytes left out (MAPI tables commonly truncate: contents-tables.md). */
-#define TD_TABLE_STRING 255
 #define TD_TABLE_BINARY 255
 static const ULONG contents_kept[] = {
     PROP_ID(PR_MESSAGE_CLASS_W), PROP_ID(PR_SUBJECT_W), PROP_ID(PR_NORMALIZED_SUBJECT_W),
@@ -44,6 +48,15 @@ static const ULONG contents_kept[] = {
     0x1080 /* PR_ICON_INDEX */, 0x1090 /* PR_FLAG_STATUS */, PROP_ID(PR_SEARCH_KEY), PROP_ID(PR_RECORD_KEY),
     PROP_ID(PR_SUBMIT_FLAGS), PROP_ID(PR_DISPLAY_NAME_W), 0x1035 /* PR_INTERNET_MESSAGE_ID */,
 };
+
+static BOOL contents_keeps(ULONG tag);
+
+BOOL td_contents_keeps(ULONG tag)
+{
+    if (PROP_ID(tag) == PROP_ID(PR_RECORD_KEY) || PROP_ID(tag) == PROP_ID(PR_MSG_STATUS))
+        return FALSE;   /* computed for every row: never the stored value alone */
+    return contents_keeps(tag);
+}
 
 static BOOL contents_keeps(ULONG tag)
 {
@@ -83,8 +96,11 @@ static BOOL table_value(const SPropValue *v, SPropValue *out, WCHAR *buf)
     return mc_prop_payload_size(v) <= TD_TABLE_BINARY;
 }
 
-/* The row of one object: its small stored values plus computed ones. */
-static HRESULT object_row(td_store *s, ULONGLONG id, int kind, LONG depth, mc_table *t)
+/* The row of one object: its small stored values plus computed ones; into table `t`, or
+ * (t NULL) as one mc_heap_alloc() block in *copy. Rows of tables over a source (contents
+ * tables) carry PR_INSTANCE_KEY: the object id, 8 bytes little-endian (mapicore.h). */
+static HRESULT object_row_ex(td_store *s, ULONGLONG id, int kind, LONG depth, mc_table *t,
+                             ULONG *n_copy, SPropValue **copy)
 {
     mc_propbag *bag = mc_propbag_new();
     td_vals vals;
@@ -92,10 +108,12 @@ static HRESULT object_row(td_store *s, ULONGLONG id, int kind, LONG depth, mc_ta
     SPropValue *row = NULL;
     WCHAR *cut = NULL;
     ULONG n = 0, i;
+    BYTE key[8];
     HRESULT hr;
 
     vals.n = vals.n_owned = 0;
     if (!bag) return MAPI_E_NOT_ENOUGH_MEMORY;
+    for (i = 0; i < 8; i++) key[i] = (BYTE)(id >> (8 * i));
     if (FAILED(hr = td_db_object_get(s->db, id, &info))) goto done;
     if (FAILED(hr = td_db_props_load_ex(s->db, id, bag, FALSE))) goto done;
     if (kind == TD_TABLE_HIERARCHY)
@@ -109,6 +127,7 @@ static HRESULT object_row(td_store *s, ULONGLONG id, int kind, LONG depth, mc_ta
     {
         td_store_common_vals(s, &vals, TD_EID_MESSAGE, id, info.parent, MAPI_MESSAGE, s->writable);
         if (!mc_propbag_get(bag, PR_MSG_STATUS)) td_vals_long(&vals, PR_MSG_STATUS, 0);
+        td_vals_bin(&vals, PR_INSTANCE_KEY, key, sizeof(key), FALSE);
     }
     if (!(row = mc_calloc(vals.n + mc_propbag_count(bag) + 1, sizeof(*row)))) { hr = MAPI_E_NOT_ENOUGH_MEMORY; goto done; }
     for (i = 0; i < vals.n; i++) row[n++] = vals.v[i];
@@ -125,13 +144,32 @@ static HRESULT object_row(td_store *s, ULONGLONG id, int kind, LONG depth, mc_ta
         }
         else if (contents_keeps(v->ulPropTag) && table_value(v, &row[n], cut + i * (TD_TABLE_STRING + 1))) n++;
     }
-    hr = mc_table_modify_row(t, n, row);
+    hr = t ? mc_table_modify_row(t, n, row) : mc_props_dup(mc_heap_alloc(), n, row, copy);
+    if (!t && SUCCEEDED(hr)) *n_copy = n;
 done:
     mc_free(cut);
     mc_free(row);
     td_vals_clear(&vals);
     mc_propbag_free(bag);
     return hr;
+}
+
+static HRESULT object_row(td_store *s, ULONGLONG id, int kind, LONG depth, mc_table *t)
+{
+    return object_row_ex(s, id, kind, depth, t, NULL, NULL);
+}
+
+HRESULT td_store_contents_row(td_store *s, ULONGLONG id, int kind, mc_table *t, ULONG *n,
+                              SPropValue **copy)
+{
+    return object_row_ex(s, id, kind, 0, t, n, copy);
+}
+
+static HRESULT fill(td_store *s, ULONGLONG folder, int kind, LONG depth, BOOL deep, mc_table *t);
+
+HRESULT td_store_contents_fill(td_store *s, ULONGLONG folder, int kind, mc_table *t)
+{
+    return fill(s, folder, kind, 0, FALSE, t);
 }
 
 static HRESULT fill(td_store *s, ULONGLONG folder, int kind, LONG depth, BOOL deep, mc_table *t)
@@ -154,23 +192,24 @@ static HRESULT fill(td_store *s, ULONGLONG folder, int kind, LONG depth, BOOL de
 
 /* RES_SUBRESTRICTION on a contents-table row (ssubrestriction.md): true when a row of the
  * saved message's recipient or attachment table, as GetRecipientTable / GetAttachmentTable
- * present it, matches. mapicore calls this under the table's lock, so it reads the database
- * only (the store lock is taken before table locks elsewhere). */
+ * present it, matches. The row's index is its PR_INSTANCE_KEY (the object id, 8 bytes
+ * little-endian). mapicore calls this under the table's lock, so it reads the database only
+ * (the store lock is taken before table locks elsewhere). */
 static BOOL contents_sub_match(void *ctx, const SPropValue *index, ULONG sub_object,
                                const SRestriction *res)
 {
     td_store *s = ctx;
     td_msgdata *m = NULL;
     td_sub_rows rows;
-    td_eid eid;
+    td_obj_info info;
+    ULONGLONG id = 0;
     BOOL hit = FALSE;
     ULONG i;
 
-    if (PROP_TYPE(index->ulPropTag) != PT_BINARY ||
-        FAILED(td_eid_decode(index->Value.bin.cb, (const ENTRYID *)index->Value.bin.lpb, &eid)))
-        return FALSE;
-    if (eid.kind == TD_EID_MESSAGE && IsEqualGUID(&eid.store_guid, &s->guid) &&
-        SUCCEEDED(td_msgdata_load(s->db, eid.object_id, &m)))
+    if (PROP_TYPE(index->ulPropTag) != PT_BINARY || index->Value.bin.cb != 8) return FALSE;
+    for (i = 0; i < 8; i++) id |= (ULONGLONG)index->Value.bin.lpb[i] << (8 * i);
+    if (SUCCEEDED(td_db_object_get(s->db, id, &info)) && info.type == MAPI_MESSAGE &&
+        SUCCEEDED(td_msgdata_load(s->db, id, &m)))
     {
         if (SUCCEEDED(sub_object == PR_MESSAGE_RECIPIENTS ? td_msgdata_recip_rows(m, &rows)
                                                           : td_msgdata_attach_rows(m, &rows)))
@@ -180,14 +219,33 @@ static BOOL contents_sub_match(void *ctx, const SPropValue *index, ULONG sub_obj
         }
         td_msgdata_free(m);
     }
-    td_eid_clear(&eid);
     return hit;
 }
 
-/* A contents-table view keeps the store (its sub-restriction handler reads it) alive. */
-static void contents_view_released(void *ctx)
+static void view_released(void *ctx)
 {
     td_store_release(ctx);
+}
+
+/* A contents table over the database (sqltable.c): views page through it in the order the
+ * database keeps, newest first (issue 4 point 6). `memory`: every row held in memory at once
+ * (the test switch TANDEM_TABLES_IN_MEMORY, to compare the two). */
+static HRESULT contents_table(td_store *s, ULONGLONG folder, int kind, BOOL memory, mc_table **out)
+{
+    static const SizedSSortOrderSet(1, newest) = {1, 0, 0, {{PR_MESSAGE_DELIVERY_TIME, TABLE_SORT_DESCEND}}};
+    mc_rowsource src;
+    mc_table *t = NULL;
+    HRESULT hr;
+
+    if (FAILED(hr = mc_table_new(&s->alloc, PR_INSTANCE_KEY, (const SPropTagArray *)&contents_columns, &t))) return hr;
+    if (SUCCEEDED(hr = td_sqltable_source(s, folder, kind, &src)) && FAILED(hr = mc_table_set_source(t, &src)))
+        src.vtbl->release(src.ctx);
+    if (SUCCEEDED(hr)) hr = mc_table_set_default_sort(t, (const SSortOrderSet *)&newest);
+    if (SUCCEEDED(hr)) hr = mc_table_set_subrestriction(t, contents_sub_match, s);
+    if (SUCCEEDED(hr) && memory) hr = mc_table_materialize(t);
+    if (FAILED(hr)) mc_table_release(t);
+    else *out = t;
+    return hr;
 }
 
 HRESULT td_store_folder_table(td_store *s, ULONGLONG folder, int kind, IMAPITable **out)
@@ -196,12 +254,12 @@ HRESULT td_store_folder_table(td_store *s, ULONGLONG folder, int kind, IMAPITabl
     mc_table *t = NULL;
     HRESULT hr = S_OK;
     BOOL deep = kind > TD_TABLE_HIERARCHY;
-
+    BOOL memory = kind != TD_TABLE_HIERARCHY && !deep && GetEnvironmentVariableW(L"TANDEM_TABLES_IN_MEMORY", NULL, 0);
     if (deep) kind = TD_TABLE_HIERARCHY;
     td_db_catch_up(s->db);
     EnterCriticalSection(&s->lock);
-    for (c = s->tables; c && !deep; c = c->next)
-        if (c->folder == folder && c->kind == kind)
+    for (c = s->tables; c && !deep && !memory; c = c->next)
+        if (c->folder == folder && c->kind == kind && !c->memory)
         {
             t = c->t;
             mc_table_addref(t);
@@ -209,17 +267,9 @@ HRESULT td_store_folder_table(td_store *s, ULONGLONG folder, int kind, IMAPITabl
         }
     if (!t)
     {
-        hr = mc_table_new(&s->alloc, PR_ENTRYID, kind == TD_TABLE_HIERARCHY ?
-                          (const SPropTagArray *)&hierarchy_columns : (const SPropTagArray *)&contents_columns, &t);
-        if (SUCCEEDED(hr) && kind != TD_TABLE_HIERARCHY)
-        {
-            /* newest first without sorting (issue 4 point 6) */
-            static const SizedSSortOrderSet(1, newest) = {1, 0, 0, {{PR_MESSAGE_DELIVERY_TIME, TABLE_SORT_DESCEND}}};
-            hr = mc_table_set_default_sort(t, (const SSortOrderSet *)&newest);
-            if (SUCCEEDED(hr)) hr = mc_table_set_subrestriction(t, contents_sub_match, s);
-        }
-        /* PR_DEPTH is zero-based, relative to this folder, deep or not (pidtagdepth-canonical-property.md) */
-        if (SUCCEEDED(hr)) hr = fill(s, folder, kind, 0, deep, t);
+        if (kind != TD_TABLE_HIERARCHY) hr = contents_table(s, folder, kind, memory, &t);
+        else if (SUCCEEDED(hr = mc_table_new(&s->alloc, PR_ENTRYID, (const SPropTagArray *)&hierarchy_columns, &t)))
+            hr = fill(s, folder, kind, 0, deep, t);   /* PR_DEPTH is zero-based (pidtagdepth-canonical-property.md) */
         if (SUCCEEDED(hr) && !deep)
         {
             if (!(c = mc_calloc(1, sizeof(*c)))) hr = MAPI_E_NOT_ENOUGH_MEMORY;
@@ -228,6 +278,7 @@ HRESULT td_store_folder_table(td_store *s, ULONGLONG folder, int kind, IMAPITabl
                 c->folder = folder;
                 c->kind = kind;
                 c->t = t;
+                c->memory = memory;
                 mc_table_addref(t);
                 c->next = s->tables;
                 s->tables = c;
@@ -235,51 +286,71 @@ HRESULT td_store_folder_table(td_store *s, ULONGLONG folder, int kind, IMAPITabl
         }
     }
     LeaveCriticalSection(&s->lock);
-    if (SUCCEEDED(hr) && kind != TD_TABLE_HIERARCHY)
+    if (SUCCEEDED(hr))
     {
+        /* a view keeps the store (its rows' source) alive */
         td_store_addref(s);
-        if (FAILED(hr = mc_table_open_view(t, contents_view_released, s, out))) td_store_release(s);
+        if (FAILED(hr = mc_table_open_view(t, view_released, s, out))) td_store_release(s);
     }
-    else if (SUCCEEDED(hr)) hr = mc_table_open_view(t, NULL, NULL, out);
     if (t) mc_table_release(t);
     return hr;
 }
 
-static void update_row(td_store *s, ULONGLONG parent, ULONGLONG id, BOOL folder)
+/* A message changed: the contents tables of its old and new folder (views over the database)
+ * look it up themselves and tell their views - outside the store's lock, so the store's lock
+ * is never held while a table's is taken (a table's lock comes before the database's). */
+static void update_contents(td_store *s, ULONGLONG parent, ULONGLONG id)
+{
+    struct td_table_cache *c;
+    td_obj_info info;
+    mc_table *tables[8];
+    ULONG n = 0, i;
+    BOOL exists;
+
+    EnterCriticalSection(&s->lock);
+    for (c = s->tables; c && !n; c = c->next) n = c->kind != TD_TABLE_HIERARCHY;
+    LeaveCriticalSection(&s->lock);
+    if (!n) return;     /* most saves happen with no contents table open */
+    n = 0;
+    exists = SUCCEEDED(td_db_object_get(s->db, id, &info));
+    EnterCriticalSection(&s->lock);
+    for (c = s->tables; c && n < ARRAYSIZE(tables); c = c->next)
+        if (c->kind != TD_TABLE_HIERARCHY && (c->folder == parent || (exists && c->folder == info.parent)))
+        {
+            mc_table_addref(c->t);
+            tables[n++] = c->t;
+        }
+    LeaveCriticalSection(&s->lock);
+    for (i = 0; i < n; i++)
+    {
+        mc_table_source_changed(tables[i], id);
+        mc_table_release(tables[i]);
+    }
+}
+
+static void update_row(td_store *s, ULONGLONG parent, ULONGLONG id)
 {
     struct td_table_cache *c;
     td_obj_info info;
     BOOL exists;
-    mc_propbag *bag = NULL;
-    ULONG flags = 0;
     BOOL any = FALSE;
 
-    /* most saves happen with no table of that kind open: nothing to load */
+    /* most changes happen with no hierarchy table open: nothing to load */
     EnterCriticalSection(&s->lock);
-    for (c = s->tables; c && !any; c = c->next) any = (c->kind == TD_TABLE_HIERARCHY) == folder;
+    for (c = s->tables; c && !any; c = c->next) any = c->kind == TD_TABLE_HIERARCHY;
     LeaveCriticalSection(&s->lock);
     if (!any) return;
     exists = SUCCEEDED(td_db_object_get(s->db, id, &info));
-    if (!folder && exists && (bag = mc_propbag_new()))
-    {
-        /* which contents table the message belongs to */
-        if (SUCCEEDED(td_db_props_load_ex(s->db, id, bag, FALSE)))
-            flags = (ULONG)mc_propbag_get_long(bag, PR_MESSAGE_FLAGS, 0);
-        mc_propbag_free(bag);
-    }
     EnterCriticalSection(&s->lock);
     for (c = s->tables; c; c = c->next)
     {
         ENTRYID *eid = NULL;
         ULONG cb = 0;
         SPropValue key;
-        BOOL here;
 
-        if ((c->kind == TD_TABLE_HIERARCHY) != folder) continue;
-        here = exists && info.parent == c->folder && c->folder == parent &&
-               (folder || ((flags & MSGFLAG_ASSOCIATED) != 0) == (c->kind == TD_TABLE_ASSOC));
-        if (here) object_row(s, id, c->kind, 0, c->t);
-        else if (SUCCEEDED(td_store_object_eid(s, folder ? TD_EID_FOLDER : TD_EID_MESSAGE, id, &cb, &eid)))
+        if (c->kind != TD_TABLE_HIERARCHY) continue;
+        if (exists && info.parent == c->folder && c->folder == parent) object_row(s, id, c->kind, 0, c->t);
+        else if (SUCCEEDED(td_store_object_eid(s, TD_EID_FOLDER, id, &cb, &eid)))
         {
             key.ulPropTag = PR_ENTRYID;
             key.Value.bin.cb = cb;
@@ -291,23 +362,33 @@ static void update_row(td_store *s, ULONGLONG parent, ULONGLONG id, BOOL folder)
     LeaveCriticalSection(&s->lock);
 }
 
-/* Refill every cached table from the database (views: TABLE_RELOAD, then the rows). */
+/* Refill the hierarchy tables from the database (views: TABLE_RELOAD, then the rows); forget the
+ * contents tables (their views read the database; new views get a new table). */
 static void reload_all(td_store *s)
 {
-    struct td_table_cache *c;
+    struct td_table_cache *c, **pc;
 
     EnterCriticalSection(&s->lock);
-    for (c = s->tables; c; c = c->next)
-        if (SUCCEEDED(mc_table_delete_all(c->t)))
-            fill(s, c->folder, c->kind, 0, FALSE, c->t);
+    for (pc = &s->tables; (c = *pc);)
+    {
+        if (c->kind == TD_TABLE_HIERARCHY)
+        {
+            if (SUCCEEDED(mc_table_delete_all(c->t))) fill(s, c->folder, c->kind, 0, FALSE, c->t);
+            pc = &c->next;
+            continue;
+        }
+        *pc = c->next;
+        mc_table_release(c->t);
+        mc_free(c);
+    }
     LeaveCriticalSection(&s->lock);
 }
 
 /* The row of folder `id` in its parent's hierarchy table (its counts changed). */
 static void update_folder_row(td_store *s, ULONGLONG id)
 {
-    struct td_table_cache *c;
     td_obj_info info;
+    struct td_table_cache *c;
     BOOL any = FALSE;
 
     /* most saves happen with no hierarchy table open: no query then */
@@ -315,7 +396,7 @@ static void update_folder_row(td_store *s, ULONGLONG id)
     for (c = s->tables; c && !any; c = c->next) any = c->kind == TD_TABLE_HIERARCHY;
     LeaveCriticalSection(&s->lock);
     if (any && id && SUCCEEDED(td_db_object_get(s->db, id, &info)) && info.parent)
-        update_row(s, info.parent, id, TRUE);
+        update_row(s, info.parent, id);
 }
 
 void td_store_tables_changed(td_store *s, const td_change *c)
@@ -323,15 +404,15 @@ void td_store_tables_changed(td_store *s, const td_change *c)
     switch (c->kind)
     {
     case TD_CHANGE_MESSAGE:
-        if (c->event == fnevObjectMoved) update_row(s, c->old_parent, c->id, FALSE);
-        update_row(s, c->parent, c->id, FALSE);
+        /* one call covers the folder named and the one the message is in now */
+        update_contents(s, c->event == fnevObjectMoved ? c->old_parent : c->parent, c->id);
         /* the folders' counts (PR_CONTENT_COUNT, PR_CONTENT_UNREAD) in hierarchy tables */
         update_folder_row(s, c->parent);
         if (c->event == fnevObjectMoved || c->event == fnevObjectCopied) update_folder_row(s, c->old_parent);
         break;
     case TD_CHANGE_FOLDER:
-        if (c->event == fnevObjectMoved) update_row(s, c->old_parent, c->id, TRUE);
-        update_row(s, c->parent, c->id, TRUE);
+        if (c->event == fnevObjectMoved) update_row(s, c->old_parent, c->id);
+        update_row(s, c->parent, c->id);
         /* the parents' PR_SUBFOLDERS */
         update_folder_row(s, c->parent);
         if (c->event == fnevObjectMoved) update_folder_row(s, c->old_parent);
