@@ -187,7 +187,10 @@ typedef struct model
     LONG events;            /* notifications received */
     BOOL broken;            /* a notification named a row the model does not have */
     BOOL reload;            /* TABLE_RELOAD: the model must be read again */
+    BOOL elsewhere;         /* a notification came on another thread than MAPIInitialize's */
 } model;
+
+static DWORD main_thread;   /* called MAPIInitialize (without MAPI_MULTITHREAD_NOTIFICATIONS) */
 
 static LONG find_key(const model *m, const SPropValue *key)
 {
@@ -256,6 +259,7 @@ static ULONG STDMETHODCALLTYPE model_OnNotify(IMAPIAdviseSink *iface, ULONG n, L
     LONG at;
 
     EnterCriticalSection(&m->cs);
+    if (GetCurrentThreadId() != main_thread) m->elsewhere = TRUE;
     for (i = 0; i < n; i++)
     {
         const TABLE_NOTIFICATION *tn = &notifs[i].info.tab;
@@ -517,6 +521,7 @@ void wt_run(void)
     os.IMAPIAdviseSink_iface.lpVtbl = &obj_vtbl;
     os.ref = 1;
     InitializeCriticalSection(&os.cs);
+    main_thread = GetCurrentThreadId();
     hr = MAPIInitialize(NULL);
     if (!ok(hr == S_OK, "MAPIInitialize returned %#lx\n", hr)) return;
     hr = MAPIAdminProfiles(0, &admin);
@@ -645,6 +650,9 @@ void wt_run(void)
         ok(model_matches(&cm, contents, L"a|e|z", 10000), "the contents table did not follow this session's move\n");
         ok(os.n >= before + 2, "%ld object notifications for two changes\n", os.n - before);
     }
+
+    /* mapiinit_0.md: without MAPI_MULTITHREAD_NOTIFICATIONS on the MAPIInitialize thread */
+    ok(!cm.elsewhere && !hm.elsewhere, "a table notification was delivered on another thread\n");
 
     wt_context("Unadvise");
     hr = mdb->lpVtbl->Unadvise(mdb, oconn);

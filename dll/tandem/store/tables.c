@@ -222,6 +222,73 @@ static BOOL contents_sub_match(void *ctx, const SPropValue *index, ULONG sub_obj
     return hit;
 }
 
+/* Table notifications through MAPI's engine: IMAPISupport::Subscribe/Unsubscribe/Notify of the
+ * logon's client support object (spi-digest §4.10), so client sinks are called where MAPI calls
+ * them (on the first MAPIInitialize thread unless MAPI_MULTITHREAD_NOTIFICATIONS). The context
+ * is the store, not referenced (the table lives in the store's cache and its views keep the
+ * store alive); the support object is looked up at each call (gone after logoff). */
+static IMAPISupport *table_support(td_store *s)
+{
+    IMAPISupport *sup;
+    EnterCriticalSection(&s->lock);
+    if ((sup = s->sup)) sup->lpVtbl->AddRef(sup);
+    LeaveCriticalSection(&s->lock);
+    return sup;
+}
+
+static HRESULT table_subscribe(void *ctx, const NOTIFKEY *key, ULONG mask, IMAPIAdviseSink *sink, ULONG *conn)
+{
+    IMAPISupport *sup = table_support(ctx);
+    ULONG_PTR wide = 0;     /* room for either header set's width (DECISIONS.md 1) */
+    HRESULT hr;
+
+    if (!sup) return MAPI_E_END_OF_SESSION;
+    hr = sup->lpVtbl->Subscribe(sup, (NOTIFKEY *)key, mask, 0, sink, (ULONG *)&wide);
+    *conn = (ULONG)wide;
+    sup->lpVtbl->Release(sup);
+    return hr;
+}
+
+static HRESULT table_unsubscribe(void *ctx, ULONG conn)
+{
+    IMAPISupport *sup = table_support(ctx);
+    HRESULT hr;
+
+    if (!sup) return S_OK;  /* the session's engine dropped every subscription at logoff */
+    hr = sup->lpVtbl->Unsubscribe(sup, conn);
+    sup->lpVtbl->Release(sup);
+    return hr;
+}
+
+static HRESULT table_notify(void *ctx, const NOTIFKEY *key, ULONG n, NOTIFICATION *notifs)
+{
+    IMAPISupport *sup = table_support(ctx);
+    ULONG_PTR flags = 0;    /* asynchronous: never NOTIFY_SYNC for client sinks */
+    HRESULT hr;
+
+    if (!sup) return S_OK;
+    hr = sup->lpVtbl->Notify(sup, (NOTIFKEY *)key, n, notifs, (ULONG *)&flags);
+    sup->lpVtbl->Release(sup);
+    return hr;
+}
+
+/* A table of a logon with a client support object notifies through it; others (the spooler's
+ * logon) keep the table's own engine. */
+static HRESULT use_support_notifier(td_store *s, mc_table *t)
+{
+    IMAPISupport *sup = table_support(s);
+    mc_notifier n;
+
+    if (!sup) return S_OK;
+    sup->lpVtbl->Release(sup);
+    memset(&n, 0, sizeof(n));
+    n.subscribe = table_subscribe;
+    n.unsubscribe = table_unsubscribe;
+    n.notify = table_notify;
+    n.ctx = s;
+    return mc_table_set_notifier(t, &n);
+}
+
 static void view_released(void *ctx)
 {
     td_store_release(ctx);
@@ -242,6 +309,7 @@ static HRESULT contents_table(td_store *s, ULONGLONG folder, int kind, BOOL memo
         src.vtbl->release(src.ctx);
     if (SUCCEEDED(hr)) hr = mc_table_set_default_sort(t, (const SSortOrderSet *)&newest);
     if (SUCCEEDED(hr)) hr = mc_table_set_subrestriction(t, contents_sub_match, s);
+    if (SUCCEEDED(hr)) hr = use_support_notifier(s, t);
     if (SUCCEEDED(hr) && memory) hr = mc_table_materialize(t);
     if (FAILED(hr)) mc_table_release(t);
     else *out = t;
@@ -268,7 +336,8 @@ HRESULT td_store_folder_table(td_store *s, ULONGLONG folder, int kind, IMAPITabl
     if (!t)
     {
         if (kind != TD_TABLE_HIERARCHY) hr = contents_table(s, folder, kind, memory, &t);
-        else if (SUCCEEDED(hr = mc_table_new(&s->alloc, PR_ENTRYID, (const SPropTagArray *)&hierarchy_columns, &t)))
+        else if (SUCCEEDED(hr = mc_table_new(&s->alloc, PR_ENTRYID, (const SPropTagArray *)&hierarchy_columns, &t)) &&
+                 SUCCEEDED(hr = use_support_notifier(s, t)))
             hr = fill(s, folder, kind, 0, deep, t);   /* PR_DEPTH is zero-based (pidtagdepth-canonical-property.md) */
         if (SUCCEEDED(hr) && !deep)
         {
