@@ -97,7 +97,6 @@ static void test_cross_session(const wt_profile *p)
     SPropValue v;
     ULONG conn = 0, before = 0, after = 0;
     DWORD start;
-    MSG msg;
     HRESULT hr;
 
     wt_context("two sessions, one store");
@@ -121,10 +120,7 @@ static void test_cross_session(const wt_profile *p)
 
     start = GetTickCount();
     while (!s.added && !s.changed && GetTickCount() - start < 10000)
-    {
-        while (PeekMessageW(&msg, NULL, 0, 0, PM_REMOVE)) DispatchMessageW(&msg);
-        Sleep(20);
-    }
+        wt_pump(20);
     ok(s.added == 1 || s.changed >= 1, "A's table got %ld TABLE_ROW_ADDED and %ld TABLE_CHANGED for B's save\n",
        s.added, s.changed);
     if (s.added)

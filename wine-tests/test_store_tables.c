@@ -283,24 +283,11 @@ static ULONG WINAPI sink_OnNotify(IMAPIAdviseSink *iface, ULONG count, LPNOTIFIC
 
 static const IMAPIAdviseSinkVtbl sink_vtbl = { sink_QueryInterface, sink_AddRef, sink_Release, sink_OnNotify };
 
-/* Process this thread's messages for a while: without MAPI_MULTITHREAD_NOTIFICATIONS MAPI calls
- * sinks on the thread that called MAPIInitialize first, from its messages (mapiinit_0.md). */
-static void pump_for(DWORD ms)
-{
-    DWORD start = GetTickCount();
-    MSG msg;
-    do
-    {
-        while (PeekMessageW(&msg, NULL, 0, 0, PM_REMOVE)) DispatchMessageW(&msg);
-        Sleep(10);
-    } while (GetTickCount() - start < ms);
-}
-
 static void wait_events(sink *k, LONG n)
 {
     DWORD start = GetTickCount();
-    while (k->n < n && GetTickCount() - start < 10000) pump_for(10);
-    pump_for(50);   /* and nothing more */
+    while (k->n < n && GetTickCount() - start < 10000) wt_pump(10);
+    wt_pump(50);   /* and nothing more */
 }
 
 /* The instance keys of rows `at` - 1 and `at` of the table (0: none). */

@@ -169,8 +169,6 @@ static int child(const char *profile)
     return code;
 }
 
-static void pump(DWORD ms);
-
 /* ---- a table model kept by notifications only --------------------------------------------- */
 
 #define MAX_ROWS 64
@@ -343,7 +341,7 @@ static BOOL model_matches(model *m, IMAPITable *t, const WCHAR *names, DWORD ms)
         }
         if (names && wcscmp(joined, names)) same = FALSE;
         LeaveCriticalSection(&m->cs);
-        if (!same) pump(50);
+        if (!same) wt_pump(50);
     } while (!same && GetTickCount() - start < ms);
     if (!same) trace("model (%s): %ls; table holds %lu rows\n", m->broken ? "broken" : "intact", joined, n);
     return same;
@@ -393,20 +391,6 @@ static ULONG STDMETHODCALLTYPE obj_OnNotify(IMAPIAdviseSink *iface, ULONG n, LPN
 
 static IMAPIAdviseSinkVtbl obj_vtbl = {model_QueryInterface, model_AddRef, model_Release, obj_OnNotify};
 
-/* Process this thread's window messages for `ms`: without MAPI_MULTITHREAD_NOTIFICATIONS a
- * store's advise sinks are called on the thread that called MAPIInitialize first, from its
- * messages (mapiinit_0.md). */
-static void pump(DWORD ms)
-{
-    DWORD start = GetTickCount();
-    MSG msg;
-    do
-    {
-        while (PeekMessageW(&msg, NULL, 0, 0, PM_REMOVE)) DispatchMessageW(&msg);
-        Sleep(10);
-    } while (GetTickCount() - start < ms);
-}
-
 /* Wait up to `ms` for an `event` about an object of `type` whose parent is `parent` (any, when
  * NULL) and, when given, whose old parent is `old_parent`; TRUE when one came. */
 static BOOL obj_seen(obj_sink *o, IMAPISession *session, ULONG event, ULONG type, const SBinary *parent,
@@ -435,7 +419,7 @@ static BOOL obj_seen(obj_sink *o, IMAPISession *session, ULONG event, ULONG type
             return TRUE;
         }
         LeaveCriticalSection(&o->cs);
-        pump(50);
+        wt_pump(50);
     } while (GetTickCount() - start < ms);
     return FALSE;
 }
@@ -639,7 +623,7 @@ void wt_run(void)
                    "the sink advised on the message got no fnevObjectModified\n");
                 if (conn) mdb->lpVtbl->Unadvise(mdb, conn);
                 MAPIFreeBuffer(z);
-                pump(100);      /* notifications posted before Unadvise release the sink */
+                wt_pump(100);      /* notifications posted before Unadvise release the sink */
             }
             ok(one.ref == 1, "the message's sink is still held (%ld)\n", one.ref);
             DeleteCriticalSection(&one.cs);
@@ -675,7 +659,7 @@ end:
     if (elsewhere) elsewhere->lpVtbl->Release(elsewhere);
     if (inbox) inbox->lpVtbl->Release(inbox);
     if (oconn) mdb->lpVtbl->Unadvise(mdb, oconn);
-    pump(100);
+    wt_pump(100);
     MAPIFreeBuffer(inbox_id);
     MAPIFreeBuffer(elsewhere_id);
     ok(cm.ref <= 1 && hm.ref <= 1 && os.ref <= 1, "the sinks are still held (%ld, %ld, %ld)\n", cm.ref, hm.ref, os.ref);

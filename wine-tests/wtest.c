@@ -96,3 +96,14 @@ int main(void)
     fprintf(stdout, "\n");
     return failed ? 1 : 0;
 }
+
+void wt_pump(DWORD ms)
+{
+    DWORD start = GetTickCount();
+    MSG msg;
+    do
+    {
+        while (PeekMessageW(&msg, NULL, 0, 0, PM_REMOVE)) DispatchMessageW(&msg);
+        Sleep(10);
+    } while (GetTickCount() - start < ms);
+}

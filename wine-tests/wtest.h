@@ -25,6 +25,11 @@ void wt_context(const char *name);
 #define skip(...)      wt_skip(__FILE__, __LINE__, __VA_ARGS__)
 #define trace(...)     wt_trace(__VA_ARGS__)
 
+/* Process this thread's window messages for `ms` (at least one pass): without
+ * MAPI_MULTITHREAD_NOTIFICATIONS MAPI calls a client's sinks on the thread that called
+ * MAPIInitialize first, from its messages (mapiinit_0.md). */
+void wt_pump(DWORD ms);
+
 /* A fresh folder under %TEMP% for this test program, emptied at start; path in UTF-16. */
 const WCHAR *wt_temp_dir(void);
 
