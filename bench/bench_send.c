@@ -29,6 +29,7 @@
 #include <mapicode.h>
 #include <mapispi.h>
 #include <sqlite3.h>
+#include "mapiclient.h"
 #include "transport/mapimime.h"
 #include "benchmapi.h"
 
@@ -138,30 +139,7 @@ static IMAPIFolder *open_folder(user *u, ULONG tag)
 /* FlushQueues on the session's spooler status object; returns when done. */
 static HRESULT flush(user *u, ULONG flags)
 {
-    static const SizedSPropTagArray(2, cols) = {2, {PR_RESOURCE_TYPE, PR_ENTRYID}};
-    IMAPITable *t = NULL;
-    SRowSet *rows = NULL;
-    IMAPIStatus *st = NULL;
-    ULONG i, type;
-    HRESULT hr;
-
-    if (FAILED(hr = u->session->lpVtbl->GetStatusTable(u->session, 0, &t))) return hr;
-    if (SUCCEEDED(hr = HrQueryAllRows(t, (SPropTagArray *)&cols, NULL, NULL, 0, &rows)))
-    {
-        hr = MAPI_E_NOT_FOUND;
-        for (i = 0; i < rows->cRows; i++)
-            if (rows->aRow[i].lpProps[0].Value.l == MAPI_SPOOLER && rows->aRow[i].lpProps[1].ulPropTag == PR_ENTRYID
-                && SUCCEEDED(hr = u->session->lpVtbl->OpenEntry(u->session, rows->aRow[i].lpProps[1].Value.bin.cb,
-                       (ENTRYID *)rows->aRow[i].lpProps[1].Value.bin.lpb, NULL, 0, &type, (IUnknown **)&st)))
-            {
-                hr = st->lpVtbl->FlushQueues(st, 0, 0, NULL, flags | FLUSH_FORCE | FLUSH_NO_UI);
-                st->lpVtbl->Release(st);
-                break;
-            }
-        FreeProws(rows);
-    }
-    t->lpVtbl->Release(t);
-    return hr;
+    return mapiclient_flush(u->session, flags);
 }
 
 static ULONG count_rows(IMAPIFolder *f)

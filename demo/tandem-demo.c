@@ -15,6 +15,7 @@
 #include <mapiutil.h>
 #include <mapitags.h>
 #include <mapi.h>
+#include "mapiclient.h"
 #include "tandem.h"
 #include "mapimime.h"
 
@@ -243,30 +244,7 @@ done:
 /* FlushQueues on the session's spooler status object: upload and download, returns when done. */
 static HRESULT flush(user *u)
 {
-    static const SizedSPropTagArray(2, cols) = {2, {PR_RESOURCE_TYPE, PR_ENTRYID}};
-    IMAPITable *t = NULL;
-    SRowSet *rows = NULL;
-    IMAPIStatus *st = NULL;
-    ULONG i, type;
-    HRESULT hr;
-
-    if (FAILED(hr = u->session->lpVtbl->GetStatusTable(u->session, 0, &t))) return hr;
-    if (SUCCEEDED(hr = HrQueryAllRows(t, (SPropTagArray *)&cols, NULL, NULL, 0, &rows)))
-    {
-        hr = MAPI_E_NOT_FOUND;
-        for (i = 0; i < rows->cRows; i++)
-            if (rows->aRow[i].lpProps[0].Value.l == MAPI_SPOOLER && rows->aRow[i].lpProps[1].ulPropTag == PR_ENTRYID
-                && SUCCEEDED(hr = u->session->lpVtbl->OpenEntry(u->session, rows->aRow[i].lpProps[1].Value.bin.cb,
-                       (ENTRYID *)rows->aRow[i].lpProps[1].Value.bin.lpb, NULL, 0, &type, (IUnknown **)&st)))
-            {
-                hr = st->lpVtbl->FlushQueues(st, 0, 0, NULL, FLUSH_UPLOAD | FLUSH_DOWNLOAD | FLUSH_FORCE | FLUSH_NO_UI);
-                st->lpVtbl->Release(st);
-                break;
-            }
-        FreeProws(rows);
-    }
-    t->lpVtbl->Release(t);
-    return check("FlushQueues", hr);
+    return check("FlushQueues", mapiclient_flush(u->session, FLUSH_UPLOAD | FLUSH_DOWNLOAD));
 }
 
 /* The rows of a folder's contents table with `cols`, oldest first; NULL on failure. */

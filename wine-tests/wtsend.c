@@ -2,6 +2,7 @@
  * wtsend.c - helpers of the sending tests (wtsend.h); public MAPI API only.
  */
 #include <wchar.h>
+#include "mapiclient.h"
 #include "wtest.h"
 #include "wtsend.h"
 
@@ -21,7 +22,7 @@ BOOL ws_profile(IProfAdmin *admin, ws_user *u, const char *name, const WCHAR *dr
 void ws_profile_names(ws_user *u, const char *name)
 {
     memset(u, 0, sizeof(*u));
-    lstrcpynA(u->p.name, name, sizeof(u->p.name));
+    wt_profile_name(u->p.name, sizeof(u->p.name), name);
     /* not wt_temp_dir(): its first call empties the folder the parent's stores are in */
     swprintf(u->p.email, 64, L"%hs@example.test", name);
 }
@@ -177,30 +178,7 @@ HRESULT ws_send(ws_user *u, const WCHAR *subject, ULONG n, const ws_recip *r, BO
 
 HRESULT ws_flush(ws_user *u)
 {
-    static const SizedSPropTagArray(2, cols) = {2, {PR_RESOURCE_TYPE, PR_ENTRYID}};
-    IMAPITable *t = NULL;
-    SRowSet *rows = NULL;
-    IMAPIStatus *st = NULL;
-    ULONG i, type;
-    HRESULT hr;
-
-    if (FAILED(hr = u->session->lpVtbl->GetStatusTable(u->session, 0, &t))) return hr;
-    if (SUCCEEDED(hr = HrQueryAllRows(t, (SPropTagArray *)&cols, NULL, NULL, 0, &rows)))
-    {
-        hr = MAPI_E_NOT_FOUND;
-        for (i = 0; i < rows->cRows; i++)
-            if (rows->aRow[i].lpProps[0].Value.l == MAPI_SPOOLER && rows->aRow[i].lpProps[1].ulPropTag == PR_ENTRYID
-                && SUCCEEDED(hr = u->session->lpVtbl->OpenEntry(u->session, rows->aRow[i].lpProps[1].Value.bin.cb,
-                       (ENTRYID *)rows->aRow[i].lpProps[1].Value.bin.lpb, NULL, 0, &type, (IUnknown **)&st)))
-            {
-                hr = st->lpVtbl->FlushQueues(st, 0, 0, NULL, FLUSH_UPLOAD | FLUSH_DOWNLOAD | FLUSH_FORCE | FLUSH_NO_UI);
-                st->lpVtbl->Release(st);
-                break;
-            }
-        FreeProws(rows);
-    }
-    t->lpVtbl->Release(t);
-    return hr;
+    return mapiclient_flush(u->session, FLUSH_UPLOAD | FLUSH_DOWNLOAD);
 }
 
 SRowSet *ws_rows(ws_user *u, ULONG tag, const SPropTagArray *cols)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mapiclient.h"
 #include "mapicli.h"
 #include "mapimime.h"
 #include "tandem/mapiext.h"
@@ -246,31 +247,6 @@ done:
 
 /* ---- sync ------------------------------------------------------------------------------------- */
 
-static HRESULT open_spooler_status(cli_session *s, IMAPIStatus **st)
-{
-    static const SizedSPropTagArray(2, cols) = {2, {PR_RESOURCE_TYPE, PR_ENTRYID}};
-    IMAPITable *t = NULL;
-    SRowSet *rows = NULL;
-    ULONG i, type;
-    HRESULT hr;
-
-    *st = NULL;
-    if (FAILED(hr = s->session->lpVtbl->GetStatusTable(s->session, 0, &t))) return hr;
-    if (SUCCEEDED(hr = HrQueryAllRows(t, (SPropTagArray *)&cols, NULL, NULL, 0, &rows))) {
-        hr = MAPI_E_NOT_FOUND;
-        for (i = 0; i < rows->cRows; i++) {
-            SPropValue *v = rows->aRow[i].lpProps;
-            if (v[0].ulPropTag == PR_RESOURCE_TYPE && v[0].Value.l == MAPI_SPOOLER && v[1].ulPropTag == PR_ENTRYID) {
-                hr = s->session->lpVtbl->OpenEntry(s->session, v[1].Value.bin.cb, (ENTRYID *)v[1].Value.bin.lpb,
-                                                   NULL, 0, &type, (IUnknown **)st);
-                break;
-            }
-        }
-        FreeProws(rows);
-    }
-    t->lpVtbl->Release(t);
-    return hr;
-}
 
 static void count_folder(cli_session *s, ULONG tag, ULONG *n)
 {
@@ -308,7 +284,7 @@ static int run_sync(int argc, char **argv)
     if ((rc = cli_logon(profile, 0, &s))) return rc;
     count_folder(&s, PR_IPM_OUTBOX_ENTRYID, &out_before);
     count_folder(&s, 0, &in_before);
-    if (FAILED(hr = open_spooler_status(&s, &st))) {
+    if (FAILED(hr = mapiclient_spooler_status(s.session, &st))) {
         rc = mapi_failure("finding the spooler in the status table", hr);
         goto done;
     }
