@@ -35,7 +35,8 @@ typedef struct tandemstore_vtbl
 #define WRITER_RECIPS   3
 #define WRITER_ATTACHS  2
 
-static const char profile_name[] = "tandem-wt-safety";
+static const char profile_base[] = "tandem-wt-safety";
+static char profile_name[64];   /* wt_profile_name of profile_base */
 
 typedef struct store_session
 {
@@ -651,11 +652,12 @@ void wt_run(void)
     if (__argc >= 4 && !strcmp(__argv[1], "save")) exit(child_save(__argv[2], __argv[3]));
     if (__argc >= 4 && !strcmp(__argv[1], "find")) exit(child_find(__argv[2], __argv[3]));
 
+    wt_profile_name(profile_name, sizeof(profile_name), profile_base);
     hr = MAPIInitialize(NULL);
     if (!ok(hr == S_OK, "MAPIInitialize returned %#lx\n", hr)) return;
     hr = MAPIAdminProfiles(0, &admin);
     if (!ok(hr == S_OK && admin, "MAPIAdminProfiles returned %#lx\n", hr)) goto done;
-    if (wt_profile_create(admin, &p, profile_name))
+    if (wt_profile_create(admin, &p, profile_base))
     {
         /* the first logon creates and provisions the store */
         hr = open_session(profile_name, &ss);

@@ -38,6 +38,16 @@ void wt_profile_delete(IProfAdmin *admin, wt_profile *p)
     admin->lpVtbl->DeleteProfile(admin, (LPTSTR)p->name, 0);
 }
 
+void wt_profile_name(char *out, size_t size, const char *name)
+{
+    char exe[MAX_PATH], *base, *dot;
+
+    GetModuleFileNameA(NULL, exe, sizeof(exe));
+    base = strrchr(exe, '\\') ? strrchr(exe, '\\') + 1 : exe;
+    if ((dot = strrchr(base, '.'))) *dot = 0;
+    snprintf(out, size, "%s-%s", base, name);
+}
+
 BOOL wt_profile_create(IProfAdmin *admin, wt_profile *p, const char *name)
 {
     IMsgServiceAdmin *svc = NULL;
@@ -49,7 +59,7 @@ BOOL wt_profile_create(IProfAdmin *admin, wt_profile *p, const char *name)
     ULONG i;
     static const SizedSPropTagArray(2, cols) = {2, {PR_SERVICE_NAME_A, PR_SERVICE_UID}};
 
-    lstrcpynA(p->name, name, sizeof(p->name));
+    wt_profile_name(p->name, sizeof(p->name), name);
     swprintf(p->store_path, MAX_PATH, L"%ls\\%hs.tandem", wt_temp_dir(), name);
     swprintf(p->display_name, 64, L"Store of %hs \x00e9t\x00e9", name);
     swprintf(p->email, 64, L"%hs@example.test", name);

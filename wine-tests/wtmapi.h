@@ -29,6 +29,9 @@ typedef struct wt_profile
     MAPIUID service_uid;
 } wt_profile;
 
+/* The profile name of `name` for this test program: "<program>-<name>", so that test programs
+ * running at the same time in one Wine prefix never share (or delete) each other's profiles. */
+void wt_profile_name(char *out, size_t size, const char *name);
 /* Creates (after deleting any leftover of the same name) and configures; FALSE on failure
  * (the failing step is reported through ok()). */
 BOOL wt_profile_create(IProfAdmin *admin, wt_profile *p, const char *name);
