@@ -661,6 +661,50 @@ TEST(write_long_header_words)
     mime_message_free(b);
 }
 
+/* A file name longer than MIME_MAX_FILENAME (read from RFC 2047 words, or set on the model) is
+ * cut at a character boundary with its extension kept, and what was read is written again (the
+ * fuzzer found a 1,000-byte name that parsed but that the writer refused). */
+TEST(long_file_names_fit)
+{
+    mime_message *m, *b;
+    mime_attachment *a;
+    char *text, *name = malloc(4000);
+    size_t i, n = 0, len;
+
+    n += (size_t)sprintf(name, "Content-Type: application/octet-stream; name=\"");
+    for (i = 0; i < 40; i++)
+        n += (size_t)sprintf(name + n, "=?utf-8?q?r=C3=A9sum=C3=A9_=E2=82=AC?= ");
+    n += (size_t)sprintf(name + n, "=?utf-8?q?end.pdf?=\"\r\n\r\nbody\r\n");
+    PARSE(name, &m);
+    CHECK_INT(m->attachment_count, 1);
+    len = strlen(m->attachments[0].filename);
+    CHECK(len <= MIME_MAX_FILENAME && len > MIME_MAX_FILENAME - 8, "name cut near the limit");
+    CHECK_STR(m->attachments[0].filename + len - 4, ".pdf");
+    CHECK(((unsigned char)m->attachments[0].filename[len - 5] & 0xC0) != 0xC0 &&
+          (((unsigned char)m->attachments[0].filename[len - 5] & 0x80) == 0 ||
+           ((unsigned char)m->attachments[0].filename[len - 6] & 0x80) != 0), "cut on a character boundary");
+    b = roundtrip(m);
+    CHECK_STR(b->attachments[0].filename, m->attachments[0].filename);
+    mime_message_free(b);
+    mime_message_free(m);
+
+    m = mime_message_new();
+    a = mime_add_attachment(m);
+    memset(name, 'x', 3000);
+    strcpy(name + 3000, ".docx");
+    mime_set_string(m, &a->filename, name);
+    mime_set_attachment_data(m, a, "abc", 3);
+    text = write_msg(m);
+    PARSE(text, &b);
+    len = strlen(b->attachments[0].filename);
+    CHECK_INT(len, MIME_MAX_FILENAME);
+    CHECK_STR(b->attachments[0].filename + len - 5, ".docx");
+    free(text);
+    free(name);
+    mime_message_free(b);
+    mime_message_free(m);
+}
+
 TESTS_BEGIN(mime_codec)
     T(parse_simple),
     T(parse_lf_only_and_8bit_headers),
@@ -681,4 +725,5 @@ TESTS_BEGIN(mime_codec)
     T(write_embedded_and_flags),
     T(write_refuses_unwritable),
     T(write_long_header_words),
+    T(long_file_names_fit),
 TESTS_END

@@ -384,6 +384,34 @@ const char *header_param(const mheader_value *h, const char *name)
     return NULL;
 }
 
+/* The length of s[0..n) cut back to a UTF-8 character boundary. */
+static size_t utf8_cut(const char *s, size_t n)
+{
+    size_t k = n, back = 0;
+
+    while (k > 0 && back < 3 && ((unsigned char)s[k] & 0xC0) == 0x80) {
+        k--;
+        back++;
+    }
+    return ((unsigned char)s[k] & 0xC0) == 0x80 ? n : k;
+}
+
+const char *mime_filename_fit(const char *name, char out[MIME_MAX_FILENAME + 1])
+{
+    size_t len, ext = 0, stem;
+    const char *dot;
+
+    if (!name || (len = strlen(name)) <= MIME_MAX_FILENAME)
+        return name;
+    if ((dot = strrchr(name, '.')) && (size_t)(name + len - dot) <= 16)
+        ext = (size_t)(name + len - dot);
+    stem = utf8_cut(name, MIME_MAX_FILENAME - ext);
+    memcpy(out, name, stem);
+    memcpy(out + stem, name + len - ext, ext);
+    out[stem + ext] = 0;
+    return out;
+}
+
 int mime_type_valid(const char *t)
 {
     size_t i, slash = 0;

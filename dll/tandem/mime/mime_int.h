@@ -168,6 +168,11 @@ const char *header_param(const mheader_value *h, const char *name);
  * else as the default type and the writer as application/octet-stream, so both agree. */
 int mime_type_valid(const char *t);
 
+/* `name` cut to MIME_MAX_FILENAME bytes at a UTF-8 character boundary, a final extension of up
+ * to 16 bytes kept: `name` itself when it fits, else `out`. The parser keeps and the writer
+ * writes file names through it, so a name read is always a name the writer can write. */
+const char *mime_filename_fit(const char *name, char out[MIME_MAX_FILENAME + 1]);
+
 /* Skips whitespace and RFC 5322 comments (nested, bounded); returns the new position. */
 size_t skip_cfws(const char *s, size_t n, size_t i);
 

@@ -47,6 +47,11 @@
 #define MIME_MAX_PARAMS           64
 #define MIME_MAX_CONTINUATIONS    64
 
+/* A file name (filename= / name=) is kept and written in at most this many bytes of UTF-8, the
+ * longest name file systems take: longer ones are cut at a character boundary, their extension
+ * kept (mime_filename_fit), so whatever was read can be written again. */
+#define MIME_MAX_FILENAME         255
+
 /* A multipart boundary longer than this (RFC 2046 allows 70) makes the part plain text. */
 #define MIME_MAX_BOUNDARY         200
 

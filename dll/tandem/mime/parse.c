@@ -326,6 +326,7 @@ static int add_attachment(parse_ctx *c, mime_message *msg, const entity *e, enum
     mime_attachment *att = mime_add_attachment(msg);
     const char *name = header_param(&e->disposition, "filename");
     const char *cid = content_id(c, e->h);
+    char fit[MIME_MAX_FILENAME + 1];
     mbuf data;
     int rc;
 
@@ -333,6 +334,7 @@ static int add_attachment(parse_ctx *c, mime_message *msg, const entity *e, enum
         return msg->arena->status;
     if (!name || !*name)
         name = header_param(&e->type, "name");
+    name = mime_filename_fit(name, fit);
     if ((rc = mime_set_string(msg, &att->filename, name && *name ? name : NULL)) ||
         (rc = mime_set_string(msg, &att->mime_type, e->type.value)) ||
         (rc = mime_set_string(msg, &att->content_id, cid)))

@@ -441,24 +441,26 @@ static void close_multipart(writer *w, mbuf *b, int top)
 
 static void write_disposition(writer *w, const mime_attachment *a)
 {
+    char fit[MIME_MAX_FILENAME + 1];
     hdr_writer h;
 
     hw_start(&h, w->out, "Content-Disposition");
     hw_token(&h, a->disposition == MIME_DISPOSITION_INLINE ? "inline" : "attachment",
              a->disposition == MIME_DISPOSITION_INLINE ? 6 : 10, 1);
     if (a->filename)
-        write_param(w, &h, "filename", a->filename);
+        write_param(w, &h, "filename", mime_filename_fit(a->filename, fit));
     hw_end(&h);
 }
 
 static void write_content_type(writer *w, const char *type, const char *filename)
 {
+    char fit[MIME_MAX_FILENAME + 1];
     hdr_writer h;
 
     hw_start(&h, w->out, "Content-Type");
     hw_token(&h, type, strlen(type), 1);
     if (filename)
-        write_param(w, &h, "name", filename);
+        write_param(w, &h, "name", mime_filename_fit(filename, fit));
     hw_end(&h);
 }
 

@@ -7,6 +7,9 @@
 #   run.sh --fuzz SECONDS   fuzz only
 # Options: --out DIR  build and working folder (default: $MIME_FUZZ_OUT or /tmp/tandem-mime-fuzz)
 #          --jobs N   parallel fuzzing jobs (default 1)
+#          --seed N   libFuzzer's seed (default: a new one each run). The test suite passes a
+#                     fixed seed so that a CI run explores what a local run of the same length
+#                     explores; discovery belongs to long runs with fresh seeds.
 #
 # The seed corpus (corpus/) is copied into DIR/corpus, so new inputs never land in the
 # repository; crashes are written to DIR/crash-*. To fuzz for long, e.g. overnight:
@@ -18,7 +21,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 mime=$(dirname "$here")
 top=$(cd "$mime/../../.." && pwd)
 out=${MIME_FUZZ_OUT:-/tmp/tandem-mime-fuzz}
-seconds=60 unit=1 fuzz=1 jobs=1
+seconds=60 unit=1 fuzz=1 jobs=1 seed=
 
 while (($#)); do
   case "$1" in
@@ -26,8 +29,9 @@ while (($#)); do
     --fuzz) unit=0; seconds=${2:?--fuzz needs SECONDS}; shift ;;
     --out) out=${2:?--out needs DIR}; shift ;;
     --jobs) jobs=${2:?--jobs needs N}; shift ;;
+    --seed) seed=${2:?--seed needs N}; shift ;;
     [0-9]*) seconds=$1 ;;
-    *) sed -n '2,16p' "$0"; exit 2 ;;
+    *) sed -n '2,18p' "$0"; exit 2 ;;
   esac
   shift
 done
@@ -58,6 +62,7 @@ if ((fuzz)); then
   args=(-max_total_time="$seconds" -rss_limit_mb=2048 -max_len=65536 -timeout=20
         -artifact_prefix="$out/" -print_final_stats=1)
   if ((jobs > 1)); then args+=(-jobs="$jobs" -workers="$jobs"); fi
+  if [[ -n $seed ]]; then args+=(-seed="$seed"); fi
   (cd "$out" && "$out/fuzz_mime" "${args[@]}" "$out/corpus") || status=1
 fi
 exit $status
