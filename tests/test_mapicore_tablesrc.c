@@ -678,6 +678,95 @@ static void test_notifications(void **state)
     free(f);
 }
 
+/* Rows changed without a call per row (a store's feed lost changes): mc_table_source_reload
+ * sends TABLE_RELOAD to every view, and what each view reads afterwards is what a view opened
+ * afresh reads - for a view paging through the source and for one held in memory. */
+static void test_reload(void **state)
+{
+    fake *f = new_fake();
+    mc_table *ts = table_over(f, FALSE);
+    IMAPITable *s = open_view(ts), *m = open_view(ts), *fresh;
+    SizedSSortOrderSet(1, by_subject) = { 1, 0, 0, { { PR_SUBJECT_W, TABLE_SORT_ASCEND } } };
+    LONG a[400], b[400], at_mark[1];
+    BOOKMARK mark;
+    ULONG ca, cb, n, i, gone = 0;
+    sink x, y;
+
+    sink_init(&x);
+    sink_init(&y);
+    assert_int_equal(m->lpVtbl->SortTable(m, (SSortOrderSet *)&by_subject, 0), S_OK);
+    assert_false(mc_table_view_uses_source(m));
+    assert_true(mc_table_view_uses_source(s));
+    assert_int_equal(s->lpVtbl->Advise(s, fnevTableModified, &x.IMAPIAdviseSink_iface, &ca), S_OK);
+    assert_int_equal(m->lpVtbl->Advise(m, fnevTableModified, &y.IMAPIAdviseSink_iface, &cb), S_OK);
+    assert_int_equal(s->lpVtbl->SeekRow(s, BOOKMARK_BEGINNING, 40, NULL), S_OK);
+    assert_int_equal(read_ids(s, 1, TBL_NOADVANCE, at_mark), 1);
+    assert_int_equal(s->lpVtbl->CreateBookmark(s, &mark), S_OK);
+
+    /* silently: ten rows gone, a subject changed, five new rows */
+    for (i = 0; i < 10; i++)
+        if (f->rows[i * 7].id != (ULONGLONG)at_mark[0])
+        {
+            f->rows[i * 7].gone = TRUE;
+            gone++;
+        }
+    wcscpy(f->rows[100].subject, L"AAA first by subject");
+    for (i = 0; i < 5; i++)
+    {
+        frow *r = &f->rows[f->n++];
+        r->id = 6000 + i;
+        r->has_time = TRUE;
+        r->time = 100000 + 10 * i;
+        swprintf(r->subject, 32, L"new %u", (unsigned)i);
+    }
+    assert_int_equal(mc_table_source_reload(ts), S_OK);
+    assert_int_equal(mc_table_wait_notifications(ts, 10000), S_OK);
+    assert_int_equal(x.n, 1);
+    assert_int_equal(x.ev[0].type, TABLE_RELOAD);
+    assert_int_equal(y.n, 1);
+    assert_int_equal(y.ev[0].type, TABLE_RELOAD);
+
+    /* the paging view: the bookmark still stands before its row, the rows are the new ones */
+    assert_int_equal(s->lpVtbl->SeekRow(s, mark, 0, NULL), S_OK);
+    assert_int_equal(next_id(s), at_mark[0]);
+    assert_int_equal(s->lpVtbl->SeekRow(s, BOOKMARK_BEGINNING, 0, NULL), S_OK);
+    n = read_ids(s, 1000, 0, a);
+    fresh = open_view(ts);
+    assert_int_equal(read_ids(fresh, 1000, 0, b), n);
+    assert_int_equal(n, 300 - gone + 5);
+    assert_memory_equal(a, b, n * sizeof(LONG));
+    assert_int_equal(s->lpVtbl->GetRowCount(s, 0, &i), S_OK);
+    assert_int_equal(i, n);
+
+    /* the memory view: the new rows in its own order */
+    assert_int_equal(fresh->lpVtbl->SortTable(fresh, (SSortOrderSet *)&by_subject, 0), S_OK);
+    assert_int_equal(m->lpVtbl->SeekRow(m, BOOKMARK_BEGINNING, 0, NULL), S_OK);
+    assert_int_equal(read_ids(m, 1000, 0, a), n);
+    assert_int_equal(read_ids(fresh, 1000, 0, b), n);
+    assert_memory_equal(a, b, n * sizeof(LONG));
+    assert_int_equal(a[0], (LONG)f->rows[100].id);
+
+    /* and later single changes still reach both */
+    x.n = y.n = 0;
+    find_row(f, 6000)->gone = TRUE;
+    assert_int_equal(mc_table_source_changed(ts, 6000), S_OK);
+    assert_int_equal(mc_table_wait_notifications(ts, 10000), S_OK);
+    assert_int_equal(x.n, 1);
+    assert_int_equal(x.ev[0].type, TABLE_ROW_DELETED);
+    assert_int_equal(y.n, 1);
+    assert_int_equal(y.ev[0].type, TABLE_ROW_DELETED);
+
+    assert_int_equal(s->lpVtbl->FreeBookmark(s, mark), S_OK);
+    assert_int_equal(s->lpVtbl->Unadvise(s, ca), S_OK);
+    assert_int_equal(m->lpVtbl->Unadvise(m, cb), S_OK);
+    fresh->lpVtbl->Release(fresh);
+    s->lpVtbl->Release(s);
+    m->lpVtbl->Release(m);
+    assert_int_equal(mc_table_source_reload(NULL), MAPI_E_INVALID_PARAMETER);
+    mc_table_release(ts);
+    free(f);
+}
+
 static void test_bad_input(void **state)
 {
     fake *f = new_fake();
@@ -707,6 +796,7 @@ int main(void)
         T(test_bookmarks_and_find),
         T(test_fallback),
         T(test_notifications),
+        T(test_reload),
         T(test_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

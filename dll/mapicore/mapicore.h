@@ -426,6 +426,10 @@ HRESULT mc_table_set_source(mc_table *t, const mc_rowsource *src);
 /* Row `id` of the source may have been added, changed or removed: views get their
  * TABLE_ROW_ADDED / TABLE_ROW_MODIFIED / TABLE_ROW_DELETED, rows kept in memory follow. */
 HRESULT mc_table_source_changed(mc_table *t, ULONGLONG id);
+/* Rows of the source may have changed without a call above (changes were lost): every view asks
+ * the source again (rows held in memory are read again) and gets TABLE_RELOAD; cursors go to
+ * the beginning of memory views, bookmarks of source views keep their positions. */
+HRESULT mc_table_source_reload(mc_table *t);
 /* Tests and benchmarks: 1 if the view reads through the source, 0 if from memory. */
 BOOL    mc_table_view_uses_source(IMAPITable *view);
 /* Tests: the table keeps every row in memory from now on (as when a view needs it). */

@@ -4546,6 +4546,65 @@ HRESULT mc_table_source_changed(mc_table *t, ULONGLONG id)
     return hr;
 }
 
+HRESULT mc_table_source_reload(mc_table *t)
+{
+    table_view *v;
+    HRESULT hr = S_OK, hv;
+    ULONG i;
+
+    if (!t || !t->has_source)
+        return MAPI_E_INVALID_PARAMETER;
+    EnterCriticalSection(&t->lock);
+    /* views that read from memory let go of the rows first (their entries point into them) */
+    for (v = t->views; v; v = v->next)
+        if (!v->src)
+        {
+            ULONG n_bk = v->n_bookmarks;
+            view_clear(v);
+            v->n_bookmarks = n_bk;
+        }
+    if (t->materialized)
+    {
+        for (i = 0; i < t->n_rows; i++)
+            row_free(t->rows[i]);
+        t->n_rows = 0;
+        memset(t->hash, 0, t->hash_size * sizeof(*t->hash));
+        t->materialized = FALSE;
+        hr = table_materialize(t);
+    }
+    for (v = t->views; v; v = v->next)
+    {
+        if (v->src)
+        {
+            /* the same sort and restriction asked again; cursor and bookmarks are positions */
+            if ((hv = mc_srcview_reload(v->src, v->sort, v->restriction)) == S_OK && v->n_advises)
+                mc_srcview_prepare_notify(v->src);
+        }
+        else
+        {
+            /* bookmarks survive as "moved" (their rows are new rows), as after delete_all */
+            ULONG n_bk = v->n_bookmarks;
+            hv = view_rebuild(v);
+            if (!v->src)
+            {
+                v->n_bookmarks = n_bk;
+                for (i = 0; i < n_bk; i++)
+                {
+                    v->bookmarks[i].moved = !v->bookmarks[i].at_end;
+                    v->bookmarks[i].entry = NULL;
+                    v->bookmarks[i].pos = 0;
+                }
+            }
+        }
+        if (hv != S_OK && hv != S_FALSE && hr == S_OK)
+            hr = hv;
+        queue_event(v, TABLE_RELOAD, NULL, 0);
+    }
+    flush_all(t);
+    LeaveCriticalSection(&t->lock);
+    return hr;
+}
+
 BOOL mc_table_view_uses_source(IMAPITable *view)
 {
     table_view *v;

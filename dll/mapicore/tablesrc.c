@@ -70,6 +70,22 @@ HRESULT mc_srcview_open(const mc_rowsource *src, const SSortOrderSet *sort,
     return S_OK;
 }
 
+HRESULT mc_srcview_reload(mc_srcview *sv, const SSortOrderSet *sort, const SRestriction *res)
+{
+    static const SSortOrderSet none = {0, 0, 0, {{0, 0}}};
+    void *q = NULL;
+    HRESULT hr;
+
+    if ((hr = sv->src.vtbl->open_query(sv->src.ctx, sort ? sort : &none, res, &q)) != S_OK)
+        return hr;
+    sv->src.vtbl->close_query(sv->src.ctx, sv->q);
+    sv->q = q;
+    sv->count_ok = FALSE;
+    sv->cur_ord_ok = sv->cur.kind == POS_BEGIN;
+    sv->cur_ord = 0;
+    return S_OK;
+}
+
 void mc_srcview_free(mc_srcview *sv)
 {
     if (!sv)

@@ -39,6 +39,9 @@ HRESULT mc_srcview_free_bookmark(mc_srcview *sv, BOOKMARK bk);
  * now, *has_prior and *prior: the row before it in view order) or TABLE_ROW_DELETED. */
 HRESULT mc_srcview_changed(mc_srcview *sv, ULONGLONG id, BOOL announce, ULONG *event,
                            mc_srcrow *row, BOOL *has_prior, ULONGLONG *prior);
+/* The query asked again (the source's rows changed in ways not reported one by one): cursor and
+ * bookmarks keep their positions, cached ordinals are forgotten. On failure the old query stays. */
+HRESULT mc_srcview_reload(mc_srcview *sv, const SSortOrderSet *sort, const SRestriction *res);
 /* Before an Advise: learn the row count now, so the next change can tell adds from edits. */
 void    mc_srcview_prepare_notify(mc_srcview *sv);
 

@@ -9,9 +9,8 @@
  * every save, move and delete of a message or folder by any session of any process on the same
  * file reaches td_store_tables_changed, which tells the contents tables which row changed
  * (mc_table_source_changed) and updates hierarchy rows (views get TABLE_ROW_ADDED / MODIFIED /
- * DELETED). A lost feed (TD_CHANGE_RESYNC) refills hierarchy tables (TABLE_RELOAD) and drops
- * cached contents tables (their open views keep reading the database). Opening a table first
- * applies what other processes committed so far.
+ * DELETED). A lost feed (TD_CHANGE_RESYNC) reads every cached table again and sends its views
+ * TABLE_RELOAD. Opening a table first applies what other processes committed so far.
  */
 #include "store.h"
 
@@ -431,24 +430,19 @@ static void update_row(td_store *s, ULONGLONG parent, ULONGLONG id)
     LeaveCriticalSection(&s->lock);
 }
 
-/* Refill the hierarchy tables from the database (views: TABLE_RELOAD, then the rows); forget the
- * contents tables (their views read the database; new views get a new table). */
+/* Changes were lost (the feed's RESYNC): every cached table is read again and its views get
+ * TABLE_RELOAD - hierarchy tables are refilled, contents tables ask the database again. */
 static void reload_all(td_store *s)
 {
-    struct td_table_cache *c, **pc;
+    struct td_table_cache *c;
 
     EnterCriticalSection(&s->lock);
-    for (pc = &s->tables; (c = *pc);)
+    for (c = s->tables; c; c = c->next)
     {
-        if (c->kind == TD_TABLE_HIERARCHY)
-        {
-            if (SUCCEEDED(mc_table_delete_all(c->t))) fill(s, c->folder, c->kind, 0, FALSE, c->t);
-            pc = &c->next;
-            continue;
-        }
-        *pc = c->next;
-        mc_table_release(c->t);
-        mc_free(c);
+        if (c->kind != TD_TABLE_HIERARCHY)
+            mc_table_source_reload(c->t);
+        else if (SUCCEEDED(mc_table_delete_all(c->t)))
+            fill(s, c->folder, c->kind, 0, FALSE, c->t);
     }
     LeaveCriticalSection(&s->lock);
 }
