@@ -3,9 +3,10 @@
  * notifications on a contents table (TABLE_ROW_ADDED / MODIFIED / DELETED applied by a client
  * with the prior row's PR_INSTANCE_KEY give exactly what QueryRows gives; TABLE_SORT_DONE,
  * TABLE_RESTRICT_DONE, TABLE_SETCOL_DONE), Unadvise, Advise on the store and on a folder's or a
- * message's entry ID, fnevNewMail on delivery (NEWMAIL_NOTIFICATION members), and where client
- * notifications run: on the first MAPIInitialize thread when it processes its messages, or on
- * another thread with MAPI_MULTITHREAD_NOTIFICATIONS (a second process, started by this one).
+ * message's entry ID, fnevNewMail on delivery (NEWMAIL_NOTIFICATION members; also to a second
+ * session on the store, whichever session delivered), and where client notifications run: on
+ * the first MAPIInitialize thread when it processes its messages, or on another thread with
+ * MAPI_MULTITHREAD_NOTIFICATIONS (a second process, started by this one).
  * Pages: imapitable-advise.md, table_notification.md, about-table-notifications.md,
  * imsgstore-advise.md, imapisession-advise.md, newmail_notification.md, mapiinit_0.md,
  * initializing-mapi.md, imapitable-sorttable.md, imapitable-restrict.md, imapitable-setcolumns.md.
@@ -843,15 +844,18 @@ static void test_new_mail(IProfAdmin *admin, BOOL multithread)
     static const ws_recip to_bob[] = {{L"Bob", L"SMTP", L"tandem-wt-notify-bob@example.test"}};
     static const WCHAR subject[] = L"new mail for bob";
     WCHAR drop_root[MAX_PATH];
-    rec_sink direct, via_session;
+    rec_sink direct, via_session, other;
     SPropValue *store_eid = NULL, *inbox_eid = NULL, *flags = NULL;
     IMAPIFolder *inbox = NULL;
-    ULONG conn = 0, sconn = 0, i;
+    ULONG conn = 0, sconn = 0, oconn = 0, i;
+    ws_user bob2;
     HRESULT hr;
 
     wt_context(multithread ? "fnevNewMail, MAPI_MULTITHREAD_NOTIFICATIONS" : "fnevNewMail");
     rs_init(&direct);
     rs_init(&via_session);
+    rs_init(&other);
+    memset(&bob2, 0, sizeof(bob2));
     swprintf(drop_root, MAX_PATH, L"%ls\\drop", wt_temp_dir());
     CreateDirectoryW(drop_root, NULL);
     if (!ws_profile(admin, &bob, "tandem-wt-notify-bob", drop_root)
@@ -860,6 +864,13 @@ static void test_new_mail(IProfAdmin *admin, BOOL multithread)
     if (!ok(hr == S_OK, "bob's logon %#lx\n", hr)) goto done;
     hr = ws_logon(&alice, 0);
     if (!ok(hr == S_OK, "alice's logon %#lx\n", hr)) goto done;
+    /* a second session of bob's on the same store: its advisees hear of the delivery too,
+     * whichever session's spooler made it */
+    bob2.p = bob.p;
+    hr = ws_logon(&bob2, 0);
+    if (!ok(hr == S_OK, "bob's second logon %#lx\n", hr)) goto done;
+    hr = bob2.mdb->lpVtbl->Advise(bob2.mdb, 0, NULL, fnevNewMail, &other.IMAPIAdviseSink_iface, &oconn);
+    ok(hr == S_OK, "second session: IMsgStore::Advise(fnevNewMail) %#lx\n", hr);
     hr = bob.mdb->lpVtbl->Advise(bob.mdb, 0, NULL, fnevNewMail, &direct.IMAPIAdviseSink_iface, &conn);
     ok(hr == S_OK, "IMsgStore::Advise(fnevNewMail) %#lx\n", hr);
     if (HrGetOneProp((IMAPIProp *)bob.mdb, PR_STORE_ENTRYID, &store_eid) == S_OK)
@@ -877,30 +888,33 @@ static void test_new_mail(IProfAdmin *admin, BOOL multithread)
     {
         /* no message processing on this thread: the sinks run anyway */
         DWORD start = GetTickCount();
-        while ((!direct.n || !via_session.n) && GetTickCount() - start < 5000) Sleep(10);
+        while ((!direct.n || !via_session.n || !other.n) && GetTickCount() - start < 5000) Sleep(10);
     }
     else rs_wait(&via_session, 1, 5000, 300);
     rs_wait(&direct, 1, 5000, 0);
+    rs_wait(&other, 1, 5000, 300);
 
     ok(direct.n == 1, "IMsgStore::Advise's sink got %ld events\n", direct.n);
     ok(via_session.n == 1, "IMAPISession::Advise's sink got %ld events\n", via_session.n);
-    for (i = 0; i < 2; i++)
+    ok(other.n == 1, "the second session's store sink got %ld events\n", other.n);
+    for (i = 0; i < 3; i++)
     {
-        rec_sink *s = i ? &via_session : &direct;
+        rec_sink *s = i == 2 ? &other : i ? &via_session : &direct;
+        IMsgStore *store = i == 2 ? bob2.mdb : bob.mdb;
         const event *e = &s->ev[0];
         IMessage *m = NULL;
         ULONG type = 0, same = 0;
-        const char *who = i ? "session sink" : "store sink";
+        const char *who = i == 2 ? "second session's sink" : i ? "session sink" : "store sink";
         if (!s->n) continue;
         ok(e->type == fnevNewMail, "%s: event %#lx\n", who, e->type);
         ok(!strcmp(e->msg_class, "IPM.Note"), "%s: message class %s\n", who, e->msg_class);
         if (inbox_eid)
         {
-            hr = bob.mdb->lpVtbl->CompareEntryIDs(bob.mdb, e->cb_parent, (ENTRYID *)e->parent, inbox_eid->Value.bin.cb,
+            hr = store->lpVtbl->CompareEntryIDs(store, e->cb_parent, (ENTRYID *)e->parent, inbox_eid->Value.bin.cb,
                                                   (ENTRYID *)inbox_eid->Value.bin.lpb, 0, &same);
             ok(hr == S_OK && same, "%s: lpParentID is not the Inbox (%#lx)\n", who, hr);
         }
-        hr = bob.mdb->lpVtbl->OpenEntry(bob.mdb, e->cb_eid, (ENTRYID *)e->eid, NULL, 0, &type, (IUnknown **)&m);
+        hr = store->lpVtbl->OpenEntry(store, e->cb_eid, (ENTRYID *)e->eid, NULL, 0, &type, (IUnknown **)&m);
         ok(hr == S_OK && type == MAPI_MESSAGE, "%s: OpenEntry(lpEntryID) %#lx\n", who, hr);
         if (m)
         {
@@ -916,10 +930,10 @@ static void test_new_mail(IProfAdmin *admin, BOOL multithread)
             m->lpVtbl->Release(m);
         }
     }
-    for (i = 0; i < 2; i++)
+    for (i = 0; i < 3; i++)
     {
-        rec_sink *s = i ? &via_session : &direct;
-        const char *who = i ? "session sink" : "store sink";
+        rec_sink *s = i == 2 ? &other : i ? &via_session : &direct;
+        const char *who = i == 2 ? "second session's sink" : i ? "session sink" : "store sink";
         if (!s->n) continue;
         if (multithread)
             ok(s->ev[0].thread != GetCurrentThreadId(),
@@ -933,23 +947,28 @@ static void test_new_mail(IProfAdmin *admin, BOOL multithread)
     /* after Unadvise nothing comes */
     if (conn) ok(bob.mdb->lpVtbl->Unadvise(bob.mdb, conn) == S_OK, "Unadvise\n");
     if (sconn) ok(bob.session->lpVtbl->Unadvise(bob.session, sconn) == S_OK, "session Unadvise\n");
+    if (oconn) ok(bob2.mdb->lpVtbl->Unadvise(bob2.mdb, oconn) == S_OK, "second session's Unadvise\n");
     hr = ws_send(&alice, L"after unadvise", 1, to_bob, FALSE);
     ok(hr == S_OK, "second SubmitMessage %#lx\n", hr);
     ok(delivered(L"after unadvise", &via_session), "bob never got the second message\n");
     rs_wait(&via_session, 2, 500, 0);
-    ok(direct.n == 1 && via_session.n == 1, "after Unadvise: %ld and %ld events\n", direct.n, via_session.n);
+    ok(direct.n == 1 && via_session.n == 1 && other.n == 1, "after Unadvise: %ld, %ld and %ld events\n",
+       direct.n, via_session.n, other.n);
 done:
     MAPIFreeBuffer(store_eid);
     MAPIFreeBuffer(inbox_eid);
     if (inbox) inbox->lpVtbl->Release(inbox);
     ws_logoff(&alice);
+    ws_logoff(&bob2);
     ws_logoff(&bob);
     rs_wait(&via_session, 1000, 300, 0);
-    ok(direct.ref == 1 && via_session.ref == 1, "sink references at the end: %ld, %ld\n", direct.ref, via_session.ref);
+    ok(direct.ref == 1 && via_session.ref == 1 && other.ref == 1, "sink references at the end: %ld, %ld, %ld\n",
+       direct.ref, via_session.ref, other.ref);
     wt_profile_delete(admin, &alice.p);
     wt_profile_delete(admin, &bob.p);
     rs_free(&direct);
     rs_free(&via_session);
+    rs_free(&other);
 }
 
 /* ---- the programs ------------------------------------------------------------------------- */

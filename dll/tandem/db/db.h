@@ -75,7 +75,7 @@ typedef struct td_change
 {
     ULONG kind;                 /* TD_CHANGE_* */
     ULONG flags;                /* TD_CHANGE_COUNTS */
-    ULONG event;                /* fnevObjectCreated / Modified / Deleted / Moved / Copied */
+    ULONG event;                /* fnevObjectCreated / Modified / Deleted / Moved / Copied, fnevNewMail */
     ULONGLONG parent;           /* the folder holding the object (after a move or copy) */
     ULONGLONG id;               /* the object (the copy, for fnevObjectCopied) */
     ULONGLONG old_parent;       /* moves and copies: where it was / the original's folder */

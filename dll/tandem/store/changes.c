@@ -5,8 +5,9 @@
  * advised through this logon (IMsgStore::Advise, IMSLogon::Advise: td_store_advise).
  *
  * Who hears an event follows handling-message-store-notification.md (notify_object).
- * fnevNewMail is not made here: the transport's delivery calls IMsgStore::NotifyNewMail
- * (submit.c).
+ * fnevNewMail comes through the feed too: IMsgStore::NotifyNewMail (the spooler's or a
+ * transport's delivery, submit.c) announces it, and every logon on the store - in this process
+ * and in others - notifies its store advisees (notify_new_mail).
  * A logon through which nothing is advised does not notify, so two logons of one session do
  * not both notify the session's sinks unless both have advisees.
  */
@@ -81,6 +82,39 @@ static void notify_folder_modified(td_store *s, IMAPISupport *sup, ULONGLONG id)
     mc_free(parent);
 }
 
+/* fnevNewMail of message `c->id` to the store's advisees (imsgstore-notifynewmail.md,
+ * newmail_notification.md): its entry ID and folder's, its class and PR_MESSAGE_FLAGS as they
+ * are now, strings in Unicode. */
+static void notify_new_mail(td_store *s, IMAPISupport *sup, const td_change *c)
+{
+    ENTRYID *eid = NULL, *parent = NULL;
+    ULONG cb = 0, cb_parent = 0, n = 0;
+    SPropValue *row = NULL;
+    const SPropValue *cls, *flags;
+    NOTIFICATION note;
+
+    if (FAILED(td_store_object_eid(s, TD_EID_MESSAGE, c->id, &cb, &eid)) ||
+        FAILED(td_store_object_eid(s, TD_EID_FOLDER, c->parent, &cb_parent, &parent)) ||
+        FAILED(td_store_contents_row(s, c->id, TD_TABLE_CONTENTS, NULL, &n, &row)))
+        goto done;
+    cls = mc_props_find(n, row, PR_MESSAGE_CLASS_W);
+    flags = mc_props_find(n, row, PR_MESSAGE_FLAGS);
+    memset(&note, 0, sizeof(note));
+    note.ulEventType = fnevNewMail;
+    note.info.newmail.cbEntryID = cb;
+    note.info.newmail.lpEntryID = eid;
+    note.info.newmail.cbParentID = cb_parent;
+    note.info.newmail.lpParentID = parent;
+    note.info.newmail.ulFlags = MAPI_UNICODE;
+    note.info.newmail.lpszMessageClass = (LPTSTR)(cls ? cls->Value.lpszW : L"IPM.Note");
+    note.info.newmail.ulMessageFlags = flags ? (ULONG)flags->Value.l : 0;
+    notify_key(sup, s->cb_wrapped, s->wrapped, &note);
+done:
+    if (row) mc_heap_alloc()->free_buffer(row);
+    mc_free(eid);
+    mc_free(parent);
+}
+
 /* The object notification of change `c`, to whom handling-message-store-notification.md says:
  * every event to the store's advisees; deleted, moved and modified objects also to their own
  * advisees, a copied one to the original's; never to the parent folder's. A change to a
@@ -98,7 +132,7 @@ static void notify_object(td_store *s, const td_change *c)
     switch (c->event)
     {
     case fnevObjectCreated: case fnevObjectModified: case fnevObjectDeleted:
-    case fnevObjectMoved: case fnevObjectCopied:
+    case fnevObjectMoved: case fnevObjectCopied: case fnevNewMail:
         break;
     default:
         return;
@@ -108,6 +142,12 @@ static void notify_object(td_store *s, const td_change *c)
     if ((sup = s->sup)) sup->lpVtbl->AddRef(sup);
     LeaveCriticalSection(&s->lock);
     if (!sup) return;
+    if (c->event == fnevNewMail)
+    {
+        notify_new_mail(s, sup, c);
+        sup->lpVtbl->Release(sup);
+        return;
+    }
 
     if (FAILED(td_store_object_eid(s, kind, c->id, &cb, &eid))) goto done;
     if (c->parent && FAILED(td_store_object_eid(s, TD_EID_FOLDER, c->parent, &cb_parent, &parent))) goto done;

@@ -753,29 +753,35 @@ HRESULT td_submit_finished(td_store *s, IMAPISupport *sup, ULONG cb, const ENTRY
     return hr;
 }
 
+/* The new message goes out through the change feed (changes.c makes the fnevNewMail of every
+ * logon on this store, in this process and in others), so every session that advised the store
+ * hears of it, not only the one whose spooler delivered. The message must be one of this
+ * store's (imsgstore-notifynewmail.md: the entry ID of the new message). */
 HRESULT td_submit_notify_new_mail(td_store *s, IMAPISupport *sup, const NOTIFICATION *n)
 {
-    IMAPISupport *client = store_support(s);
-    NOTIFICATION copy;
-    NOTIFKEY *key;
-    ULONG flags = 0;
+    td_change c;
+    td_obj_info info;
+    td_eid eid;
     HRESULT hr;
 
-    if (!n || n->ulEventType != fnevNewMail) return MAPI_E_INVALID_PARAMETER;
-    /* the caller's NOTIFICATION is never changed or kept: Notify copies (imapisupport-notify.md) */
-    copy = *n;
-    if (!(key = mc_malloc(sizeof(NOTIFKEY) + s->cb_wrapped)))
+    (void)sup;
+    if (!n || n->ulEventType != fnevNewMail || !n->info.newmail.lpEntryID || !n->info.newmail.cbEntryID)
+        return MAPI_E_INVALID_PARAMETER;
+    if (FAILED(hr = td_store_resolve_eid(s, n->info.newmail.cbEntryID, n->info.newmail.lpEntryID, &eid)))
+        return hr;
+    if (eid.kind != TD_EID_MESSAGE) hr = MAPI_E_INVALID_ENTRYID;
+    else if (SUCCEEDED(hr = td_db_object_get(s->db, eid.object_id, &info)) && info.type != MAPI_MESSAGE)
+        hr = MAPI_E_INVALID_ENTRYID;
+    if (SUCCEEDED(hr))
     {
-        if (client) client->lpVtbl->Release(client);
-        return MAPI_E_NOT_ENOUGH_MEMORY;
+        memset(&c, 0, sizeof(c));
+        c.kind = TD_CHANGE_MESSAGE;
+        c.event = fnevNewMail;
+        c.parent = info.parent;
+        c.id = eid.object_id;
+        td_db_announce(s->db, &c);
     }
-    /* store advisees subscribed under the store's entry ID (td_store_advise, NULL entry ID) */
-    key->cb = s->cb_wrapped;
-    memcpy(key->ab, s->wrapped, s->cb_wrapped);
-    if (client) sup = client;
-    hr = sup->lpVtbl->Notify(sup, key, 1, &copy, &flags);
-    mc_free(key);
-    if (client) client->lpVtbl->Release(client);
+    td_eid_clear(&eid);
     return hr;
 }
 

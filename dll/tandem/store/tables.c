@@ -464,6 +464,7 @@ static void update_folder_row(td_store *s, ULONGLONG id)
 
 void td_store_tables_changed(td_store *s, const td_change *c)
 {
+    if (c->event == fnevNewMail) return;    /* a notification only: the save announced the row */
     switch (c->kind)
     {
     case TD_CHANGE_MESSAGE:
