@@ -3,8 +3,8 @@
  * point 6) against the same folder's contents table held in memory, through the public MAPI
  * API: the same rows in the same order (ties and missing delivery times included), paging
  * both ways, row counts, SeekRowApprox and QueryPosition, bookmarks, other sorts and
- * restrictions, ANSI and Unicode columns, and the notifications of this session's saves,
- * edits and deletes with the prior row's instance key.
+ * restrictions, ANSI and Unicode columns, the notifications of this session's saves, edits
+ * and deletes with the prior row's instance key, and QueryColumns(TBL_ALL_COLUMNS).
  * Pages: imapitable-*.md, contents-tables.md, table_notification.md.
  * The in-memory table is Tandem's own test switch: TANDEM_TABLES_IN_MEMORY set when a
  * contents table is made (other implementations ignore it; the checks then compare a table
@@ -407,6 +407,107 @@ static void test_notifications(IMAPIFolder *f, IMAPITable *s)
 }
 
 /* Strings in both widths from the same source table. */
+static BOOL has_tag(const SPropTagArray *t, ULONG tag)
+{
+    ULONG i;
+    for (i = 0; t && i < t->cValues; i++)
+        if (t->aulPropTag[i] == tag) return TRUE;
+    return FALSE;
+}
+
+/* QueryColumns(TBL_ALL_COLUMNS) (imapitable-querycolumns.md): every column the rows carry,
+ * whether they are held in memory or read from the database - also one a message saved after
+ * the table was opened brings (a named property); QueryColumns(0) stays the column set. A
+ * folder of its own, so the table reads from the database (no view has needed the rows in
+ * memory yet). */
+static void test_all_columns(IMAPIFolder *parent)
+{
+    IMAPIFolder *f = NULL;
+    IMAPITable *s = NULL, *m = NULL;
+    static const WCHAR name[] = L"TandemAllColumnsTest";
+    /* PS_PUBLIC_STRINGS {00020329-0000-0000-C000-000000000046} */
+    static GUID set = {0x00020329, 0, 0, {0xC0, 0, 0, 0, 0, 0, 0, 0x46}};
+    SPropTagArray *all_s = NULL, *all_m = NULL, *cur = NULL, *ids = NULL;
+    MAPINAMEID nid, *pnid = &nid;
+    IMessage *msg = NULL;
+    SPropValue v[2];
+    SRowSet *rows = NULL;
+    ULONG i, tag = 0, missing = 0;
+    HRESULT hr;
+
+    wt_context("QueryColumns(TBL_ALL_COLUMNS)");
+    hr = parent->lpVtbl->CreateFolder(parent, FOLDER_GENERIC, (LPTSTR)"Columns", NULL, NULL, 0, &f);
+    if (!ok(hr == S_OK, "CreateFolder %#lx\n", hr)) return;
+    for (i = 0; i < 5; i++) new_message(f, "columns", i ? 0x01D0000000000000ull + i : 0, 0, NULL);
+    s = contents(f, 0);
+    SetEnvironmentVariableA("TANDEM_TABLES_IN_MEMORY", "1");
+    m = contents(f, 0);
+    SetEnvironmentVariableA("TANDEM_TABLES_IN_MEMORY", NULL);
+    if (!s || !m) goto done;
+    hr = s->lpVtbl->QueryColumns(s, TBL_ALL_COLUMNS, &all_s);
+    ok(hr == S_OK && all_s, "QueryColumns(TBL_ALL_COLUMNS) %#lx\n", hr);
+    hr = m->lpVtbl->QueryColumns(m, TBL_ALL_COLUMNS, &all_m);
+    ok(hr == S_OK && all_m, "in memory: QueryColumns(TBL_ALL_COLUMNS) %#lx\n", hr);
+    if (!all_s || !all_m) goto done;
+    for (i = 0; i < all_m->cValues; i++)
+        if (!has_tag(all_s, all_m->aulPropTag[i]))
+        {
+            trace("column %#lx of the rows in memory is not listed\n", all_m->aulPropTag[i]);
+            missing++;
+        }
+    ok(!missing, "%lu columns the rows carry are missing from TBL_ALL_COLUMNS\n", missing);
+    ok(has_tag(all_s, PR_MESSAGE_DELIVERY_TIME), "PR_MESSAGE_DELIVERY_TIME not listed\n");
+    ok(has_tag(all_s, PR_ENTRYID) && has_tag(all_s, PR_INSTANCE_KEY), "PR_ENTRYID / PR_INSTANCE_KEY not listed\n");
+    ok(has_tag(all_s, PR_SUBJECT_A) || has_tag(all_s, PR_SUBJECT_W), "PR_SUBJECT not listed\n");
+    hr = s->lpVtbl->QueryColumns(s, 0, &cur);
+    ok(hr == S_OK && cur && cur->cValues == 4 && cur->aulPropTag[2] == PR_SUBJECT_A,
+       "QueryColumns(0) is not the column set (%#lx, %lu)\n", hr, cur ? cur->cValues : 0);
+
+    /* a named property arrives with a new message */
+    nid.lpguid = &set;
+    nid.ulKind = MNID_STRING;
+    nid.Kind.lpwstrName = (LPWSTR)name;
+    hr = mdb->lpVtbl->GetIDsFromNames(mdb, 1, &pnid, MAPI_CREATE, &ids);
+    if (!ok(hr == S_OK && ids && ids->cValues == 1, "GetIDsFromNames %#lx\n", hr)) goto done;
+    tag = CHANGE_PROP_TYPE(ids->aulPropTag[0], PT_LONG);
+    ok(!has_tag(all_s, tag), "the new named property is listed before any message has it\n");
+    hr = f->lpVtbl->CreateMessage(f, NULL, 0, &msg);
+    if (!ok(hr == S_OK, "CreateMessage %#lx\n", hr)) goto done;
+    v[0].ulPropTag = PR_SUBJECT_A;
+    v[0].Value.lpszA = (char *)"with a named property";
+    v[1].ulPropTag = tag;
+    v[1].Value.l = 4242;
+    msg->lpVtbl->SetProps(msg, 2, v, NULL);
+    ok(msg->lpVtbl->SaveChanges(msg, 0) == S_OK, "SaveChanges\n");
+    msg->lpVtbl->Release(msg);
+    wt_pump(100);
+    MAPIFreeBuffer(all_s);
+    all_s = NULL;
+    hr = s->lpVtbl->QueryColumns(s, TBL_ALL_COLUMNS, &all_s);
+    ok(hr == S_OK && has_tag(all_s, tag), "after the save: the named property %#lx is not listed (%#lx)\n", tag, hr);
+    /* and the column reads */
+    {
+        SizedSPropTagArray(2, c) = {2, {PR_SUBJECT_A, 0}};
+        SizedSSortOrderSet(1, by) = {1, 0, 0, {{0, TABLE_SORT_DESCEND}}};
+        c.aulPropTag[1] = tag;
+        by.aSort[0].ulPropTag = tag;
+        ok(s->lpVtbl->SetColumns(s, (SPropTagArray *)&c, 0) == S_OK, "SetColumns\n");
+        ok(s->lpVtbl->SortTable(s, (SSortOrderSet *)&by, 0) == S_OK, "SortTable\n");
+        hr = s->lpVtbl->QueryRows(s, 1, 0, &rows);
+        ok(hr == S_OK && rows && rows->cRows == 1 && rows->aRow[0].lpProps[1].ulPropTag == tag &&
+           rows->aRow[0].lpProps[1].Value.l == 4242, "the named column does not read back (%#lx)\n", hr);
+    }
+done:
+    if (rows) FreeProws(rows);
+    if (s) s->lpVtbl->Release(s);
+    if (m) m->lpVtbl->Release(m);
+    if (f) f->lpVtbl->Release(f);
+    MAPIFreeBuffer(ids);
+    MAPIFreeBuffer(cur);
+    MAPIFreeBuffer(all_s);
+    MAPIFreeBuffer(all_m);
+}
+
 static void test_unicode(IMAPIFolder *f)
 {
     static const SizedSPropTagArray(2, cols) = {2, {PR_SUBJECT_W, PR_SUBJECT_A}};
@@ -473,6 +574,7 @@ void wt_run(void)
                 test_notifications(f, s);
                 test_unicode(f);
             }
+            if (s) test_all_columns(inbox);
             if (s) s->lpVtbl->Release(s);
             if (m) m->lpVtbl->Release(m);
         }

@@ -412,6 +412,10 @@ typedef struct mc_rowsource_vtbl
     /* Every row, added with mc_table_modify_row (the table is locked by the caller). */
     HRESULT (*fill)(void *ctx, mc_table *t);
     void    (*release)(void *ctx);  /* the table is gone */
+    /* Optional (may be NULL): every column a row of the source may carry, for
+     * QueryColumns(TBL_ALL_COLUMNS) while the rows are not in memory; *tags mc_malloc'ed. The
+     * engine keeps the answer until mc_table_source_changed or mc_table_source_reload. */
+    HRESULT (*columns)(void *ctx, SPropTagArray **tags);
 } mc_rowsource_vtbl;
 
 typedef struct mc_rowsource

@@ -136,6 +136,7 @@ struct mc_table
     void *sub_ctx;
     mc_rowsource source;                /* has_source: rows come from it (tablesrc.c) */
     BOOL has_source, materialized, memory_only, filling;
+    SPropTagArray *source_columns;      /* the source's columns (internal), NULL: ask it again */
 };
 
 struct table_view
@@ -2489,6 +2490,7 @@ void mc_table_release(mc_table *t)
     mc_free(t->hash);
     mc_free(t->default_columns);
     mc_free(t->known_columns);
+    mc_free(t->source_columns);
     mc_notifier_clear(&t->notifier);
     mc_notify_engine_destroy(t->own_engine);
     if (t->has_source && t->source.vtbl->release)
@@ -3066,10 +3068,18 @@ static HRESULT WINAPI view_SetColumns(IMAPITable *iface, LPSPropTagArray tags, U
 static HRESULT available_columns(mc_table *t, SPropTagArray **out)
 {
     ULONG nd = t->default_columns ? t->default_columns->cValues : 0;
-    ULONG nk = t->known_columns ? t->known_columns->cValues : 0, i;
+    ULONG nk = t->known_columns ? t->known_columns->cValues : 0, ns = 0, i;
     SPropTagArray *tags;
+    HRESULT hr;
 
-    if (!(tags = mc_malloc(CbNewSPropTagArray(nd + nk + 1))))
+    /* rows not held in memory: the source says what its rows carry (kept until a change) */
+    if (t->has_source && !t->materialized && t->source.vtbl->columns)
+    {
+        if (!t->source_columns && (hr = t->source.vtbl->columns(t->source.ctx, &t->source_columns)) != S_OK)
+            return hr;
+        ns = t->source_columns ? t->source_columns->cValues : 0;
+    }
+    if (!(tags = mc_malloc(CbNewSPropTagArray(nd + nk + ns + 1))))
         return MAPI_E_NOT_ENOUGH_MEMORY;
     tags->cValues = 0;
     for (i = 0; i < nd; i++)
@@ -3078,6 +3088,9 @@ static HRESULT available_columns(mc_table *t, SPropTagArray **out)
     for (i = 0; i < nk; i++)
         if (!mc_tags_contain(tags, t->known_columns->aulPropTag[i]))
             tags->aulPropTag[tags->cValues++] = t->known_columns->aulPropTag[i];
+    for (i = 0; i < ns; i++)
+        if (!mc_tags_contain(tags, t->source_columns->aulPropTag[i]))
+            tags->aulPropTag[tags->cValues++] = t->source_columns->aulPropTag[i];
     *out = tags;
     return S_OK;
 }
@@ -4506,6 +4519,8 @@ HRESULT mc_table_source_changed(mc_table *t, ULONGLONG id)
     if (!t || !t->has_source)
         return MAPI_E_INVALID_PARAMETER;
     EnterCriticalSection(&t->lock);
+    mc_free(t->source_columns);
+    t->source_columns = NULL;
     instance_key_of(id, kb, &key);
     if (t->materialized)
     {
@@ -4555,6 +4570,8 @@ HRESULT mc_table_source_reload(mc_table *t)
     if (!t || !t->has_source)
         return MAPI_E_INVALID_PARAMETER;
     EnterCriticalSection(&t->lock);
+    mc_free(t->source_columns);
+    t->source_columns = NULL;
     /* views that read from memory let go of the rows first (their entries point into them) */
     for (v = t->views; v; v = v->next)
         if (!v->src)

@@ -211,6 +211,11 @@ HRESULT td_db_table_scan_chunk(td_db *db, ULONGLONG folder, BOOL assoc, const mc
                                ULONG limit, const ULONG *prop_ids, ULONG n, td_scan_fn fn,
                                void *ctx, ULONG *messages, mc_srckey *last);
 
+/* The distinct property tags (PROP_TAG(type, prop_id)) stored on the table's messages, big
+ * values included: QueryColumns(TBL_ALL_COLUMNS). One pass over the messages' property rows.
+ * *tags: internal memory (mc_free). */
+HRESULT td_db_table_tags(td_db *db, ULONGLONG folder, BOOL assoc, ULONG **tags, ULONG *n);
+
 /* ---- submit state (dbsubmit.c) -------------------------------------------------------------
  * The row that says whether a message is submitted and who holds it (DECISIONS 7: change it
  * inside the same td_db_begin/commit as the message change it describes). */

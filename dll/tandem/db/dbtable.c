@@ -370,3 +370,52 @@ HRESULT td_db_table_scan_chunk(td_db *db, ULONGLONG folder, BOOL assoc, const mc
     LeaveCriticalSection(&db->lock);
     return hr;
 }
+
+HRESULT td_db_table_tags(td_db *db, ULONGLONG folder, BOOL assoc, ULONG **tags, ULONG *n)
+{
+    static const char sql[] =
+        "SELECT DISTINCT p.prop_id, p.type FROM objects o JOIN properties p ON p.object_id = o.id "
+        "WHERE o.parent_id = ?1 AND o.type = 5 AND (o.flags & 64) = ?2 "
+        "UNION SELECT b.prop_id, b.type FROM objects o JOIN big_values b ON b.object_id = o.id "
+        "WHERE o.parent_id = ?1 AND o.type = 5 AND (o.flags & 64) = ?2";
+    ULONG *out = NULL, cap = 0, got = 0;
+    sqlite3_stmt *st;
+    HRESULT hr = S_OK;
+    int rc;
+
+    *tags = NULL;
+    *n = 0;
+    EnterCriticalSection(&db->lock);
+    if (!(st = td_db_stmt(db, sql)))
+        hr = td_db_hr(sqlite3_errcode(db->h));
+    else
+    {
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)folder);
+        sqlite3_bind_int(st, 2, assoc ? MSGFLAG_ASSOCIATED : 0);
+        while (SUCCEEDED(hr) && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        {
+            int id = sqlite3_column_int(st, 0), type = sqlite3_column_int(st, 1);
+            if (id <= 0 || id > 0xFFFF || type < 0 || type > 0xFFFF)
+                continue;       /* not a property a row can carry */
+            if (got == cap)
+            {
+                ULONG *more = mc_realloc(out, (cap = cap ? cap * 2 : 64) * sizeof(*out));
+                if (!more) { hr = MAPI_E_NOT_ENOUGH_MEMORY; break; }
+                out = more;
+            }
+            out[got++] = PROP_TAG((ULONG)type, (ULONG)id);
+        }
+        if (SUCCEEDED(hr) && rc != SQLITE_DONE)
+            hr = td_db_hr(rc);
+        sqlite3_reset(st);
+    }
+    LeaveCriticalSection(&db->lock);
+    if (FAILED(hr))
+        mc_free(out);
+    else
+    {
+        *tags = out;
+        *n = got;
+    }
+    return hr;
+}

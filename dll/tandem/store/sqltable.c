@@ -570,6 +570,12 @@ static void sqltable_release(void *ctx)
     mc_free(ctx);
 }
 
+static HRESULT sqltable_columns(void *ctx, SPropTagArray **tags)
+{
+    sqltable *q = ctx;
+    return td_store_contents_columns(q->s, q->folder, q->kind, tags);
+}
+
 static const mc_rowsource_vtbl sqltable_vtbl =
 {
     sqltable_open_query,
@@ -581,6 +587,7 @@ static const mc_rowsource_vtbl sqltable_vtbl =
     sqltable_get_row,
     sqltable_fill,
     sqltable_release,
+    sqltable_columns,
 };
 
 HRESULT td_sqltable_source(td_store *s, ULONGLONG folder, int kind, mc_rowsource *out)

@@ -205,6 +205,10 @@ void    td_store_announce_read(td_store *s, ULONGLONG folder, ULONGLONG msg);
 /* The change feed's listener of a logon (changes.c) calls these. */
 void    td_store_tables_changed(td_store *s, const td_change *change);
 void    td_store_on_change(void *ctx, const td_change *change);
+/* Every column a contents-table row of that folder may carry (QueryColumns(TBL_ALL_COLUMNS)
+ * of a table over the database): the computed ones and the stored ones rows keep; *out
+ * mc_malloc'ed. */
+HRESULT td_store_contents_columns(td_store *s, ULONGLONG folder, int kind, SPropTagArray **out);
 /* A contents-table row of message `id` (kind TD_TABLE_CONTENTS or TD_TABLE_ASSOC): into `t`,
  * or (t NULL) as one mc_heap_alloc() block in *row with *n values. */
 HRESULT td_store_contents_row(td_store *s, ULONGLONG id, int kind, mc_table *t, ULONG *n,

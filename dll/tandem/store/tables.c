@@ -164,6 +164,38 @@ HRESULT td_store_contents_row(td_store *s, ULONGLONG id, int kind, mc_table *t, 
     return object_row_ex(s, id, kind, 0, t, n, copy);
 }
 
+HRESULT td_store_contents_columns(td_store *s, ULONGLONG folder, int kind, SPropTagArray **out)
+{
+    ULONG *stored = NULL, n_stored = 0, i;
+    SPropTagArray *tags;
+    td_vals vals;
+    HRESULT hr;
+
+    *out = NULL;
+    if (FAILED(hr = td_db_table_tags(s->db, folder, kind == TD_TABLE_ASSOC, &stored, &n_stored))) return hr;
+    /* the computed columns every row has (as object_row_ex makes them), then the stored ones
+     * a row keeps */
+    vals.n = vals.n_owned = 0;
+    td_store_common_vals(s, &vals, TD_EID_MESSAGE, folder, folder, MAPI_MESSAGE, s->writable);
+    if (!(tags = mc_malloc(CbNewSPropTagArray(vals.n + n_stored + 2)))) hr = MAPI_E_NOT_ENOUGH_MEMORY;
+    else
+    {
+        tags->cValues = 0;
+        for (i = 0; i < vals.n; i++) tags->aulPropTag[tags->cValues++] = vals.v[i].ulPropTag;
+        if (!mc_tags_contain(tags, PR_INSTANCE_KEY)) tags->aulPropTag[tags->cValues++] = PR_INSTANCE_KEY;
+        if (!mc_tags_contain(tags, PR_MSG_STATUS)) tags->aulPropTag[tags->cValues++] = PR_MSG_STATUS;
+        for (i = 0; i < n_stored; i++)
+            if (contents_keeps(stored[i]) && PROP_TYPE(stored[i]) != PT_ERROR &&
+                !mc_props_find(vals.n, vals.v, PROP_TAG(PT_UNSPECIFIED, PROP_ID(stored[i]))) &&
+                !mc_tags_contain(tags, stored[i]))
+                tags->aulPropTag[tags->cValues++] = stored[i];
+        *out = tags;
+    }
+    td_vals_clear(&vals);
+    mc_free(stored);
+    return hr;
+}
+
 static HRESULT fill(td_store *s, ULONGLONG folder, int kind, LONG depth, BOOL deep, mc_table *t);
 
 HRESULT td_store_contents_fill(td_store *s, ULONGLONG folder, int kind, mc_table *t)
