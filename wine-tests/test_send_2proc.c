@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <wchar.h>
 #include "wtest.h"
+#include "wtmapi.h"
 #include "wtsend.h"
 
 #define READY_EVENT "Local\\tandem-wt-send-2proc-ready"
@@ -65,8 +66,10 @@ void wt_run(void)
     static const ws_recip to_bob[] = {{L"Bob", L"SMTP", L"bob@example.test"}};
     static const ws_recip via_spooler[] = {{L"Bob", L"SMTP", L"bob@example.test"}, {L"Carol", L"X400", L"c=xx;a=;p=carol"}};
     IProfAdmin *admin = NULL;
-    ws_user alice, bob;
-    WCHAR drop_root[MAX_PATH];
+    ws_user alice, bob, watch;
+    wt_mail_sink mail;
+    WCHAR drop_root[MAX_PATH], subject[128];
+    ULONG conn = 0, coupled = 0, spooled = 0;
     HANDLE ready = NULL, sent = NULL, child = NULL;
     ULONG blocks, objects, provider_objects, i;
     DWORD code = 999;
@@ -75,6 +78,8 @@ void wt_run(void)
     if (__argc >= 2 && !strcmp(__argv[1], "bob")) exit(child_bob());
     memset(&alice, 0, sizeof(alice));
     memset(&bob, 0, sizeof(bob));
+    memset(&watch, 0, sizeof(watch));
+    wt_mail_sink_init(&mail);
 
     hr = MAPIInitialize(NULL);
     if (!ok(hr == S_OK, "MAPIInitialize returned %#lx\n", hr)) return;
@@ -90,6 +95,14 @@ void wt_run(void)
     if (!ok(child != NULL, "CreateProcess failed: %lu\n", GetLastError())) goto done;
     /* bob is logged on over there before alice sends (his mailbox exists, his spooler runs) */
     ok(WaitForSingleObject(ready, 60000) == WAIT_OBJECT_0, "bob's process never logged on\n");
+    /* bob's store watched from this process, by a session that delivers nothing itself */
+    watch.p = bob.p;
+    hr = ws_logon(&watch, MAPI_NO_MAIL);
+    if (ok(hr == S_OK, "bob's MAPI_NO_MAIL logon here returned %#lx\n", hr))
+    {
+        hr = watch.mdb->lpVtbl->Advise(watch.mdb, 0, NULL, fnevNewMail, &mail.IMAPIAdviseSink_iface, &conn);
+        ok(hr == S_OK && conn, "Advise(fnevNewMail) on bob's store returned %#lx\n", hr);
+    }
 
     wt_context("alice sends");
     hr = ws_logon(&alice, 0);
@@ -108,10 +121,27 @@ void wt_run(void)
     SetEvent(sent);
 
     wt_context("bob's process");
+    /* this thread's messages carry the notifications: pump while bob's process works */
+    wt_mail_sink_wait(&mail, 2, 60000);
     ok(WaitForSingleObject(child, 120000) == WAIT_OBJECT_0, "bob's process did not finish\n");
     GetExitCodeProcess(child, &code);
     ok(code == 11, "bob's process saw the coupled message %lu times and the spooled one %lu times (exit code %lu)\n",
        code < 100 ? code / 10 : 0, code < 100 ? code % 10 : 0, code);
+
+    wt_context("fnevNewMail in another process");
+    wt_mail_sink_wait(&mail, 3, 500);      /* a third would be a duplicate */
+    ok(mail.newmail == 2, "this process's session of bob's heard of %ld new messages\n", mail.newmail);
+    for (i = 0; watch.mdb && i < 2 && i < (ULONG)mail.newmail; i++)
+    {
+        wt_mail_sink_subject(&mail, i, watch.mdb, subject, 128);
+        if (!wcscmp(subject, coupled_subject)) coupled++;
+        else if (!wcscmp(subject, spooled_subject)) spooled++;
+        else ok(0, "fnevNewMail %lu announced '%ls'\n", i, subject);
+    }
+    ok(coupled == 1 && spooled == 1, "announced: the coupled message %lu times, the spooled one %lu times\n",
+       coupled, spooled);
+    if (conn) ok(watch.mdb->lpVtbl->Unadvise(watch.mdb, conn) == S_OK, "Unadvise\n");
+    conn = 0;
 
     wt_context("both again");
     hr = ws_logon(&bob, 0);
@@ -134,6 +164,10 @@ done:
     }
     if (ready) CloseHandle(ready);
     if (sent) CloseHandle(sent);
+    if (conn) watch.mdb->lpVtbl->Unadvise(watch.mdb, conn);
+    ws_logoff(&watch);
+    ok(mail.ref == 1, "the new-mail sink has %ld references at the end\n", mail.ref);
+    wt_mail_sink_free(&mail);
     ws_logoff(&alice);
     ws_logoff(&bob);
     if (admin)

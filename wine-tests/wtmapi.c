@@ -235,3 +235,94 @@ wt_this_thread_fn wt_this_thread_advise_sink(void)
         proc = GetProcAddress(mod, "HrThisThreadAdviseSink@8");
     return (wt_this_thread_fn)(void *)proc;
 }
+
+/* ---- a new-mail sink ------------------------------------------------------------------------ */
+
+/* IID_IMAPIAdviseSink (mapiguid.h), here to need no GUID library */
+static const GUID iid_advise_sink = {0x00020302, 0, 0, {0xc0, 0, 0, 0, 0, 0, 0, 0x46}};
+
+static HRESULT STDMETHODCALLTYPE msink_QueryInterface(IMAPIAdviseSink *iface, REFIID iid, void **out)
+{
+    if (!IsEqualGUID(iid, &IID_IUnknown) && !IsEqualGUID(iid, &iid_advise_sink))
+    {
+        *out = NULL;
+        return E_NOINTERFACE;
+    }
+    *out = iface;
+    iface->lpVtbl->AddRef(iface);
+    return S_OK;
+}
+
+static ULONG STDMETHODCALLTYPE msink_AddRef(IMAPIAdviseSink *iface)
+{
+    return InterlockedIncrement(&CONTAINING_RECORD(iface, wt_mail_sink, IMAPIAdviseSink_iface)->ref);
+}
+
+static ULONG STDMETHODCALLTYPE msink_Release(IMAPIAdviseSink *iface)
+{
+    return InterlockedDecrement(&CONTAINING_RECORD(iface, wt_mail_sink, IMAPIAdviseSink_iface)->ref);
+}
+
+static ULONG STDMETHODCALLTYPE msink_OnNotify(IMAPIAdviseSink *iface, ULONG n, LPNOTIFICATION notifs)
+{
+    wt_mail_sink *s = CONTAINING_RECORD(iface, wt_mail_sink, IMAPIAdviseSink_iface);
+    ULONG i;
+    LONG k;
+
+    for (i = 0; i < n; i++)
+    {
+        if (notifs[i].ulEventType != fnevNewMail) continue;
+        k = InterlockedIncrement(&s->newmail) - 1;
+        if (k < WT_MAIL_MAX && notifs[i].info.newmail.cbEntryID <= sizeof(s->eid[0]))
+        {
+            s->cb[k] = notifs[i].info.newmail.cbEntryID;
+            memcpy(s->eid[k], notifs[i].info.newmail.lpEntryID, s->cb[k]);
+        }
+        SetEvent(s->event);
+    }
+    return 0;
+}
+
+static IMAPIAdviseSinkVtbl msink_vtbl = { msink_QueryInterface, msink_AddRef, msink_Release, msink_OnNotify };
+
+void wt_mail_sink_init(wt_mail_sink *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->IMAPIAdviseSink_iface.lpVtbl = &msink_vtbl;
+    s->ref = 1;
+    s->event = CreateEventW(NULL, FALSE, FALSE, NULL);
+}
+
+void wt_mail_sink_free(wt_mail_sink *s)
+{
+    if (s->event) CloseHandle(s->event);
+    s->event = NULL;
+}
+
+BOOL wt_mail_sink_wait(wt_mail_sink *s, LONG count, DWORD ms)
+{
+    DWORD start = GetTickCount();
+    MSG msg;
+
+    while (s->newmail < count && GetTickCount() - start < ms)
+    {
+        MsgWaitForMultipleObjects(1, &s->event, FALSE, 50, QS_ALLINPUT);
+        while (PeekMessageW(&msg, NULL, 0, 0, PM_REMOVE)) DispatchMessageW(&msg);
+    }
+    return s->newmail >= count;
+}
+
+void wt_mail_sink_subject(wt_mail_sink *s, ULONG i, IMsgStore *mdb, WCHAR *out, ULONG size)
+{
+    IMessage *m = NULL;
+    SPropValue *v = NULL;
+    ULONG type = 0;
+
+    if (size) out[0] = 0;
+    if (i >= WT_MAIL_MAX || !s->cb[i] ||
+        mdb->lpVtbl->OpenEntry(mdb, s->cb[i], (ENTRYID *)s->eid[i], NULL, 0, &type, (IUnknown **)&m) != S_OK)
+        return;
+    if (HrGetOneProp((IMAPIProp *)m, PR_SUBJECT_W, &v) == S_OK) lstrcpynW(out, v->Value.lpszW, (int)size);
+    MAPIFreeBuffer(v);
+    m->lpVtbl->Release(m);
+}

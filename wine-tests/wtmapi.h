@@ -71,4 +71,24 @@ IMAPIFolder *wt_new_folder(IMAPIFolder *parent, const char *name);
 typedef HRESULT (WINAPI *wt_this_thread_fn)(LPMAPIADVISESINK, LPMAPIADVISESINK *);
 wt_this_thread_fn wt_this_thread_advise_sink(void);
 
+/* An advise sink that records fnevNewMail: how many, and the entry IDs of the first
+ * WT_MAIL_MAX (ulFlags MAPI_UNICODE or not); `event` is set at each one. */
+#define WT_MAIL_MAX 8
+typedef struct wt_mail_sink
+{
+    IMAPIAdviseSink IMAPIAdviseSink_iface;
+    LONG ref;
+    volatile LONG newmail;
+    HANDLE event;
+    ULONG cb[WT_MAIL_MAX];
+    BYTE eid[WT_MAIL_MAX][256];
+} wt_mail_sink;
+void wt_mail_sink_init(wt_mail_sink *s);
+void wt_mail_sink_free(wt_mail_sink *s);
+/* Process this thread's messages (notifications may need them) until the sink has `count`
+ * notifications or `ms` pass; TRUE when it has them. */
+BOOL wt_mail_sink_wait(wt_mail_sink *s, LONG count, DWORD ms);
+/* The subject of the i-th announced message as `mdb` opens it ("" when it does not open). */
+void wt_mail_sink_subject(wt_mail_sink *s, ULONG i, IMsgStore *mdb, WCHAR *out, ULONG size);
+
 #endif
