@@ -3873,7 +3873,15 @@ static HRESULT WINAPI view_ExpandRow(IMAPITable *iface, ULONG cb_key, LPBYTE key
         hr = MAPI_E_NOT_FOUND;
         goto done;
     }
-    if (!c->expanded)
+    if (c->expanded)
+    {
+        /* nothing to add: the cursor goes to the row after the heading (imapitable-expandrow.md:
+         * "zero rows are returned ... the position of BOOKMARK_CURRENT is set to the row
+         * following the row identified by pbInstanceKey") */
+        if (entry_visible(&c->head))
+            lhead = array_find(v, &v->list, &c->head);
+    }
+    else
     {
         c->expanded = TRUE;
         if (entry_visible(&c->head) && (lhead = array_find(v, &v->list, &c->head)) >= 0
