@@ -4095,9 +4095,15 @@ static HRESULT WINAPI view_GetCollapseState(IMAPITable *iface, ULONG flags, ULON
         hr = MAPI_E_NO_SUPPORT;     /* the view is not categorized */
         goto done;
     }
-    for (i = 0; cb_key == 4 && i < v->all.n && !e; i++)
-        if (!memcmp(v->all.a[i]->key, key, 4))
+    /* the instance key the row shows in PR_INSTANCE_KEY: ours, or the row's own (a store's
+     * rows bring theirs, 8 bytes) */
+    for (i = 0; i < v->all.n && !e; i++)
+    {
+        SPropValue k;
+        entry_key_value(v->all.a[i], &k);
+        if (k.Value.bin.cb == cb_key && !memcmp(k.Value.bin.lpb, key, cb_key))
             e = v->all.a[i];
+    }
     if (!e)
     {
         hr = MAPI_E_NOT_FOUND;
