@@ -154,6 +154,7 @@ struct table_view
     SSortOrderSet *sort;            /* internal; NULL = insertion order */
     SRestriction *restriction;      /* internal deep copy; NULL = all rows */
     ULONG mvi_tag;                  /* the MV_INSTANCE column (with MVI_FLAG), 0 = none */
+    ULONG string_type;              /* PT_STRING8 / PT_UNICODE after mc_view_string_columns; 0 */
 
     /* from `sort`: category levels and the leaf sort keys */
     level *levels;
@@ -2800,6 +2801,9 @@ HRESULT mc_view_string_columns(IMAPITable *iface, ULONG flags)
     HRESULT hr;
     ULONG i;
 
+    EnterCriticalSection(&v->table->lock);
+    v->string_type = flags & MAPI_UNICODE ? PT_UNICODE : PT_STRING8;
+    LeaveCriticalSection(&v->table->lock);
     if (flags & MAPI_UNICODE)
         return S_OK;
     EnterCriticalSection(&v->table->lock);
@@ -3095,6 +3099,25 @@ static HRESULT available_columns(mc_table *t, SPropTagArray **out)
     return S_OK;
 }
 
+/* The string columns of `tags` in one width, the view's (a view opened with or without
+ * MAPI_UNICODE gives and takes its strings in that width), each column once. */
+static void same_string_width(SPropTagArray *tags, ULONG string_type)
+{
+    ULONG i, j, n = 0;
+
+    for (i = 0; i < tags->cValues; i++)
+    {
+        ULONG tag = tags->aulPropTag[i], type = PROP_TYPE(tag);
+        if ((type & ~(ULONG)MV_FLAG) == PT_UNICODE || (type & ~(ULONG)MV_FLAG) == PT_STRING8)
+            tag = CHANGE_PROP_TYPE(tag, (type & MV_FLAG) | string_type);
+        for (j = 0; j < n && tags->aulPropTag[j] != tag; j++)
+            ;
+        if (j == n)
+            tags->aulPropTag[n++] = tag;
+    }
+    tags->cValues = n;
+}
+
 static HRESULT WINAPI view_QueryColumns(IMAPITable *iface, ULONG flags, LPSPropTagArray *out)
 {
     table_view *v = impl_from_IMAPITable(iface);
@@ -3111,7 +3134,11 @@ static HRESULT WINAPI view_QueryColumns(IMAPITable *iface, ULONG flags, LPSPropT
     if ((flags & TBL_ALL_COLUMNS) || !v->columns)
     {
         if ((hr = available_columns(t, &all)) == S_OK)
+        {
+            if (v->string_type)
+                same_string_width(all, v->string_type);
             hr = mc_tags_dup(&t->alloc, all, out);
+        }
     }
     else
         hr = mc_tags_dup(&t->alloc, v->columns, out);
@@ -3846,7 +3873,15 @@ static HRESULT WINAPI view_ExpandRow(IMAPITable *iface, ULONG cb_key, LPBYTE key
         hr = MAPI_E_NOT_FOUND;
         goto done;
     }
-    if (!c->expanded)
+    if (c->expanded)
+    {
+        /* nothing to add: the cursor goes to the row after the heading (imapitable-expandrow.md:
+         * "zero rows are returned ... the position of BOOKMARK_CURRENT is set to the row
+         * following the row identified by pbInstanceKey") */
+        if (entry_visible(&c->head))
+            lhead = array_find(v, &v->list, &c->head);
+    }
+    else
     {
         c->expanded = TRUE;
         if (entry_visible(&c->head) && (lhead = array_find(v, &v->list, &c->head)) >= 0
@@ -4060,9 +4095,15 @@ static HRESULT WINAPI view_GetCollapseState(IMAPITable *iface, ULONG flags, ULON
         hr = MAPI_E_NO_SUPPORT;     /* the view is not categorized */
         goto done;
     }
-    for (i = 0; cb_key == 4 && i < v->all.n && !e; i++)
-        if (!memcmp(v->all.a[i]->key, key, 4))
+    /* the instance key the row shows in PR_INSTANCE_KEY: ours, or the row's own (a store's
+     * rows bring theirs, 8 bytes) */
+    for (i = 0; i < v->all.n && !e; i++)
+    {
+        SPropValue k;
+        entry_key_value(v->all.a[i], &k);
+        if (k.Value.bin.cb == cb_key && !memcmp(k.Value.bin.lpb, key, cb_key))
             e = v->all.a[i];
+    }
     if (!e)
     {
         hr = MAPI_E_NOT_FOUND;

@@ -478,12 +478,16 @@ HRESULT mc_srcview_changed(mc_srcview *sv, ULONGLONG id, BOOL announce, ULONG *e
     memset(row, 0, sizeof(*row));
     sv->count_ok = FALSE;
     sv->cur_ord_ok = FALSE;
+    /* The source says where the row is now - asked also without an Advise: a query that keeps
+     * its own rows (a sort or restriction the index cannot answer) takes the change in only
+     * then, and QueryRows must show it (imapitable-queryrows.md). */
+    if ((hr = sv->src.vtbl->locate(sv->src.ctx, sv->q, id, &key, &present)) != S_OK)
+        return hr;
     if (!announce)
         return S_OK;
-    /* The source says where the row is now; the row count says whether it was there before
-     * (one row changes per call), which the caller keeps known while a view has an Advise. */
-    if ((hr = sv->src.vtbl->locate(sv->src.ctx, sv->q, id, &key, &present)) != S_OK
-        || (hr = mc_srcview_count(sv, &now)) != S_OK)
+    /* The row count says whether it was there before (one row changes per call), which the
+     * caller keeps known while a view has an Advise. */
+    if ((hr = mc_srcview_count(sv, &now)) != S_OK)
         return hr;
     if (!present)
     {

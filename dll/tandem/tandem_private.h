@@ -26,6 +26,9 @@
 #define PR_TD_STORE_GUID    PROP_TAG(PT_BINARY, 0x6601)
 #define PR_TD_DROP_ROOT_W   PROP_TAG(PT_UNICODE, 0x6790)
 #define PR_TD_DROP_ROOT_A   PROP_TAG(PT_STRING8, 0x6790)
+/* A column of deep hierarchy tables only (store/tables.c): the row's place in the folder tree,
+ * which keeps the table in tree order as folders come and go. */
+#define PR_TD_TREE_PATH     PROP_TAG(PT_BINARY, 0x67E0)
 
 /* The base name MAPISVC.INF gives; MAPI inserts "32" (spi-digest §5.4, DECISIONS 2). */
 #define TD_DLL_NAME_A       "tandem.dll"

@@ -2,7 +2,8 @@
  * tables.c - the minimal tables of issue 3 on mapicore's mc_table: contents (normal and
  * associated) and hierarchy tables of folders, filled from the database when first opened and
  * kept in step as this process saves, moves and deletes objects; snapshot tables (recipients,
- * attachments, receive folders, deep hierarchy). Docs: contents-tables.md, hierarchy-tables.md.
+ * attachments, receive folders). Deep hierarchy tables (CONVENIENT_DEPTH) are kept in step too,
+ * in tree order (PR_TD_TREE_PATH). Docs: contents-tables.md, hierarchy-tables.md.
  * Contents tables are tables over the database (sqltable.c): their views page through it and
  * hold no rows, unless a view's sort or restriction needs every row in memory. Cached tables are
  * shared by every view of this logon and kept in step through the store's change feed (db.h):
@@ -98,8 +99,36 @@ static BOOL table_value(const SPropValue *v, SPropValue *out, WCHAR *buf)
 /* The row of one object: its small stored values plus computed ones; into table `t`, or
  * (t NULL) as one mc_heap_alloc() block in *copy. Rows of tables over a source (contents
  * tables) carry PR_INSTANCE_KEY: the object id, 8 bytes little-endian (mapicore.h). */
+/* A deep hierarchy table's rows carry their path from the table's folder: (num, id) of each
+ * folder on the way down, big-endian - the order td_db_children lists siblings in - zero-padded
+ * to one length, so that the binary order of the column (length first, then bytes) is tree
+ * order: a folder, then its subfolders, then its next sibling. The table keeps its rows sorted
+ * on it (mc_table_set_default_sort); PR_DEPTH says the level. */
+#define TREE_LEVEL 12
+#define TREE_LEVELS 32
+typedef struct tree_path { BYTE b[TREE_LEVEL * TREE_LEVELS]; } tree_path;
+static const SizedSSortOrderSet(1, tree_order) = {1, 0, 0, {{PR_TD_TREE_PATH, TABLE_SORT_ASCEND}}};
+
+/* Level `depth` of `path` is folder `id` (number `num`); the levels below are cleared. */
+static void tree_set(tree_path *path, LONG depth, ULONG num, ULONGLONG id)
+{
+    BYTE *p;
+    int i;
+
+    if (depth < 0 || depth >= TREE_LEVELS) return;     /* deeper still: sorted with its ancestor */
+    p = path->b + depth * TREE_LEVEL;
+    for (i = 0; i < 4; i++) p[i] = (BYTE)(num >> (8 * (3 - i)));
+    for (i = 0; i < 8; i++) p[4 + i] = (BYTE)(id >> (8 * (7 - i)));
+    memset(p + TREE_LEVEL, 0, sizeof(path->b) - (depth + 1) * TREE_LEVEL);
+}
+
+static BOOL is_contents(int kind)
+{
+    return kind == TD_TABLE_CONTENTS || kind == TD_TABLE_ASSOC;
+}
+
 static HRESULT object_row_ex(td_store *s, ULONGLONG id, int kind, LONG depth, mc_table *t,
-                             ULONG *n_copy, SPropValue **copy)
+                             const tree_path *path, ULONG *n_copy, SPropValue **copy)
 {
     mc_propbag *bag = mc_propbag_new();
     td_vals vals;
@@ -121,6 +150,7 @@ static HRESULT object_row_ex(td_store *s, ULONGLONG id, int kind, LONG depth, mc
         td_vals_long(&vals, PR_DEPTH, depth);
         td_vals_long(&vals, PR_DISPLAY_TYPE, DT_FOLDER);
         td_vals_long(&vals, PR_STATUS, 0);
+        if (path) td_vals_bin(&vals, PR_TD_TREE_PATH, (void *)path->b, sizeof(path->b), FALSE);
     }
     else
     {
@@ -155,13 +185,13 @@ done:
 
 static HRESULT object_row(td_store *s, ULONGLONG id, int kind, LONG depth, mc_table *t)
 {
-    return object_row_ex(s, id, kind, depth, t, NULL, NULL);
+    return object_row_ex(s, id, kind, depth, t, NULL, NULL, NULL);
 }
 
 HRESULT td_store_contents_row(td_store *s, ULONGLONG id, int kind, mc_table *t, ULONG *n,
                               SPropValue **copy)
 {
-    return object_row_ex(s, id, kind, 0, t, n, copy);
+    return object_row_ex(s, id, kind, 0, t, NULL, n, copy);
 }
 
 HRESULT td_store_contents_columns(td_store *s, ULONGLONG folder, int kind, SPropTagArray **out)
@@ -196,16 +226,19 @@ HRESULT td_store_contents_columns(td_store *s, ULONGLONG folder, int kind, SProp
     return hr;
 }
 
-static HRESULT fill(td_store *s, ULONGLONG folder, int kind, LONG depth, BOOL deep, mc_table *t);
+static HRESULT fill(td_store *s, ULONGLONG folder, int kind, LONG depth, tree_path *deep, mc_table *t);
 
 HRESULT td_store_contents_fill(td_store *s, ULONGLONG folder, int kind, mc_table *t)
 {
-    return fill(s, folder, kind, 0, FALSE, t);
+    return fill(s, folder, kind, 0, NULL, t);
 }
 
-static HRESULT fill(td_store *s, ULONGLONG folder, int kind, LONG depth, BOOL deep, mc_table *t)
+/* The rows of `folder`'s children at `depth`; with `deep` (the path down to `folder`) their
+ * subfolders' too, each after its parent. */
+static HRESULT fill(td_store *s, ULONGLONG folder, int kind, LONG depth, tree_path *deep, mc_table *t)
 {
     ULONGLONG *ids = NULL;
+    td_obj_info info;
     ULONG n = 0, i;
     HRESULT hr;
 
@@ -214,11 +247,40 @@ static HRESULT fill(td_store *s, ULONGLONG folder, int kind, LONG depth, BOOL de
                              kind == TD_TABLE_ASSOC ? MSGFLAG_ASSOCIATED : 0, &ids, &n);
     for (i = 0; SUCCEEDED(hr) && i < n; i++)
     {
-        hr = object_row(s, ids[i], kind, depth, t);
-        if (SUCCEEDED(hr) && deep) hr = fill(s, ids[i], kind, depth + 1, TRUE, t);
+        if (!deep)
+        {
+            hr = object_row(s, ids[i], kind, depth, t);
+            continue;
+        }
+        if (FAILED(hr = td_db_object_get(s->db, ids[i], &info))) break;
+        tree_set(deep, depth, info.num, ids[i]);
+        hr = object_row_ex(s, ids[i], kind, depth, t, deep, NULL, NULL);
+        if (SUCCEEDED(hr)) hr = fill(s, ids[i], kind, depth + 1, deep, t);
     }
     mc_free(ids);
     return hr;
+}
+
+/* Is folder `id` below `top`, and its depth and path from there (deep hierarchy tables). */
+static BOOL tree_path_of(td_store *s, ULONGLONG top, ULONGLONG id, tree_path *path, LONG *depth)
+{
+    td_obj_info chain[TREE_LEVELS + 1];
+    ULONG n = 0;
+    LONG i;
+
+    memset(path, 0, sizeof(*path));
+    for (;;)
+    {
+        if (n > TREE_LEVELS || FAILED(td_db_object_get(s->db, id, &chain[n]))) return FALSE;
+        if (chain[n].type != MAPI_FOLDER) return FALSE;
+        if (chain[n].parent == top) break;
+        if (!chain[n].parent || chain[n].parent == id) return FALSE;
+        id = chain[n++].parent;
+    }
+    *depth = (LONG)n;
+    for (i = (LONG)n; i >= 0; i--)
+        tree_set(path, (LONG)n - i, chain[i].num, chain[i].id);
+    return TRUE;
 }
 
 /* RES_SUBRESTRICTION on a contents-table row (ssubrestriction.md): true when a row of the
@@ -352,12 +414,11 @@ HRESULT td_store_folder_table(td_store *s, ULONGLONG folder, int kind, IMAPITabl
     struct td_table_cache *c;
     mc_table *t = NULL;
     HRESULT hr = S_OK;
-    BOOL deep = kind > TD_TABLE_HIERARCHY;
-    BOOL memory = kind != TD_TABLE_HIERARCHY && !deep && GetEnvironmentVariableW(L"TANDEM_TABLES_IN_MEMORY", NULL, 0);
-    if (deep) kind = TD_TABLE_HIERARCHY;
+    BOOL memory = is_contents(kind) && GetEnvironmentVariableW(L"TANDEM_TABLES_IN_MEMORY", NULL, 0);
+    tree_path path;
     td_db_catch_up(s->db);
     EnterCriticalSection(&s->lock);
-    for (c = s->tables; c && !deep && !memory; c = c->next)
+    for (c = s->tables; c && !memory; c = c->next)
         if (c->folder == folder && c->kind == kind && !c->memory)
         {
             t = c->t;
@@ -366,11 +427,19 @@ HRESULT td_store_folder_table(td_store *s, ULONGLONG folder, int kind, IMAPITabl
         }
     if (!t)
     {
-        if (kind != TD_TABLE_HIERARCHY) hr = contents_table(s, folder, kind, memory, &t);
+        if (is_contents(kind)) hr = contents_table(s, folder, kind, memory, &t);
         else if (SUCCEEDED(hr = mc_table_new(&s->alloc, PR_ENTRYID, (const SPropTagArray *)&hierarchy_columns, &t)) &&
                  SUCCEEDED(hr = use_support_notifier(s, t)))
-            hr = fill(s, folder, kind, 0, deep, t);   /* PR_DEPTH is zero-based (pidtagdepth-canonical-property.md) */
-        if (SUCCEEDED(hr) && !deep)
+        {
+            /* PR_DEPTH is zero-based (pidtagdepth-canonical-property.md) */
+            memset(&path, 0, sizeof(path));
+            if (kind == TD_TABLE_HIERARCHY_DEEP &&
+                SUCCEEDED(hr = mc_table_set_default_sort(t, (const SSortOrderSet *)&tree_order)))
+                hr = fill(s, folder, TD_TABLE_HIERARCHY, 0, &path, t);
+            else if (kind == TD_TABLE_HIERARCHY)
+                hr = fill(s, folder, kind, 0, NULL, t);
+        }
+        if (SUCCEEDED(hr))
         {
             if (!(c = mc_calloc(1, sizeof(*c)))) hr = MAPI_E_NOT_ENOUGH_MEMORY;
             else
@@ -408,14 +477,14 @@ static void update_contents(td_store *s, ULONGLONG parent, ULONGLONG id)
     BOOL exists;
 
     EnterCriticalSection(&s->lock);
-    for (c = s->tables; c && !n; c = c->next) n = c->kind != TD_TABLE_HIERARCHY;
+    for (c = s->tables; c && !n; c = c->next) n = is_contents(c->kind);
     LeaveCriticalSection(&s->lock);
     if (!n) return;     /* most saves happen with no contents table open */
     n = 0;
     exists = SUCCEEDED(td_db_object_get(s->db, id, &info));
     EnterCriticalSection(&s->lock);
     for (c = s->tables; c && n < ARRAYSIZE(tables); c = c->next)
-        if (c->kind != TD_TABLE_HIERARCHY && (c->folder == parent || (exists && c->folder == info.parent)))
+        if (is_contents(c->kind) && (c->folder == parent || (exists && c->folder == info.parent)))
         {
             mc_table_addref(c->t);
             tables[n++] = c->t;
@@ -462,6 +531,67 @@ static void update_row(td_store *s, ULONGLONG parent, ULONGLONG id)
     LeaveCriticalSection(&s->lock);
 }
 
+/* The rows of the folders below `id` leave deep table `t` (a folder moved out of its tree). */
+static void delete_subtree(td_store *s, mc_table *t, ULONGLONG id, ULONG level)
+{
+    ULONGLONG *ids = NULL;
+    ULONG n = 0, i, cb;
+    ENTRYID *eid;
+    SPropValue key;
+
+    if (level >= TREE_LEVELS || FAILED(td_db_children(s->db, id, MAPI_FOLDER, 0, 0, &ids, &n))) return;
+    for (i = 0; i < n; i++)
+    {
+        eid = NULL;
+        if (SUCCEEDED(td_store_object_eid(s, TD_EID_FOLDER, ids[i], &cb, &eid)))
+        {
+            key.ulPropTag = PR_ENTRYID;
+            key.Value.bin.cb = cb;
+            key.Value.bin.lpb = (BYTE *)eid;
+            mc_table_delete_row(t, &key);
+            mc_free(eid);
+        }
+        delete_subtree(s, t, ids[i], level + 1);
+    }
+    mc_free(ids);
+}
+
+/* Folder `id` was added, changed, moved (`moved`: with its subfolders) or deleted: its row in
+ * every deep hierarchy table, at its place in the tree (hierarchy-tables.md: the table follows
+ * the folders like any other; PR_DEPTH relative to the table's folder). */
+static void update_deep(td_store *s, ULONGLONG id, BOOL moved)
+{
+    struct td_table_cache *c;
+    BOOL any = FALSE;
+
+    EnterCriticalSection(&s->lock);
+    for (c = s->tables; c && !any; c = c->next) any = c->kind == TD_TABLE_HIERARCHY_DEEP;
+    for (c = s->tables; any && c; c = c->next)
+    {
+        tree_path path;
+        ENTRYID *eid = NULL;
+        SPropValue key;
+        LONG depth;
+        ULONG cb = 0;
+
+        if (c->kind != TD_TABLE_HIERARCHY_DEEP) continue;
+        if (tree_path_of(s, c->folder, id, &path, &depth))
+        {
+            object_row_ex(s, id, TD_TABLE_HIERARCHY, depth, c->t, &path, NULL, NULL);
+            if (moved) fill(s, id, TD_TABLE_HIERARCHY, depth + 1, &path, c->t);
+        }
+        else if (SUCCEEDED(td_store_object_eid(s, TD_EID_FOLDER, id, &cb, &eid)))
+        {
+            key.ulPropTag = PR_ENTRYID;
+            key.Value.bin.cb = cb;
+            key.Value.bin.lpb = (BYTE *)eid;
+            if (SUCCEEDED(mc_table_delete_row(c->t, &key)) && moved) delete_subtree(s, c->t, id, 0);
+            mc_free(eid);
+        }
+    }
+    LeaveCriticalSection(&s->lock);
+}
+
 /* Changes were lost (the feed's RESYNC): every cached table is read again and its views get
  * TABLE_RELOAD - hierarchy tables are refilled, contents tables ask the database again. */
 static void reload_all(td_store *s)
@@ -471,10 +601,12 @@ static void reload_all(td_store *s)
     EnterCriticalSection(&s->lock);
     for (c = s->tables; c; c = c->next)
     {
-        if (c->kind != TD_TABLE_HIERARCHY)
+        tree_path path;
+        memset(&path, 0, sizeof(path));
+        if (is_contents(c->kind))
             mc_table_source_reload(c->t);
         else if (SUCCEEDED(mc_table_delete_all(c->t)))
-            fill(s, c->folder, c->kind, 0, FALSE, c->t);
+            fill(s, c->folder, TD_TABLE_HIERARCHY, 0, c->kind == TD_TABLE_HIERARCHY_DEEP ? &path : NULL, c->t);
     }
     LeaveCriticalSection(&s->lock);
 }
@@ -488,10 +620,13 @@ static void update_folder_row(td_store *s, ULONGLONG id)
 
     /* most saves happen with no hierarchy table open: no query then */
     EnterCriticalSection(&s->lock);
-    for (c = s->tables; c && !any; c = c->next) any = c->kind == TD_TABLE_HIERARCHY;
+    for (c = s->tables; c && !any; c = c->next) any = !is_contents(c->kind);
     LeaveCriticalSection(&s->lock);
     if (any && id && SUCCEEDED(td_db_object_get(s->db, id, &info)) && info.parent)
+    {
         update_row(s, info.parent, id);
+        update_deep(s, id, FALSE);
+    }
 }
 
 void td_store_tables_changed(td_store *s, const td_change *c)
@@ -509,6 +644,7 @@ void td_store_tables_changed(td_store *s, const td_change *c)
     case TD_CHANGE_FOLDER:
         if (c->event == fnevObjectMoved) update_row(s, c->old_parent, c->id);
         update_row(s, c->parent, c->id);
+        update_deep(s, c->id, c->event == fnevObjectMoved);
         /* the parents' PR_SUBFOLDERS */
         update_folder_row(s, c->parent);
         if (c->event == fnevObjectMoved) update_folder_row(s, c->old_parent);
