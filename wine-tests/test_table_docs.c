@@ -1393,6 +1393,27 @@ static void test_hierarchy(IMAPIFolder *top)
     hr = h->lpVtbl->OpenProperty(h, PR_CONTAINER_CONTENTS, &iid_table, 0, 0, (IUnknown **)&t2);
     ok(hr == S_OK && t2, "OpenProperty(PR_CONTAINER_CONTENTS) %#lx\n", hr);
     if (t2) t2->lpVtbl->Release(t2);
+
+    /* handling-message-store-notification.md: deleting a folder deletes the folders below it
+     * too; a CONVENIENT_DEPTH table drops all their rows (TABLE_ROW_DELETED for each) */
+    if (a && t->lpVtbl->Advise(t, fnevTableModified, &s.IMAPIAdviseSink_iface, &conn) == S_OK)
+    {
+        SPropValue *id = NULL;
+        LONG deleted = 0, k;
+        from = s.n;
+        if (HrGetOneProp((IMAPIProp *)a, PR_ENTRYID, &id) == S_OK)
+        {
+            hr = h->lpVtbl->DeleteFolder(h, id->Value.bin.cb, (ENTRYID *)id->Value.bin.lpb, 0, NULL,
+                                         DEL_FOLDERS | DEL_MESSAGES);
+            ok(hr == S_OK, "DeleteFolder(Alpha, DEL_FOLDERS) %#lx\n", hr);
+            MAPIFreeBuffer(id);
+        }
+        sink_wait(&s, from + 3);
+        for (k = from; k < s.n; k++) deleted += s.ev[k].table_event == TABLE_ROW_DELETED;
+        ok(deleted == 3, "%ld TABLE_ROW_DELETED for a folder with two subfolders\n", deleted);
+        ok(!strcmp(folder_names(t), "Beta:0"), "CONVENIENT_DEPTH rows after the delete: %s\n", folder_names(t));
+        t->lpVtbl->Unadvise(t, conn);
+    }
 done:
     if (t) t->lpVtbl->Release(t);
     if (n) n->lpVtbl->Release(n);

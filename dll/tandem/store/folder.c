@@ -188,6 +188,56 @@ static BOOL is_special(td_store *s, ULONGLONG id)
     return FALSE;
 }
 
+/* The folders below `id` with their parents, depth first (mc_free both). */
+static HRESULT subfolders(td_store *s, ULONGLONG id, ULONGLONG **ids, ULONGLONG **parents, ULONG *n, ULONG *cap,
+                          ULONG level)
+{
+    ULONGLONG *kids = NULL;
+    ULONG k = 0, i;
+    HRESULT hr;
+
+    if (level > 64) return S_OK;       /* deeper than any folder tree the store makes */
+    if (FAILED(hr = td_db_children(s->db, id, MAPI_FOLDER, 0, 0, &kids, &k))) return hr;
+    for (i = 0; i < k && SUCCEEDED(hr); i++)
+    {
+        if (*n == *cap)
+        {
+            ULONG ncap = *cap ? *cap * 2 : 16;
+            ULONGLONG *a = mc_realloc(*ids, ncap * sizeof(**ids)), *b;
+            if (a) *ids = a;
+            b = a ? mc_realloc(*parents, ncap * sizeof(**parents)) : NULL;
+            if (!b) { hr = MAPI_E_NOT_ENOUGH_MEMORY; break; }
+            *parents = b;
+            *cap = ncap;
+        }
+        (*ids)[*n] = kids[i];
+        (*parents)[(*n)++] = id;
+        hr = subfolders(s, kids[i], ids, parents, n, cap, level + 1);
+    }
+    mc_free(kids);
+    return hr;
+}
+
+/* Delete folder `id` (a child of `parent`) with everything below it, and announce it and each
+ * folder below it as deleted (handling-message-store-notification.md: the store and the deleted
+ * folder hear fnevObjectDeleted; a subfolder is a deleted folder too, and tables that show it -
+ * CONVENIENT_DEPTH hierarchy tables - drop its row). */
+static HRESULT delete_folder_tree(td_store *s, ULONGLONG parent, ULONGLONG id)
+{
+    ULONGLONG *ids = NULL, *parents = NULL;
+    ULONG n = 0, cap = 0, i;
+    HRESULT hr = subfolders(s, id, &ids, &parents, &n, &cap, 0);
+
+    if (SUCCEEDED(hr) && SUCCEEDED(hr = td_db_object_delete(s->db, id)))
+    {
+        td_store_announce(s, fnevObjectDeleted, MAPI_FOLDER, parent, id, 0, 0);
+        for (i = 0; i < n; i++) td_store_announce(s, fnevObjectDeleted, MAPI_FOLDER, parents[i], ids[i], 0, 0);
+    }
+    mc_free(ids);
+    mc_free(parents);
+    return hr;
+}
+
 /* Delete everything in folder `id` (messages: all or only normal/associated; subfolders). */
 static HRESULT empty(td_store *s, ULONGLONG id, BOOL assoc_too, BOOL folders, IMAPIProgress *prog)
 {
@@ -209,8 +259,7 @@ static HRESULT empty(td_store *s, ULONGLONG id, BOOL assoc_too, BOOL folders, IM
     for (i = 0; i < n && SUCCEEDED(hr); i++)
     {
         if (is_special(s, ids[i])) continue;   /* the standard folders stay */
-        if (SUCCEEDED(hr = td_db_object_delete(s->db, ids[i])))
-            td_store_announce(s, fnevObjectDeleted, MAPI_FOLDER, id, ids[i], 0, 0);
+        hr = delete_folder_tree(s, id, ids[i]);
     }
     mc_free(ids);
     return hr;
@@ -872,8 +921,7 @@ static HRESULT STDMETHODCALLTYPE folder_DeleteFolder(IMAPIFolder *iface, ULONG c
     td_db_count_messages(This->s->db, info.id, MSGFLAG_ASSOCIATED, 0, &msgs, NULL);
     td_db_count_messages(This->s->db, info.id, MSGFLAG_ASSOCIATED, MSGFLAG_ASSOCIATED, &assoc, NULL);
     if ((msgs || assoc) && !(ulFlags & DEL_MESSAGES)) return MAPI_E_HAS_MESSAGES;
-    if (SUCCEEDED(hr = td_db_object_delete(This->s->db, info.id)))
-        td_store_announce(This->s, fnevObjectDeleted, MAPI_FOLDER, This->id, info.id, 0, 0);
+    hr = delete_folder_tree(This->s, This->id, info.id);
     progress(lpProgress, 0, 1);
     return hr;
 }
