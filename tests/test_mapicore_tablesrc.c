@@ -26,6 +26,8 @@ typedef struct fake
     frow rows[600];
     ULONG n;
     LONG fetches;
+    BOOL refuse_subject;        /* fill_columns: MAPI_E_TOO_COMPLEX when asked for the subject */
+    LONG lean_passes, whole_fills;
 } fake;
 
 static int key_cmp(const mc_srckey *a, const mc_srckey *b)
@@ -208,6 +210,7 @@ static HRESULT fake_fill(void *ctx, mc_table *t)
     ULONG i, n;
     HRESULT hr = S_OK;
 
+    f->whole_fills++;
     for (i = 0; i < f->n && hr == S_OK; i++)
     {
         SPropValue *p;
@@ -222,10 +225,49 @@ static HRESULT fake_fill(void *ctx, mc_table *t)
     return hr;
 }
 
+/* Each row's values of `tags` (by ID), as get_row has them. */
+static HRESULT fake_fill_columns(void *ctx, const SPropTagArray *tags, mc_row_values_fn fn, void *fn_ctx)
+{
+    fake *f = ctx;
+    ULONG i, j, k, n;
+    HRESULT hr = S_OK;
+
+    for (j = 0; j < tags->cValues; j++)
+        if (f->refuse_subject && PROP_ID(tags->aulPropTag[j]) == PROP_ID(PR_SUBJECT_W))
+            return MAPI_E_TOO_COMPLEX;
+    f->lean_passes++;
+    for (i = 0; i < f->n && hr == S_OK; i++)
+    {
+        SPropValue *p, some[4];
+        if (f->rows[i].gone || (hr = row_props(&f->rows[i], &p, &n)) != S_OK)
+            continue;
+        for (j = k = 0; j < n; j++)
+        {
+            ULONG m;
+            for (m = 0; m < tags->cValues; m++)
+                if (PROP_ID(tags->aulPropTag[m]) == PROP_ID(p[j].ulPropTag))
+                {
+                    some[k++] = p[j];
+                    break;
+                }
+        }
+        hr = fn(fn_ctx, f->rows[i].id, k, some);
+        mc_heap_alloc()->free_buffer(p);
+    }
+    return hr;
+}
+
 static const mc_rowsource_vtbl fake_vtbl =
 {
     fake_open_query, fake_close_query, fake_count, fake_fetch, fake_ordinal, fake_locate,
     fake_get_row, fake_fill, NULL,
+};
+
+/* The same source with fill_columns: tables that hold their rows keep lean rows. */
+static const mc_rowsource_vtbl lean_vtbl =
+{
+    fake_open_query, fake_close_query, fake_count, fake_fetch, fake_ordinal, fake_locate,
+    fake_get_row, fake_fill, NULL, NULL, fake_fill_columns,
 };
 
 /* 300 rows: times with ties (id * 7 % 50), every 13th without a time. */
@@ -767,6 +809,146 @@ static void test_reload(void **state)
     free(f);
 }
 
+/* A table over a source with fill_columns holds only the columns its views order, group and
+ * restrict by ("lean rows", mapicore.h) and reads the rest from get_row: views over it give
+ * exactly what views over whole rows give - rows, categories, FindRow on a column it did not
+ * hold (added in place), notifications - and a source that cannot give a column makes it hold
+ * whole rows. */
+static mc_table *table_with(fake *f, const mc_rowsource_vtbl *vtbl)
+{
+    mc_rowsource src = { vtbl, f };
+    mc_table *t = NULL;
+
+    assert_int_equal(mc_table_new(&test_alloc, PR_INSTANCE_KEY, NULL, &t), S_OK);
+    assert_int_equal(mc_table_set_source(t, &src), S_OK);
+    assert_int_equal(mc_table_set_default_sort(t, (const SSortOrderSet *)&newest), S_OK);
+    return t;
+}
+
+/* Every row of a view: PR_ROWID (-1 for headings) and the subject's first letters. */
+static ULONG read_all(IMAPITable *v, LONG *ids, WCHAR (*subjects)[32])
+{
+    SRowSet *rows = NULL;
+    ULONG i;
+
+    assert_int_equal(v->lpVtbl->SeekRow(v, BOOKMARK_BEGINNING, 0, NULL), S_OK);
+    assert_int_equal(v->lpVtbl->QueryRows(v, 1000, 0, &rows), S_OK);
+    for (i = 0; i < rows->cRows; i++)
+    {
+        const SPropValue *p = mc_props_find(rows->aRow[i].cValues, rows->aRow[i].lpProps, PR_ROWID);
+        const SPropValue *sj = mc_props_find(rows->aRow[i].cValues, rows->aRow[i].lpProps, PR_SUBJECT_W);
+        ids[i] = p ? p->Value.l : -1;
+        wcscpy(subjects[i], sj ? sj->Value.lpszW : L"");
+    }
+    i = rows->cRows;
+    mc_free_rows(&test_alloc, rows);
+    return i;
+}
+
+static void test_lean_rows(void **state)
+{
+    fake *f = new_fake();
+    mc_table *tl = table_with(f, &lean_vtbl), *tw = table_with(f, &fake_vtbl);
+    IMAPITable *l = open_view(tl), *w = open_view(tw);
+    SizedSSortOrderSet(2, two) = { 2, 0, 0, { { PR_MESSAGE_DELIVERY_TIME, TABLE_SORT_ASCEND }, { PR_ROWID, TABLE_SORT_DESCEND } } };
+    SizedSSortOrderSet(2, by_subject) = { 2, 1, 1, { { PR_SUBJECT_W, TABLE_SORT_ASCEND }, { PR_ROWID, TABLE_SORT_ASCEND } } };
+    static LONG a[700], b[700];
+    static WCHAR sa[700][32], sb[700][32];
+    SPropValue needle;
+    SRestriction r;
+    ULONG n, conn;
+    sink x;
+    frow *row;
+
+    /* two sort columns: the fake answers only its own order, so both tables hold their rows */
+    assert_int_equal(l->lpVtbl->SortTable(l, (SSortOrderSet *)&two, 0), S_OK);
+    assert_int_equal(w->lpVtbl->SortTable(w, (SSortOrderSet *)&two, 0), S_OK);
+    assert_false(mc_table_view_uses_source(l));
+    assert_int_equal(f->lean_passes, 1);
+    assert_int_equal(f->whole_fills, 1);        /* the other table's */
+    n = read_all(l, a, sa);
+    assert_int_equal(n, 300);
+    assert_int_equal(read_all(w, b, sb), n);
+    assert_memory_equal(a, b, n * sizeof(LONG));
+    assert_memory_equal(sa, sb, n * sizeof(sa[0]));     /* the subject came from get_row */
+
+    /* FindRow on the subject, which the lean rows did not hold: added to them, same row found */
+    needle.ulPropTag = PR_SUBJECT_W;
+    needle.Value.lpszW = (WCHAR *)L"Subject q";
+    r.rt = RES_CONTENT;
+    r.res.resContent.ulFuzzyLevel = FL_PREFIX;
+    r.res.resContent.ulPropTag = PR_SUBJECT_W;
+    r.res.resContent.lpProp = &needle;
+    assert_int_equal(l->lpVtbl->SeekRow(l, BOOKMARK_BEGINNING, 10, NULL), S_OK);
+    assert_int_equal(w->lpVtbl->SeekRow(w, BOOKMARK_BEGINNING, 10, NULL), S_OK);
+    assert_int_equal(l->lpVtbl->FindRow(l, &r, BOOKMARK_CURRENT, 0), S_OK);
+    assert_int_equal(w->lpVtbl->FindRow(w, &r, BOOKMARK_CURRENT, 0), S_OK);
+    assert_int_equal(f->lean_passes, 2);
+    assert_int_equal(position(l), position(w));
+    assert_int_equal(next_id(l), next_id(w));
+
+    /* categorized by subject: the same headings and leaves */
+    assert_int_equal(l->lpVtbl->SortTable(l, (SSortOrderSet *)&by_subject, 0), S_OK);
+    assert_int_equal(w->lpVtbl->SortTable(w, (SSortOrderSet *)&by_subject, 0), S_OK);
+    assert_int_equal(f->lean_passes, 3);        /* PR_MESSAGE_FLAGS for the unread counts */
+    n = read_all(l, a, sa);
+    assert_true(n > 300);
+    assert_int_equal(read_all(w, b, sb), n);
+    assert_memory_equal(a, b, n * sizeof(LONG));
+    assert_memory_equal(sa, sb, n * sizeof(sa[0]));
+
+    /* a new row: its notification carries the whole row */
+    sink_init(&x);
+    assert_int_equal(l->lpVtbl->SortTable(l, (SSortOrderSet *)&two, 0), S_OK);
+    assert_int_equal(l->lpVtbl->Advise(l, fnevTableModified, &x.IMAPIAdviseSink_iface, &conn), S_OK);
+    row = &f->rows[f->n++];
+    row->id = 7000;
+    row->has_time = TRUE;
+    row->time = 1;
+    wcscpy(row->subject, L"lean and new");
+    assert_int_equal(mc_table_source_changed(tl, 7000), S_OK);
+    assert_int_equal(mc_table_wait_notifications(tl, 10000), S_OK);
+    assert_int_equal(x.n, 1);
+    assert_int_equal(x.ev[0].type, TABLE_ROW_ADDED);
+    assert_int_equal(x.ev[0].rowid, 7000);
+    assert_int_equal(l->lpVtbl->SeekRow(l, BOOKMARK_BEGINNING, 0, NULL), S_OK);
+    assert_int_equal(next_id(l), 7000);     /* the oldest time first */
+    assert_int_equal(l->lpVtbl->Unadvise(l, conn), S_OK);
+    l->lpVtbl->Release(l);
+    w->lpVtbl->Release(w);
+    mc_table_release(tl);
+    mc_table_release(tw);
+
+    /* a source that cannot give the subject: whole rows at once, or all rows made whole */
+    f->refuse_subject = TRUE;
+    f->lean_passes = f->whole_fills = 0;
+    tl = table_with(f, &lean_vtbl);
+    l = open_view(tl);
+    assert_int_equal(l->lpVtbl->SortTable(l, (SSortOrderSet *)&by_subject, 0), S_OK);
+    assert_int_equal(f->whole_fills, 1);
+    assert_int_equal(f->lean_passes, 0);
+    l->lpVtbl->Release(l);
+    mc_table_release(tl);
+    tl = table_with(f, &lean_vtbl);
+    tw = table_with(f, &fake_vtbl);
+    l = open_view(tl);
+    w = open_view(tw);
+    assert_int_equal(l->lpVtbl->SortTable(l, (SSortOrderSet *)&two, 0), S_OK);
+    assert_int_equal(w->lpVtbl->SortTable(w, (SSortOrderSet *)&two, 0), S_OK);
+    assert_int_equal(f->lean_passes, 1);
+    assert_int_equal(l->lpVtbl->FindRow(l, &r, BOOKMARK_BEGINNING, 0), S_OK);
+    assert_int_equal(w->lpVtbl->FindRow(w, &r, BOOKMARK_BEGINNING, 0), S_OK);
+    assert_int_equal(position(l), position(w));
+    n = read_all(l, a, sa);
+    assert_int_equal(read_all(w, b, sb), n);
+    assert_memory_equal(a, b, n * sizeof(LONG));
+    l->lpVtbl->Release(l);
+    w->lpVtbl->Release(w);
+    mc_table_release(tl);
+    mc_table_release(tw);
+    free(f);
+}
+
 static void test_bad_input(void **state)
 {
     fake *f = new_fake();
@@ -797,6 +979,7 @@ int main(void)
         T(test_fallback),
         T(test_notifications),
         T(test_reload),
+        T(test_lean_rows),
         T(test_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -388,6 +388,8 @@ typedef struct mc_srcrow
     SPropValue *props;      /* one mc_heap_alloc() root block (the engine frees it) */
 } mc_srcrow;
 
+typedef HRESULT (*mc_row_values_fn)(void *ctx, ULONGLONG id, ULONG n, const SPropValue *values);
+
 typedef struct mc_rowsource_vtbl
 {
     /* A query for this sort (cCategories 0; no MV_INSTANCE column) and restriction (may be
@@ -416,6 +418,13 @@ typedef struct mc_rowsource_vtbl
      * QueryColumns(TBL_ALL_COLUMNS) while the rows are not in memory; *tags mc_malloc'ed. The
      * engine keeps the answer until mc_table_source_changed or mc_table_source_reload. */
     HRESULT (*columns)(void *ctx, SPropTagArray **tags);
+    /* Optional: every row's values of the columns `tags` (matched by property ID; the values
+     * as get_row gives them, missing ones left out): fn(fn_ctx, id, n, values) once or more
+     * per row, values valid during the call; the first failure of fn ends it and is returned.
+     * MAPI_E_TOO_COMPLEX, before any call of fn, when a column cannot be read this way. With
+     * it, a table that must hold its rows keeps only the columns its views use ("lean rows")
+     * and reads the rest from get_row when it returns a row. */
+    HRESULT (*fill_columns)(void *ctx, const SPropTagArray *tags, mc_row_values_fn fn, void *fn_ctx);
 } mc_rowsource_vtbl;
 
 typedef struct mc_rowsource

@@ -137,6 +137,8 @@ struct mc_table
     mc_rowsource source;                /* has_source: rows come from it (tablesrc.c) */
     BOOL has_source, materialized, memory_only, filling;
     SPropTagArray *source_columns;      /* the source's columns (internal), NULL: ask it again */
+    SPropTagArray *lean;                /* materialized through fill_columns: the columns rows
+                                         * hold (PT_UNSPECIFIED tags, internal); NULL: whole rows */
 };
 
 struct table_view
@@ -1517,18 +1519,28 @@ static BOOL entry_match(const table_view *v, const SRestriction *r, const ventry
 }
 
 /* One row in the given columns: a new block of `a` (parent NULL) or a child of `parent`. */
+static BOOL lean_whole_row(const table_view *v, const ventry *e, ULONG *n, SPropValue **props);
+static HRESULT lean_ensure(mc_table *t, const table_view *v, const SRestriction *res);
+
 static HRESULT build_row(const mc_alloc *a, const table_view *v, const SPropTagArray *cols,
                          const ventry *e, void *parent, SRow *out)
 {
-    SPropValue *values = NULL, computed[6 + MC_MAX_CATEGORIES];
-    ULONG i, nc = entry_computed(v, e, computed);
+    SPropValue *values = NULL, computed[6 + MC_MAX_CATEGORIES], *whole = NULL;
+    ULONG i, nc = entry_computed(v, e, computed), rn = e->row ? e->row->n : 0;
+    const SPropValue *rp = e->row ? e->row->props : NULL;
     HRESULT hr;
 
     out->ulAdrEntryPad = 0;
     out->cValues = 0;
     out->lpProps = NULL;
+    /* a row that holds only some columns: the others from the source */
+    if (lean_whole_row(v, e, &rn, &whole))
+        rp = whole;
     if ((hr = mc_alloc_more(a, parent, cols->cValues * sizeof(SPropValue) + 1, (void **)&values)) != S_OK)
+    {
+        if (whole) mc_heap_alloc()->free_buffer(whole);
         return hr;
+    }
     for (i = 0; i < cols->cValues; i++)
     {
         ULONG tag = cols->aulPropTag[i], wanted;
@@ -1549,8 +1561,8 @@ static HRESULT build_row(const mc_alloc *a, const table_view *v, const SPropTagA
         }
         else
         {
-            if (!(p = mc_props_find(nc, computed, tag)) && e->row)
-                p = mc_props_find(e->row->n, e->row->props, tag);
+            if (!(p = mc_props_find(nc, computed, tag)) && rp)
+                p = mc_props_find(rn, rp, tag);
             if (p && PROP_TYPE(p->ulPropTag) == PT_ERROR && PROP_TYPE(tag) != PT_UNSPECIFIED)
                 p = NULL;
             wanted = PROP_TYPE(tag);
@@ -1567,9 +1579,11 @@ static HRESULT build_row(const mc_alloc *a, const table_view *v, const SPropTagA
         {
             if (!parent)
                 a->free_buffer(values);
+            if (whole) mc_heap_alloc()->free_buffer(whole);
             return hr;
         }
     }
+    if (whole) mc_heap_alloc()->free_buffer(whole);
     out->cValues = cols->cValues;
     out->lpProps = values;
     return S_OK;
@@ -2492,6 +2506,7 @@ void mc_table_release(mc_table *t)
     mc_free(t->default_columns);
     mc_free(t->known_columns);
     mc_free(t->source_columns);
+    mc_free(t->lean);
     mc_notifier_clear(&t->notifier);
     mc_notify_engine_destroy(t->own_engine);
     if (t->has_source && t->source.vtbl->release)
@@ -3077,7 +3092,7 @@ static HRESULT available_columns(mc_table *t, SPropTagArray **out)
     HRESULT hr;
 
     /* rows not held in memory: the source says what its rows carry (kept until a change) */
-    if (t->has_source && !t->materialized && t->source.vtbl->columns)
+    if (t->has_source && (!t->materialized || t->lean) && t->source.vtbl->columns)
     {
         if (!t->source_columns && (hr = t->source.vtbl->columns(t->source.ctx, &t->source_columns)) != S_OK)
             return hr;
@@ -3311,7 +3326,7 @@ static HRESULT WINAPI view_FindRow(IMAPITable *iface, LPSRestriction res, BOOKMA
         hr = mc_srcview_find(v->src, res, origin, (flags & DIR_BACKWARD) != 0, sub_match, v->table);
         goto done;
     }
-    if (FAILED(hr = resolve_bookmark(v, origin, &start)))
+    if (FAILED(hr = lean_ensure(v->table, NULL, res)) || FAILED(hr = resolve_bookmark(v, origin, &start)))
         goto done;
     /* Forward from the bookmark's row; backward from the row before it (imapitable-findrow.md).
      * The cursor ends on the row found, so QueryRows reads it next. */
@@ -4447,21 +4462,296 @@ HRESULT mc_table_set_source(mc_table *t, const mc_rowsource *src)
     return hr;
 }
 
-/* Every row of the source into memory, once (caller holds the lock). Views are rebuilt by
- * their caller, so the rows go in without per-view work. */
-static HRESULT table_materialize(mc_table *t)
+/* ---- lean rows --------------------------------------------------------------------------------
+ * A source with fill_columns lets a table that must hold its rows keep, of each row, only the
+ * columns its views order, group, restrict and expand by (and PR_INSTANCE_KEY): one pass of the
+ * source fills them, and a million rows fit. QueryRows and notifications read the rest of a row
+ * from the source (get_row) as they build it (build_row). The set only grows: a view or a
+ * FindRow that needs another column adds it to every row in place (views are not touched: no
+ * order or restriction depends on a column nobody used). A change of a row (source_changed)
+ * brings the whole row. */
+
+static void instance_key_of(ULONGLONG id, BYTE bytes[8], SPropValue *out);
+
+static BOOL tagset_has(const SPropTagArray *set, ULONG tag)
 {
+    ULONG i;
+
+    for (i = 0; set && i < set->cValues; i++)
+        if (PROP_ID(set->aulPropTag[i]) == PROP_ID(tag))
+            return TRUE;
+    return FALSE;
+}
+
+/* Add `tag` by its ID (as PT_UNSPECIFIED) unless there. */
+static HRESULT tagset_add(SPropTagArray **set, ULONG tag)
+{
+    SPropTagArray *s = *set;
+    ULONG n = s ? s->cValues : 0;
+
+    if (tag == PR_NULL || !PROP_ID(tag) || tagset_has(s, tag))
+        return S_OK;
+    if (!(s = mc_realloc(s, CbNewSPropTagArray(n + 1))))
+        return MAPI_E_NOT_ENOUGH_MEMORY;
+    s->cValues = n + 1;
+    s->aulPropTag[n] = PROP_TAG(PT_UNSPECIFIED, PROP_ID(tag));
+    *set = s;
+    return S_OK;
+}
+
+/* The columns a restriction reads (sub-restrictions read the row's index only). */
+static HRESULT res_tags(const SRestriction *r, SPropTagArray **set, ULONG depth)
+{
+    HRESULT hr = S_OK;
+    ULONG i;
+
+    if (!r || depth > 64)
+        return S_OK;
+    switch (r->rt)
+    {
+    case RES_AND:
+    case RES_OR:
+        for (i = 0; hr == S_OK && r->res.resAnd.lpRes && i < r->res.resAnd.cRes; i++)
+            hr = res_tags(&r->res.resAnd.lpRes[i], set, depth + 1);
+        return hr;
+    case RES_NOT:
+        return res_tags(r->res.resNot.lpRes, set, depth + 1);
+    case RES_CONTENT:
+        return tagset_add(set, r->res.resContent.ulPropTag);
+    case RES_PROPERTY:
+        return tagset_add(set, r->res.resProperty.ulPropTag);
+    case RES_COMPAREPROPS:
+        if ((hr = tagset_add(set, r->res.resCompareProps.ulPropTag1)) != S_OK)
+            return hr;
+        return tagset_add(set, r->res.resCompareProps.ulPropTag2);
+    case RES_BITMASK:
+        return tagset_add(set, r->res.resBitMask.ulPropTag);
+    case RES_SIZE:
+        return tagset_add(set, r->res.resSize.ulPropTag);
+    case RES_EXIST:
+        return tagset_add(set, r->res.resExist.ulPropTag);
+    case RES_COMMENT:
+    case RES_ANNOTATION:
+        return res_tags(r->res.resComment.lpRes, set, depth + 1);
+    }
+    return S_OK;
+}
+
+/* The columns a view orders, groups, counts, restricts and expands by. */
+static HRESULT view_tags(const table_view *v, SPropTagArray **set)
+{
+    HRESULT hr = S_OK;
+    ULONG i, k;
+
+    for (i = 0; hr == S_OK && i < v->n_keys; i++)
+        hr = tagset_add(set, v->keys[i].ulPropTag);
+    for (i = 0; hr == S_OK && i < v->n_levels; i++)
+    {
+        hr = tagset_add(set, v->levels[i].tag);
+        for (k = 0; hr == S_OK && k < v->levels[i].n_more; k++)
+            hr = tagset_add(set, v->levels[i].more[k].ulPropTag);
+        if (hr == S_OK && v->levels[i].agg_tag)
+            hr = tagset_add(set, v->levels[i].agg_tag);
+    }
+    if (hr == S_OK && v->n_levels)
+        hr = tagset_add(set, PR_MESSAGE_FLAGS);     /* headings count the unread rows */
+    if (hr == S_OK && v->mvi_tag)
+        hr = tagset_add(set, v->mvi_tag);
+    if (hr == S_OK)
+        hr = res_tags(v->restriction, set, 0);
+    return hr;
+}
+
+typedef struct lean_ctx
+{
+    mc_table *t;
+    BOOL extend;        /* only add columns to rows the table has */
+} lean_ctx;
+
+/* mc_row_values_fn: row `id` gets these values (new row, or columns added in place). */
+static HRESULT lean_merge(void *ctx, ULONGLONG id, ULONG n, const SPropValue *values)
+{
+    lean_ctx *c = ctx;
+    mc_table *t = c->t;
+    SPropValue key, stack[32], *all = stack, *nv;
+    BYTE kb[8];
+    mc_row *row;
+    ULONG i, k = 0, nc;
+    BOOL own;
     HRESULT hr;
+
+    instance_key_of(id, kb, &key);
+    row = table_find_row(t, &key);
+    if (!row && c->extend)
+        return S_OK;    /* new since the table was filled: the change will bring it whole */
+    if ((row ? row->n : 1) + n > ARRAYSIZE(stack) &&
+        !(all = mc_malloc(((row ? row->n : 1) + n) * sizeof(*all))))
+        return MAPI_E_NOT_ENOUGH_MEMORY;
+    if (!row)
+    {
+        all[k++] = key;
+        for (i = 0; i < n; i++)
+            if (PROP_ID(values[i].ulPropTag) != PROP_ID(PR_INSTANCE_KEY))
+                all[k++] = values[i];
+        hr = mc_table_modify_row(t, k, all);
+    }
+    else
+    {
+        for (i = 0; i < row->n; i++)
+            all[k++] = row->props[i];
+        for (i = 0; i < n; i++)
+            if (!mc_props_find(row->n, row->props, PROP_TAG(PT_UNSPECIFIED, PROP_ID(values[i].ulPropTag))))
+                all[k++] = values[i];
+        if ((hr = make_values(k, all, row->key, &nv, &nc, &own)) == S_OK)
+        {
+            free_values(row->n, row->props, row->own_key);
+            row->props = nv;
+            row->n = nc;
+            row->own_key = own;
+            hr = note_columns(t, row, &t->cap_known);
+        }
+    }
+    if (all != stack)
+        mc_free(all);
+    return hr;
+}
+
+/* The id a row of a source table stands for (its 8-byte PR_INSTANCE_KEY). */
+static BOOL row_source_id(const mc_row *row, ULONGLONG *id)
+{
+    const SPropValue *k = mc_props_find(row->n, row->props, PR_INSTANCE_KEY);
+    ULONG i;
+
+    if (!k || PROP_TYPE(k->ulPropTag) != PT_BINARY || k->Value.bin.cb != 8)
+        return FALSE;
+    for (*id = 0, i = 0; i < 8; i++)
+        *id |= (ULONGLONG)k->Value.bin.lpb[i] << (8 * i);
+    return TRUE;
+}
+
+/* Every row whole from the source, one by one: when the source cannot give some column in a
+ * pass. The table holds whole rows from now on. */
+static HRESULT lean_to_whole(mc_table *t)
+{
+    lean_ctx c = { t, TRUE };
+    HRESULT hr = S_OK;
+    ULONGLONG id;
+    mc_srcrow r;
+    ULONG i;
+
+    for (i = 0; hr == S_OK && i < t->n_rows; i++)
+    {
+        if (!row_source_id(t->rows[i], &id))
+            continue;
+        memset(&r, 0, sizeof(r));
+        if ((hr = t->source.vtbl->get_row(t->source.ctx, id, &r)) == S_OK)
+            hr = lean_merge(&c, id, r.n, r.props);
+        else if (hr == MAPI_E_NOT_FOUND)
+            hr = S_OK;      /* deleted meanwhile: its change will take it out */
+        if (r.props)
+            mc_heap_alloc()->free_buffer(r.props);
+    }
+    if (hr == S_OK)
+    {
+        mc_free(t->lean);
+        t->lean = NULL;
+    }
+    return hr;
+}
+
+/* Lean rows hold every column view `v` (or restriction `res`) reads (caller holds the lock). */
+static HRESULT lean_ensure(mc_table *t, const table_view *v, const SRestriction *res)
+{
+    SPropTagArray *want = NULL, *missing = NULL;
+    lean_ctx c = { t, TRUE };
+    HRESULT hr;
+    ULONG i;
+
+    if (!t->lean)
+        return S_OK;
+    hr = v ? view_tags(v, &want) : res_tags(res, &want, 0);
+    for (i = 0; hr == S_OK && want && i < want->cValues; i++)
+        if (!tagset_has(t->lean, want->aulPropTag[i]))
+            hr = tagset_add(&missing, want->aulPropTag[i]);
+    if (hr == S_OK && missing)
+    {
+        hr = t->source.vtbl->fill_columns(t->source.ctx, missing, lean_merge, &c);
+        for (i = 0; hr == S_OK && i < missing->cValues; i++)
+            hr = tagset_add(&t->lean, missing->aulPropTag[i]);
+        if (hr == MAPI_E_TOO_COMPLEX)
+            hr = lean_to_whole(t);
+        MC_TRACE("table", "table %p: %lu more columns in its rows, %#lx", t,
+                 (unsigned long)missing->cValues, (unsigned long)hr);
+    }
+    mc_free(want);
+    mc_free(missing);
+    return hr;
+}
+
+/* build_row: the whole row behind entry `e` of a table with lean rows (an mc_heap_alloc block
+ * in *props, *n values), FALSE when the entry's own values are all there is. */
+static BOOL lean_whole_row(const table_view *v, const ventry *e, ULONG *n, SPropValue **props)
+{
+    mc_table *t = v->table;
+    ULONGLONG id;
+    mc_srcrow r;
+
+    *props = NULL;
+    if (!t->lean || v->src || !e->row || !row_source_id(e->row, &id))
+        return FALSE;
+    memset(&r, 0, sizeof(r));
+    if (t->source.vtbl->get_row(t->source.ctx, id, &r) != S_OK || !r.props)
+    {
+        if (r.props)
+            mc_heap_alloc()->free_buffer(r.props);
+        return FALSE;   /* gone meanwhile: what the row holds (its change is on the way) */
+    }
+    *n = r.n;
+    *props = r.props;
+    return TRUE;
+}
+
+/* Every row of the source into memory, once (caller holds the lock): lean rows with the
+ * columns of the table's views and of `extra` when the source can, else whole rows. Views are
+ * rebuilt by their caller, so the rows go in without per-view work. */
+static HRESULT table_materialize(mc_table *t, const table_view *extra)
+{
+    SPropTagArray *need = NULL;
+    lean_ctx c = { t, FALSE };
+    const table_view *v;
+    HRESULT hr = MAPI_E_TOO_COMPLEX;
 
     if (t->materialized)
         return S_OK;
     t->filling = TRUE;
-    hr = t->source.vtbl->fill(t->source.ctx, t);
+    if (t->source.vtbl->fill_columns)
+    {
+        hr = tagset_add(&need, PR_INSTANCE_KEY);
+        for (v = t->views; hr == S_OK && v; v = v->next)
+            hr = view_tags(v, &need);
+        if (hr == S_OK && extra)
+            hr = view_tags(extra, &need);
+        if (hr == S_OK)
+            hr = t->source.vtbl->fill_columns(t->source.ctx, need, lean_merge, &c);
+        if (hr == S_OK)
+        {
+            mc_free(t->lean);
+            t->lean = need;
+            need = NULL;
+        }
+        mc_free(need);
+    }
+    if (hr == MAPI_E_TOO_COMPLEX)
+    {
+        mc_free(t->lean);
+        t->lean = NULL;
+        hr = t->source.vtbl->fill(t->source.ctx, t);
+    }
     t->filling = FALSE;
     if (hr == S_OK)
         t->materialized = TRUE;     /* on failure a later fill replaces what came by index */
-    MC_TRACE("table", "table %p: %lu rows in memory, %#lx", t, (unsigned long)t->n_rows,
-             (unsigned long)hr);
+    MC_TRACE("table", "table %p: %lu rows in memory (%lu columns each), %#lx", t, (unsigned long)t->n_rows,
+             t->lean ? (unsigned long)t->lean->cValues : 0ul, (unsigned long)hr);
     return hr;
 }
 
@@ -4473,7 +4763,7 @@ HRESULT mc_table_materialize(mc_table *t)
         return MAPI_E_INVALID_PARAMETER;
     EnterCriticalSection(&t->lock);
     t->memory_only = TRUE;
-    hr = table_materialize(t);
+    hr = table_materialize(t, NULL);
     LeaveCriticalSection(&t->lock);
     return hr;
 }
@@ -4497,7 +4787,7 @@ static HRESULT view_use_source(table_view *v)
     }
     if (hr != MAPI_E_TOO_COMPLEX)
         return hr;
-    if ((hr = table_materialize(t)) != S_OK)
+    if ((hr = table_materialize(t, v)) != S_OK || (hr = lean_ensure(t, v, NULL)) != S_OK)
         return hr;
     return S_FALSE;
 }
@@ -4628,7 +4918,7 @@ HRESULT mc_table_source_reload(mc_table *t)
         t->n_rows = 0;
         memset(t->hash, 0, t->hash_size * sizeof(*t->hash));
         t->materialized = FALSE;
-        hr = table_materialize(t);
+        hr = table_materialize(t, NULL);
     }
     for (v = t->views; v; v = v->next)
     {

@@ -211,6 +211,9 @@ HRESULT td_db_table_scan_chunk(td_db *db, ULONGLONG folder, BOOL assoc, const mc
                                ULONG limit, const ULONG *prop_ids, ULONG n, td_scan_fn fn,
                                void *ctx, ULONG *messages, mc_srckey *last);
 
+/* td_db_table_scan of every message in object id order (the order they were made in). */
+HRESULT td_db_table_scan_by_id(td_db *db, ULONGLONG folder, BOOL assoc, const ULONG *prop_ids, ULONG n,
+                               td_scan_fn fn, void *ctx);
 /* The distinct property tags (PROP_TAG(type, prop_id)) stored on the table's messages, big
  * values included: QueryColumns(TBL_ALL_COLUMNS). One pass over the messages' property rows.
  * *tags: internal memory (mc_free). */

@@ -419,3 +419,32 @@ HRESULT td_db_table_tags(td_db *db, ULONGLONG folder, BOOL assoc, ULONG **tags, 
     }
     return hr;
 }
+
+HRESULT td_db_table_scan_by_id(td_db *db, ULONGLONG folder, BOOL assoc, const ULONG *prop_ids, ULONG n,
+                               td_scan_fn fn, void *ctx)
+{
+    static const char sql[] =
+        "SELECT o.id, o.sort_time, p.prop_id, p.type, p.ival, p.value FROM objects o "
+        "LEFT JOIN properties p ON p.object_id = o.id AND p.prop_id IN (?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+        "WHERE o.parent_id = ?1 AND o.type = 5 AND (o.flags & 64) = ?2 ORDER BY o.id";
+    mc_srckey last;
+    ULONG i, messages = 0;
+    sqlite3_stmt *st;
+    HRESULT hr;
+
+    if (n > TD_SCAN_MAX_PROPS)
+        return MAPI_E_INVALID_PARAMETER;
+    EnterCriticalSection(&db->lock);
+    if (!(st = td_db_stmt(db, sql)))
+        hr = td_db_hr(sqlite3_errcode(db->h));
+    else
+    {
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)folder);
+        sqlite3_bind_int(st, 2, assoc ? MSGFLAG_ASSOCIATED : 0);
+        for (i = 0; i < TD_SCAN_MAX_PROPS; i++)
+            sqlite3_bind_int(st, 3 + i, i < n ? (int)prop_ids[i] : n ? (int)prop_ids[0] : -1);
+        hr = scan_statement(db, st, fn, ctx, &messages, &last);
+    }
+    LeaveCriticalSection(&db->lock);
+    return hr;
+}

@@ -570,6 +570,12 @@ static void sqltable_release(void *ctx)
     mc_free(ctx);
 }
 
+static HRESULT sqltable_fill_columns(void *ctx, const SPropTagArray *tags, mc_row_values_fn fn, void *fn_ctx)
+{
+    sqltable *q = ctx;
+    return td_store_contents_fill_columns(q->s, q->folder, q->kind, tags, fn, fn_ctx);
+}
+
 static HRESULT sqltable_columns(void *ctx, SPropTagArray **tags)
 {
     sqltable *q = ctx;
@@ -588,6 +594,7 @@ static const mc_rowsource_vtbl sqltable_vtbl =
     sqltable_fill,
     sqltable_release,
     sqltable_columns,
+    sqltable_fill_columns,
 };
 
 HRESULT td_sqltable_source(td_store *s, ULONGLONG folder, int kind, mc_rowsource *out)

@@ -205,6 +205,10 @@ void    td_store_announce_read(td_store *s, ULONGLONG folder, ULONGLONG msg);
 /* The change feed's listener of a logon (changes.c) calls these. */
 void    td_store_tables_changed(td_store *s, const td_change *change);
 void    td_store_on_change(void *ctx, const td_change *change);
+/* mapicore's fill_columns for a contents table: every message's values of `tags` as its row
+ * holds them (computed ones made like td_store_common_vals), in passes of the database. */
+HRESULT td_store_contents_fill_columns(td_store *s, ULONGLONG folder, int kind, const SPropTagArray *tags,
+                                       mc_row_values_fn fn, void *ctx);
 /* Every column a contents-table row of that folder may carry (QueryColumns(TBL_ALL_COLUMNS)
  * of a table over the database): the computed ones and the stored ones rows keep; *out
  * mc_malloc'ed. */

@@ -194,6 +194,124 @@ HRESULT td_store_contents_row(td_store *s, ULONGLONG id, int kind, mc_table *t, 
     return object_row_ex(s, id, kind, 0, t, NULL, n, copy);
 }
 
+/* ---- lean rows (mapicore's fill_columns) ----------------------------------------------------- */
+
+typedef struct lean_fill
+{
+    td_store *s;
+    ULONGLONG folder;
+    const SPropTagArray *computed;  /* computed columns wanted in this pass, or NULL */
+    BOOL msg_status;                /* this pass gives PR_MSG_STATUS: 0 when not stored */
+    mc_row_values_fn fn;
+    void *ctx;
+} lean_fill;
+
+static BOOL has_id(const SPropTagArray *t, ULONG tag)
+{
+    ULONG i;
+    for (i = 0; t && i < t->cValues; i++)
+        if (PROP_ID(t->aulPropTag[i]) == PROP_ID(tag)) return TRUE;
+    return FALSE;
+}
+
+/* td_scan_fn: one message's values as its contents row holds them (object_row_ex). */
+static HRESULT lean_scan_row(void *ctx, ULONGLONG id, BOOL has_time, LONGLONG time, ULONG n,
+                             const SPropValue *values)
+{
+    lean_fill *f = ctx;
+    SPropValue out[TD_SCAN_MAX_PROPS + TD_VALS_MAX + 1];
+    WCHAR cut[TD_SCAN_MAX_PROPS][TD_TABLE_STRING + 1];
+    BOOL status = FALSE;
+    td_vals vals;
+    ULONG i, k = 0;
+    HRESULT hr;
+
+    (void)has_time;
+    (void)time;
+    for (i = 0; i < n && i < TD_SCAN_MAX_PROPS; i++)
+    {
+        if (PROP_ID(values[i].ulPropTag) == PROP_ID(PR_MSG_STATUS)) status = TRUE;
+        if (contents_keeps(values[i].ulPropTag) && table_value(&values[i], &out[k], cut[k])) k++;
+    }
+    vals.n = vals.n_owned = 0;
+    if (f->computed)
+    {
+        td_store_common_vals(f->s, &vals, TD_EID_MESSAGE, id, f->folder, MAPI_MESSAGE, f->s->writable);
+        for (i = 0; i < vals.n; i++)
+            if (has_id(f->computed, vals.v[i].ulPropTag)) out[k++] = vals.v[i];
+    }
+    if (f->msg_status && !status)
+    {
+        out[k].ulPropTag = PR_MSG_STATUS;
+        out[k++].Value.l = 0;
+    }
+    hr = f->fn(f->ctx, id, k, out);
+    td_vals_clear(&vals);
+    return hr;
+}
+
+HRESULT td_store_contents_fill_columns(td_store *s, ULONGLONG folder, int kind, const SPropTagArray *tags,
+                                       mc_row_values_fn fn, void *ctx)
+{
+    SPropTagArray *computed = NULL;
+    ULONG *stored = NULL, n_stored = 0, i, at = 0;
+    BOOL status = FALSE;
+    lean_fill f;
+    td_vals all;
+    HRESULT hr = S_OK;
+
+    /* which of the columns are computed (td_store_common_vals makes them the same way for every
+     * message), which are stored values a row keeps; others no row has */
+    all.n = all.n_owned = 0;
+    td_store_common_vals(s, &all, TD_EID_MESSAGE, folder, folder, MAPI_MESSAGE, s->writable);
+    if (!(stored = mc_malloc((tags->cValues + 1) * sizeof(*stored))) ||
+        !(computed = mc_malloc(CbNewSPropTagArray(tags->cValues + 1))))
+        hr = MAPI_E_NOT_ENOUGH_MEMORY;
+    else
+    {
+        computed->cValues = 0;
+        for (i = 0; i < tags->cValues; i++)
+        {
+            ULONG tag = tags->aulPropTag[i];
+            if (PROP_ID(tag) == PROP_ID(PR_INSTANCE_KEY)) continue;     /* the engine's own */
+            if (mc_props_find(all.n, all.v, PROP_TAG(PT_UNSPECIFIED, PROP_ID(tag))))
+                computed->aulPropTag[computed->cValues++] = tag;
+            else if (PROP_ID(tag) == PROP_ID(PR_MSG_STATUS))
+            {
+                status = TRUE;
+                stored[n_stored++] = PROP_ID(tag);
+            }
+            else if (contents_keeps(PROP_TAG(PT_UNSPECIFIED, PROP_ID(tag))))
+                stored[n_stored++] = PROP_ID(tag);
+        }
+        /* PR_MSG_STATUS first: the pass that reads it also says 0 where it is not stored */
+        for (i = 0; i < n_stored; i++)
+            if (stored[i] == PROP_ID(PR_MSG_STATUS) && i)
+            {
+                stored[i] = stored[0];
+                stored[0] = PROP_ID(PR_MSG_STATUS);
+            }
+    }
+    td_vals_clear(&all);
+    f.s = s;
+    f.folder = folder;
+    f.fn = fn;
+    f.ctx = ctx;
+    /* passes of at most TD_SCAN_MAX_PROPS stored columns; the first one also makes every row */
+    do
+    {
+        ULONG chunk = n_stored - at < TD_SCAN_MAX_PROPS ? n_stored - at : TD_SCAN_MAX_PROPS;
+        if (FAILED(hr)) break;
+        f.computed = !at && computed && computed->cValues ? computed : NULL;
+        f.msg_status = !at && status;
+        hr = td_db_table_scan_by_id(s->db, folder, kind == TD_TABLE_ASSOC, stored + at, chunk, lean_scan_row, &f);
+        at += chunk;
+    } while (at < n_stored);
+    mc_free(stored);
+    mc_free(computed);
+    return hr;
+}
+
 HRESULT td_store_contents_columns(td_store *s, ULONGLONG folder, int kind, SPropTagArray **out)
 {
     ULONG *stored = NULL, n_stored = 0, i;
