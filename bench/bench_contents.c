@@ -16,6 +16,11 @@
  *   sort    SortTable(PR_SENDER_NAME_W) + QueryRows(50)                    target <= 2 s
  *   filter  Restrict(RES_CONTENT FL_SUBSTRING|FL_IGNORECASE on PR_SUBJECT_W) + QueryRows(50)
  *                                                                          target <= 1.5 s
+ *   two     SortTable(PR_SENDER_NAME_W, PR_MESSAGE_DELIVERY_TIME descending) + QueryRows(50),
+ *           then the next QueryRows(50): a view the SQL source declines (the table holds
+ *           lean rows: mapicore.h)
+ *   categ   the same sort categorized by sender (cCategories 1, expanded) + QueryRows(50), and
+ *           the working set after both
  * and, in the same child, plain SQLite over the same file for the same answers: the first and
  * the next 50 rows' property rows by the same index, the count, SQLite's own ORDER BY on the
  * sender column with LIMIT 50, and a scan of the subject rows matched in C.
@@ -245,6 +250,11 @@ static int child(const char *profile, ULONGLONG folder, BOOL slow_steps)
         PR_IMPORTANCE, PR_MESSAGE_CLASS_W}};
     static const SizedSSortOrderSet(1, newest) = {1, 0, 0, {{PR_MESSAGE_DELIVERY_TIME, TABLE_SORT_DESCEND}}};
     static const SizedSSortOrderSet(1, by_sender) = {1, 0, 0, {{PR_SENDER_NAME_W, TABLE_SORT_ASCEND}}};
+    static const SizedSSortOrderSet(2, two_cols) = {2, 0, 0, {{PR_SENDER_NAME_W, TABLE_SORT_ASCEND},
+        {PR_MESSAGE_DELIVERY_TIME, TABLE_SORT_DESCEND}}};
+    static const SizedSSortOrderSet(2, by_sender_cat) = {2, 1, 1, {{PR_SENDER_NAME_W, TABLE_SORT_ASCEND},
+        {PR_MESSAGE_DELIVERY_TIME, TABLE_SORT_DESCEND}}};
+    double t_two = -1, t_two_next = -1, t_cat = -1, ws_views = -1;
     double t0, t_logon, t_open, t_next, t_count, t_approx, t_back, t_sort = -1, t_filter = -1, ws, peak;
     WCHAR path[MAX_PATH];
     IMAPITable *t = NULL;
@@ -298,6 +308,19 @@ static int child(const char *profile, ULONGLONG folder, BOOL slow_steps)
         t->lpVtbl->Restrict(t, &res, 0);
         query(t, PAGE);
         t_filter = now_ms() - t0;
+        t->lpVtbl->Restrict(t, NULL, 0);
+        t0 = now_ms();
+        t->lpVtbl->SortTable(t, (SSortOrderSet *)&two_cols, 0);
+        query(t, PAGE);
+        t_two = now_ms() - t0;
+        t0 = now_ms();
+        query(t, PAGE);
+        t_two_next = now_ms() - t0;
+        t0 = now_ms();
+        t->lpVtbl->SortTable(t, (SSortOrderSet *)&by_sender_cat, 0);
+        query(t, PAGE);
+        t_cat = now_ms() - t0;
+        ws_views = working_set_mb(FALSE);
     }
     t->lpVtbl->Release(t);
     bench_logoff(&s);
@@ -322,6 +345,15 @@ static int child(const char *profile, ULONGLONG folder, BOOL slow_steps)
               sql_time(h, "SELECT o.id FROM objects o JOIN properties p ON p.object_id = o.id AND p.prop_id = 3098 "
                           "WHERE o.parent_id = ? AND o.type = 5 ORDER BY p.value LIMIT 50", folder));
         ratio("Restrict(substring subject)+QueryRows(50)", t_filter, sql_filter(h, folder, L"budget meeting"));
+        ratio("SortTable(sender, time)+QueryRows(50)", t_two,
+              sql_time(h, "SELECT o.id FROM objects o LEFT JOIN properties p ON p.object_id = o.id AND p.prop_id = 3098 "
+                          "WHERE o.parent_id = ? AND o.type = 5 ORDER BY p.value, o.sort_time DESC LIMIT 50", folder));
+        printf("  %-44s %9.1f ms\n", "  next QueryRows(50)", t_two_next);
+        ratio("categorized by sender+QueryRows(50)", t_cat,
+              sql_time(h, "SELECT p.value, count(*) FROM objects o JOIN properties p ON p.object_id = o.id "
+                          "AND p.prop_id = 3098 WHERE o.parent_id = ? AND o.type = 5 GROUP BY p.value "
+                          "ORDER BY p.value LIMIT 50", folder));
+        printf("  %-44s %9.1f MB\n", "working set after those views", ws_views);
     }
     else
         printf("  sort and restriction steps skipped at this size (bench_contents.exe ... slow)\n");
