@@ -21,7 +21,8 @@
  * sender column with LIMIT 50, and a scan of the subject rows matched in C.
  *
  * Run under Wine with minimapi registered (bench/run.sh): bench_contents.exe [big] [small]
- * (0 skips a size). Profiles "tandem-bench-contents-N", files in %TEMP%.
+ * [slow [keep]] (0 skips a size; keep: the profiles and store files stay, and the command that
+ * measures them again is printed - for profiling). Profiles "tandem-bench-contents-N", files in %TEMP%.
  */
 #include <windows.h>
 #include <psapi.h>
@@ -351,7 +352,7 @@ static void run_child(const char *profile, ULONGLONG folder, BOOL slow)
     CloseHandle(pi.hThread);
 }
 
-static void one_size(ULONG count, BOOL slow)
+static void one_size(ULONG count, BOOL slow, BOOL keep)
 {
     char profile[64];
     WCHAR path[MAX_PATH];
@@ -378,26 +379,30 @@ static void one_size(ULONG count, BOOL slow)
     }
     printf("== %lu messages written with plain SQL in %.1f s\n", (unsigned long)count, (now_ms() - t0) / 1000);
     run_child(profile, inbox, slow);
-    bench_profile_delete(profile, path);
+    if (keep)
+        printf("kept for profiling: bench_contents.exe child %s %llu 1\n", profile, (unsigned long long)inbox);
+    else
+        bench_profile_delete(profile, path);
 }
 
 int main(int argc, char **argv)
 {
     ULONG big, small;
-    BOOL slow;
+    BOOL slow, keep;
 
     if (argc >= 5 && !strcmp(argv[1], "child"))
         return child(argv[2], _strtoui64(argv[3], NULL, 10), atoi(argv[4]));
     big = argc > 1 ? strtoul(argv[1], NULL, 10) : 1000000;
     small = argc > 2 ? strtoul(argv[2], NULL, 10) : 100000;
     slow = argc > 3 && !strcmp(argv[3], "slow");
+    keep = argc > 4 && !strcmp(argv[4], "keep");
     if (MAPIInitialize(NULL) != S_OK)
     {
         fprintf(stderr, "MAPIInitialize failed\n");
         return 1;
     }
-    if (small) one_size(small, TRUE);
-    if (big) one_size(big, slow);
+    if (small) one_size(small, TRUE, keep);
+    if (big) one_size(big, slow, keep);
     MAPIUninitialize();
     return 0;
 }
