@@ -145,6 +145,7 @@ typedef struct td_vals
     ULONG n_owned;
 } td_vals;
 void td_vals_long(td_vals *vals, ULONG tag, LONG l);
+void td_vals_bool(td_vals *vals, ULONG tag, BOOL b);
 void td_vals_bin(td_vals *vals, ULONG tag, void *data, ULONG cb, BOOL own);  /* own: mc_free later */
 void td_vals_time(td_vals *vals, ULONG tag, FILETIME ft);
 void td_vals_clear(td_vals *vals);
