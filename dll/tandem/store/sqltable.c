@@ -387,6 +387,20 @@ static ULONG arr_index(const arrquery *a, const mc_srckey *key, BOOL *found)
     return hint < a->n ? hint : a->n;
 }
 
+/* The rows of rows[0..k)'s keys, read together (td_store_contents_rows); a message deleted
+ * since its key was read is left out (the next change says so): *kept rows remain, in order. */
+static HRESULT load_rows(sqltable *q, mc_srcrow *rows, ULONG k, ULONG *kept)
+{
+    HRESULT hr = td_store_contents_rows(q->s, q->kind, k, rows);
+    ULONG i;
+
+    *kept = 0;
+    if (FAILED(hr)) return hr;
+    for (i = 0; i < k; i++)
+        if (rows[i].props) rows[(*kept)++] = rows[i];
+    return S_OK;
+}
+
 static HRESULT arr_fetch(arrquery *a, const mc_srckey *from, BOOL inclusive, BOOL backward, ULONG skip,
                          ULONG n, BOOL with_props, mc_srcrow *rows, ULONG *got)
 {
@@ -406,17 +420,25 @@ static HRESULT arr_fetch(arrquery *a, const mc_srckey *from, BOOL inclusive, BOO
     else at = (from ? (LONGLONG)idx - (found && inclusive ? 0 : 1) : (LONGLONG)a->n - 1) - (LONGLONG)skip;
     while (*got < n && at >= 0 && SUCCEEDED(hr))
     {
-        if (at >= a->n && (FAILED(hr = arr_more(a, (ULONG)at + n + 1)) || at >= a->n)) break;
-        mc_srcrow *r = &rows[*got];
-        r->key.id = a->rows[at].id;
-        r->key.v = at;
-        r->key.has_v = TRUE;
-        r->n = 0;
-        r->props = NULL;
-        if (with_props) hr = td_store_contents_row(a->t->s, r->key.id, a->t->kind, NULL, &r->n, &r->props);
-        if (hr == MAPI_E_NOT_FOUND) hr = S_OK;      /* deleted meanwhile: the next change says so */
-        else if (SUCCEEDED(hr)) (*got)++;
-        at += backward ? -1 : 1;
+        ULONG first = *got, kept;
+
+        /* the keys of the rest of the page, then their rows in one go */
+        while (*got < n && at >= 0)
+        {
+            mc_srcrow *r;
+            if (at >= a->n && (FAILED(hr = arr_more(a, (ULONG)at + n + 1)) || at >= a->n)) break;
+            r = &rows[(*got)++];
+            r->key.id = a->rows[at].id;
+            r->key.v = at;
+            r->key.has_v = TRUE;
+            r->n = 0;
+            r->props = NULL;
+            at += backward ? -1 : 1;
+        }
+        if (FAILED(hr) || !with_props || *got == first) break;
+        if (FAILED(hr = load_rows(a->t, rows + first, *got - first, &kept))) break;
+        if (first + kept == *got) break;
+        *got = first + kept;    /* some were deleted meanwhile: read on to fill the page */
     }
     if (FAILED(hr))
     {
@@ -503,20 +525,14 @@ static HRESULT sqltable_fetch(void *ctx, void *query, const mc_srckey *from, BOO
     hr = td_db_table_page(q->s->db, q->folder, assoc_of(q), from, inclusive, backward, skip, n, keys, &k);
     for (i = 0; SUCCEEDED(hr) && i < k; i++)
     {
-        mc_srcrow *r = &rows[*got];
-        r->key = keys[i];
-        r->n = 0;
-        r->props = NULL;
-        if (with_props)
-        {
-            hr = td_store_contents_row(q->s, keys[i].id, q->kind, NULL, &r->n, &r->props);
-            if (hr == MAPI_E_NOT_FOUND)
-            {
-                hr = S_OK;      /* deleted since the page was read: the next change says so */
-                continue;
-            }
-        }
-        if (SUCCEEDED(hr)) (*got)++;
+        rows[i].key = keys[i];
+        rows[i].n = 0;
+        rows[i].props = NULL;
+    }
+    if (SUCCEEDED(hr))
+    {
+        if (with_props) hr = load_rows(q, rows, k, got);
+        else *got = k;
     }
     if (FAILED(hr))
     {

@@ -210,6 +210,9 @@ void    td_store_on_change(void *ctx, const td_change *change);
  * or (t NULL) as one mc_heap_alloc() block in *row with *n values. */
 HRESULT td_store_contents_row(td_store *s, ULONGLONG id, int kind, mc_table *t, ULONG *n,
                               SPropValue **row);
+/* The rows of several messages at once (rows[i].key.id; a few statements in all): rows[i].props
+ * and .n, props NULL for a message that is gone. On failure no row holds props. */
+HRESULT td_store_contents_rows(td_store *s, int kind, ULONG n, mc_srcrow *rows);
 /* TRUE if a contents-table row holds the stored value of this property as it is (strings cut
  * to TD_TABLE_STRING characters): a source may sort and restrict on it in its own way. */
 BOOL    td_contents_keeps(ULONG tag);
