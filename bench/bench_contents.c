@@ -16,6 +16,7 @@
  *   sort    SortTable(PR_SENDER_NAME_W) + QueryRows(50)                    target <= 2 s
  *   filter  Restrict(RES_CONTENT FL_SUBSTRING|FL_IGNORECASE on PR_SUBJECT_W) + QueryRows(50)
  *                                                                          target <= 1.5 s
+ *           (and the peak working set after these two)
  *   two     SortTable(PR_SENDER_NAME_W, PR_MESSAGE_DELIVERY_TIME descending) + QueryRows(50),
  *           then the next QueryRows(50): a view the SQL source declines (the table holds
  *           lean rows: mapicore.h)
@@ -26,7 +27,8 @@
  * sender column with LIMIT 50, and a scan of the subject rows matched in C.
  *
  * Run under Wine with minimapi registered (bench/run.sh): bench_contents.exe [big] [small]
- * (0 skips a size). Profiles "tandem-bench-contents-N", files in %TEMP%.
+ * [slow [keep]] (0 skips a size; keep: the profiles and store files stay, and the command that
+ * measures them again is printed - for profiling). Profiles "tandem-bench-contents-N", files in %TEMP%.
  */
 #include <windows.h>
 #include <psapi.h>
@@ -255,7 +257,7 @@ static int child(const char *profile, ULONGLONG folder, BOOL slow_steps)
     static const SizedSSortOrderSet(2, by_sender_cat) = {2, 1, 1, {{PR_SENDER_NAME_W, TABLE_SORT_ASCEND},
         {PR_MESSAGE_DELIVERY_TIME, TABLE_SORT_DESCEND}}};
     double t_two = -1, t_two_next = -1, t_cat = -1, ws_views = -1;
-    double t0, t_logon, t_open, t_next, t_count, t_approx, t_back, t_sort = -1, t_filter = -1, ws, peak;
+    double t0, t_logon, t_open, t_next, t_count, t_approx, t_back, t_sort = -1, t_filter = -1, ws, peak, peak_slow = 0;
     WCHAR path[MAX_PATH];
     IMAPITable *t = NULL;
     SPropValue needle;
@@ -308,6 +310,7 @@ static int child(const char *profile, ULONGLONG folder, BOOL slow_steps)
         t->lpVtbl->Restrict(t, &res, 0);
         query(t, PAGE);
         t_filter = now_ms() - t0;
+        peak_slow = working_set_mb(TRUE);
         t->lpVtbl->Restrict(t, NULL, 0);
         t0 = now_ms();
         t->lpVtbl->SortTable(t, (SSortOrderSet *)&two_cols, 0);
@@ -345,6 +348,7 @@ static int child(const char *profile, ULONGLONG folder, BOOL slow_steps)
               sql_time(h, "SELECT o.id FROM objects o JOIN properties p ON p.object_id = o.id AND p.prop_id = 3098 "
                           "WHERE o.parent_id = ? AND o.type = 5 ORDER BY p.value LIMIT 50", folder));
         ratio("Restrict(substring subject)+QueryRows(50)", t_filter, sql_filter(h, folder, L"budget meeting"));
+        printf("  %-44s %9.1f MB\n", "peak working set after the sort and filter", peak_slow);
         ratio("SortTable(sender, time)+QueryRows(50)", t_two,
               sql_time(h, "SELECT o.id FROM objects o LEFT JOIN properties p ON p.object_id = o.id AND p.prop_id = 3098 "
                           "WHERE o.parent_id = ? AND o.type = 5 ORDER BY p.value, o.sort_time DESC LIMIT 50", folder));
@@ -383,7 +387,7 @@ static void run_child(const char *profile, ULONGLONG folder, BOOL slow)
     CloseHandle(pi.hThread);
 }
 
-static void one_size(ULONG count, BOOL slow)
+static void one_size(ULONG count, BOOL slow, BOOL keep)
 {
     char profile[64];
     WCHAR path[MAX_PATH];
@@ -410,26 +414,30 @@ static void one_size(ULONG count, BOOL slow)
     }
     printf("== %lu messages written with plain SQL in %.1f s\n", (unsigned long)count, (now_ms() - t0) / 1000);
     run_child(profile, inbox, slow);
-    bench_profile_delete(profile, path);
+    if (keep)
+        printf("kept for profiling: bench_contents.exe child %s %llu 1\n", profile, (unsigned long long)inbox);
+    else
+        bench_profile_delete(profile, path);
 }
 
 int main(int argc, char **argv)
 {
     ULONG big, small;
-    BOOL slow;
+    BOOL slow, keep;
 
     if (argc >= 5 && !strcmp(argv[1], "child"))
         return child(argv[2], _strtoui64(argv[3], NULL, 10), atoi(argv[4]));
     big = argc > 1 ? strtoul(argv[1], NULL, 10) : 1000000;
     small = argc > 2 ? strtoul(argv[2], NULL, 10) : 100000;
     slow = argc > 3 && !strcmp(argv[3], "slow");
+    keep = argc > 4 && !strcmp(argv[4], "keep");
     if (MAPIInitialize(NULL) != S_OK)
     {
         fprintf(stderr, "MAPIInitialize failed\n");
         return 1;
     }
-    if (small) one_size(small, TRUE);
-    if (big) one_size(big, slow);
+    if (small) one_size(small, TRUE, keep);
+    if (big) one_size(big, slow, keep);
     MAPIUninitialize();
     return 0;
 }

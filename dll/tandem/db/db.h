@@ -145,6 +145,11 @@ BOOL    td_db_is_ancestor(td_db *db, ULONGLONG ancestor, ULONGLONG id);
 HRESULT td_db_props_load(td_db *db, ULONGLONG id, mc_propbag *bag);
 /* The same; without `big`, values in big_values are left out (td_bigvals_load lists them). */
 HRESULT td_db_props_load_ex(td_db *db, ULONGLONG id, mc_propbag *bag, BOOL big);
+/* Several objects at once, as td_db_object_get and td_db_props_load_ex(big FALSE) give each (one
+ * statement per TD_DB_LOAD_BATCH of them): infos[i] and bags[i] for ids[i]; infos[i].id is 0
+ * for an object that does not exist. */
+#define TD_DB_LOAD_BATCH 64
+HRESULT td_db_objects_load(td_db *db, const ULONGLONG *ids, ULONG n, td_obj_info *infos, mc_propbag **bags);
 /* Replace every property of an object by the bag's. */
 HRESULT td_db_props_replace(td_db *db, ULONGLONG id, const mc_propbag *bag);
 /* The same, leaving out property `skip_id` (0: none); `fresh`: the object was just created and

@@ -402,6 +402,83 @@ done:
     return hr;
 }
 
+/* ?1..?64: TD_DB_LOAD_BATCH object ids (unused slots 0, never an object id) */
+#define ID_LIST "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, " \
+                "?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41, ?42, ?43, ?44, ?45, ?46, ?47, ?48, ?49, ?50, ?51, ?52, ?53, ?54, ?55, ?56, ?57, ?58, ?59, ?60, ?61, ?62, ?63, ?64"
+
+HRESULT td_db_objects_load(td_db *db, const ULONGLONG *ids, ULONG n, td_obj_info *infos, mc_propbag **bags)
+{
+    /* the objects rows with their property rows, grouped by object (ascending ids) */
+    static const char sql[] =
+        "SELECT o.id, o.parent_id, o.type, o.flags, o.num, o.version, o.created, o.modified, "
+        "p.prop_id, p.type, p.ival, p.value FROM objects o LEFT JOIN properties p ON p.object_id = o.id "
+        "WHERE o.id IN (" ID_LIST ") ORDER BY o.id";
+    struct { ULONGLONG id; ULONG at; } order[TD_DB_LOAD_BATCH];
+    HRESULT hr = S_OK;
+    ULONG done, i, j, k;
+    int rc = SQLITE_DONE;
+
+    for (i = 0; i < n; i++) infos[i].id = 0;
+    EnterCriticalSection(&db->lock);
+    for (done = 0; done < n && SUCCEEDED(hr); done += k)
+    {
+        sqlite3_stmt *st;
+        ULONGLONG current = 0;
+        ULONG at, first = 0;
+
+        k = n - done < TD_DB_LOAD_BATCH ? n - done : TD_DB_LOAD_BATCH;
+        /* the batch's ids sorted (insertion sort of at most 64), to find each row's slot */
+        for (i = 0; i < k; i++)
+        {
+            for (j = i; j > 0 && order[j - 1].id > ids[done + i]; j--) order[j] = order[j - 1];
+            order[j].id = ids[done + i];
+            order[j].at = done + i;
+        }
+        if (!(st = td_db_stmt(db, sql))) { hr = td_db_hr(sqlite3_errcode(db->h)); break; }
+        for (i = 0; i < TD_DB_LOAD_BATCH; i++)
+            sqlite3_bind_int64(st, (int)i + 1, i < k && ids[done + i] <= (ULONGLONG)INT64_MAX
+                                               ? (sqlite3_int64)ids[done + i] : 0);
+        j = 0;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        {
+            ULONGLONG id = (ULONGLONG)sqlite3_column_int64(st, 0);
+            if (id != current)
+            {
+                current = id;
+                while (j < k && order[j].id < id) j++;
+                first = j < k && order[j].id == id ? j : k;     /* k: not asked for (cannot be) */
+                if (first == k) continue;
+                at = order[j].at;
+                infos[at].id = id;
+                infos[at].parent = (ULONGLONG)sqlite3_column_int64(st, 1);
+                infos[at].type = (ULONG)sqlite3_column_int(st, 2);
+                infos[at].flags = (ULONG)sqlite3_column_int64(st, 3);
+                infos[at].num = (ULONG)sqlite3_column_int64(st, 4);
+                infos[at].version = sqlite3_column_int64(st, 5);
+                infos[at].created = to_ft(sqlite3_column_int64(st, 6));
+                infos[at].modified = to_ft(sqlite3_column_int64(st, 7));
+                /* the same id twice in the batch: both get the object */
+                for (i = j + 1; i < k && order[i].id == id; i++) infos[order[i].at] = infos[at];
+            }
+            if (sqlite3_column_type(st, 8) != SQLITE_NULL)
+            {
+                ULONG tag = PROP_TAG(sqlite3_column_int(st, 9), sqlite3_column_int(st, 8));
+                SPropValue v;
+                if (FAILED(hr = td_propser_decode(tag, sqlite3_column_int64(st, 10), sqlite3_column_blob(st, 11),
+                                                  (ULONG)sqlite3_column_bytes(st, 11), &v))) break;
+                for (i = first; i < k && order[i].id == id && SUCCEEDED(hr); i++)
+                    hr = mc_propbag_set(bags[order[i].at], &v);
+                mc_prop_free_internal(&v);
+                if (FAILED(hr)) break;
+            }
+        }
+        if (SUCCEEDED(hr) && rc != SQLITE_DONE) hr = td_db_hr(rc);
+        sqlite3_reset(st);
+    }
+    LeaveCriticalSection(&db->lock);
+    return hr;
+}
+
 /* A value that lives in big_values (dbbig.c). */
 static BOOL is_big(const SPropValue *v, ULONG cb)
 {

@@ -51,11 +51,7 @@ void folder_computed(td_store *s, const td_obj_info *info, BOOL writable, td_val
     td_vals_long(vals, PR_CONTENT_COUNT, (LONG)count);
     td_vals_long(vals, PR_CONTENT_UNREAD, (LONG)unread);
     td_vals_long(vals, PR_ASSOC_CONTENT_COUNT, (LONG)assoc);
-    if (vals->n < TD_VALS_MAX)
-    {
-        vals->v[vals->n].ulPropTag = PR_SUBFOLDERS;
-        vals->v[vals->n++].Value.b = nsub > 0;
-    }
+    td_vals_bool(vals, PR_SUBFOLDERS, nsub > 0);
     td_vals_time(vals, PR_CREATION_TIME, info->created);
     td_vals_time(vals, PR_LAST_MODIFICATION_TIME, info->modified);
 }

@@ -87,11 +87,7 @@ static void computed(td_transacted *t, td_vals *vals)
     ULONG flags = (ULONG)mc_propbag_get_long(This->work->props, PR_MESSAGE_FLAGS, 0);
     td_store_common_vals(This->s, vals, TD_EID_MESSAGE, This->id, This->owner ? 0 : This->folder,
                          MAPI_MESSAGE, This->writable);
-    if (vals->n < TD_VALS_MAX)
-    {
-        vals->v[vals->n].ulPropTag = PR_HASATTACH;
-        vals->v[vals->n++].Value.b = This->work->n_atts > 0;
-    }
+    td_vals_bool(vals, PR_HASATTACH, This->work->n_atts > 0);
     flags = (flags & ~(ULONG)(MSGFLAG_HASATTACH | MSGFLAG_ASSOCIATED)) |
             (This->work->n_atts ? MSGFLAG_HASATTACH : 0) | (This->assoc ? MSGFLAG_ASSOCIATED : 0);
     td_vals_long(vals, PR_MESSAGE_FLAGS, (LONG)flags);

@@ -13,6 +13,14 @@ void td_vals_long(td_vals *vals, ULONG tag, LONG l)
     vals->v[vals->n++].Value.l = l;
 }
 
+void td_vals_bool(td_vals *vals, ULONG tag, BOOL b)
+{
+    if (vals->n >= TD_VALS_MAX) return;
+    vals->v[vals->n].ulPropTag = tag;
+    vals->v[vals->n].Value.li.QuadPart = 0;     /* the bytes beside the 16-bit b are defined too */
+    vals->v[vals->n++].Value.b = b ? TRUE : FALSE;
+}
+
 void td_vals_bin(td_vals *vals, ULONG tag, void *data, ULONG cb, BOOL own)
 {
     if (own && vals->n_owned < TD_VALS_MAX) vals->owned[vals->n_owned++] = data;

@@ -31,19 +31,44 @@ static BOOL assoc_of(const sqltable *q)
  * the row holds them) are kept as (id, sort value) and sorted with the table engine's rules:
  * strings by their LCMapStringW sort key (LOCALE_INVARIANT, NORM_IGNORECASE) after the row's
  * cut to TD_TABLE_STRING characters, numbers numerically, missing values last whatever the
- * direction, ties by row id (the engine's insertion order). 24 bytes per row plus the string
- * keys. A position key holds the row id and, in v, the row's index when the key was made.
- * A change this process reports (locate) re-reads that one row and moves it in the array. */
+ * direction, ties by row id (the engine's insertion order). A string's key is made once per
+ * distinct string (keycache, during the scan) and rows refer to it by number; the distinct keys
+ * are sorted and ranked once, and the rows sorted by rank - so a million rows with a few
+ * thousand senders cost a few thousand LCMapStringW calls and integer comparisons. 24 bytes per
+ * row plus 16 per distinct key and its bytes. A position key holds the row id and, in v, the
+ * row's index when the key was made. A change this process reports (locate) re-reads that one
+ * row and moves it in the array. Pages of rows are read a page at a time (td_store_contents_rows). */
 
 enum { ORD_DEFAULT, ORD_STRING, ORD_SIGNED, ORD_UNSIGNED };
 
 typedef struct arow
 {
     ULONGLONG id;
-    LONGLONG num;           /* the number, or the string key's offset in the arena */
-    ULONG len;              /* string key bytes */
+    LONGLONG num;           /* the number, or (ORD_STRING) the index of the string's key in keys */
     BOOL has;               /* the sort value is there */
 } arow;
+
+/* A string's sort key: `len` bytes at `off` in the arena. */
+typedef struct skey
+{
+    SIZE_T off;
+    ULONG len;
+    ULONG rank;             /* arrquery_open: the key's place among the distinct keys */
+} skey;
+
+/* The first scan's keys by their string, so that each distinct string goes through
+ * LCMapStringW once (senders, classes, recipients repeat a lot in a folder). Dropped after the
+ * scan, or as soon as it stops paying (most strings distinct). */
+typedef struct keycache
+{
+    ULONG *slots;           /* key index + 1, 0 free (open addressing, at most half full) */
+    ULONG mask, entries;
+    SIZE_T *text_off;       /* per key: its string in text */
+    ULONG cap_off;
+    WCHAR *text;
+    SIZE_T text_used, text_size;
+    ULONG looked, found;    /* lookups so far, and hits */
+} keycache;
 
 typedef struct arrquery
 {
@@ -56,8 +81,11 @@ typedef struct arrquery
     ULONG n_ids;
     arow *rows;
     ULONG n, cap;
+    skey *keys;                     /* ORD_STRING */
+    ULONG n_keys, cap_keys;
     BYTE *arena;
     SIZE_T used, size;
+    keycache *cache;                /* during the first scan */
     BOOL inserting;                 /* locate: put the row at its place, not at the end */
     HRESULT failed;
     BOOL complete;                  /* every message scanned (else: up to `last`) */
@@ -143,34 +171,143 @@ static BOOL arena_room(arrquery *a, SIZE_T n)
     return TRUE;
 }
 
-/* The sort key of a string as the engine makes it (table.c string_sortkey), into the arena. */
-static BOOL add_string_key(arrquery *a, const SPropValue *v, arow *r)
+static BOOL grow(void **p, ULONG *cap, ULONG need, SIZE_T size)
 {
-    WCHAR small[TD_TABLE_STRING + 1];
+    ULONG ncap = *cap ? *cap : 1024;
+    void *q;
+
+    if (need <= *cap) return TRUE;
+    while (ncap < need) ncap *= 2;
+    if (!(q = mc_realloc(*p, (SIZE_T)ncap * size))) return FALSE;
+    *p = q;
+    *cap = ncap;
+    return TRUE;
+}
+
+/* The sort key of `w` as the engine makes it (table.c string_sortkey), into the arena as key
+ * number a->n_keys. */
+static BOOL new_key(arrquery *a, const WCHAR *w)
+{
     BYTE key[1024];
-    const WCHAR *w = small;
+    skey *k;
     int n;
 
-    if (PROP_TYPE(v->ulPropTag) == PT_UNICODE) w = v->Value.lpszW;
-    else MultiByteToWideChar(CP_ACP, 0, v->Value.lpszA, -1, small, ARRAYSIZE(small));
+    if (!grow((void **)&a->keys, &a->cap_keys, a->n_keys + 1, sizeof(*a->keys))) return FALSE;
+    k = &a->keys[a->n_keys];
     /* most keys fit the buffer: one call */
     if ((n = LCMapStringW(LOCALE_INVARIANT, LCMAP_SORTKEY | NORM_IGNORECASE, w, -1, (WCHAR *)key, sizeof(key))) > 0)
     {
         if (!arena_room(a, n)) return FALSE;
         memcpy(a->arena + a->used, key, n);
-        r->num = (LONGLONG)a->used;
-        r->len = (ULONG)n;
-        a->used += n;
-        return TRUE;
     }
-    n = LCMapStringW(LOCALE_INVARIANT, LCMAP_SORTKEY | NORM_IGNORECASE, w, -1, NULL, 0);
-    if (n <= 0) n = 1;
-    if (!arena_room(a, n)) return FALSE;
-    if (LCMapStringW(LOCALE_INVARIANT, LCMAP_SORTKEY | NORM_IGNORECASE, w, -1, (WCHAR *)(a->arena + a->used), n) <= 0)
-        a->arena[a->used] = 0;
-    r->num = (LONGLONG)a->used;
-    r->len = (ULONG)n;
+    else
+    {
+        n = LCMapStringW(LOCALE_INVARIANT, LCMAP_SORTKEY | NORM_IGNORECASE, w, -1, NULL, 0);
+        if (n <= 0) n = 1;
+        if (!arena_room(a, n)) return FALSE;
+        if (LCMapStringW(LOCALE_INVARIANT, LCMAP_SORTKEY | NORM_IGNORECASE, w, -1, (WCHAR *)(a->arena + a->used), n) <= 0)
+            a->arena[a->used] = 0;
+    }
+    k->off = a->used;
+    k->len = (ULONG)n;
+    k->rank = 0;
     a->used += n;
+    a->n_keys++;
+    return TRUE;
+}
+
+static void keycache_free(keycache *c)
+{
+    if (!c) return;
+    mc_free(c->slots);
+    mc_free(c->text_off);
+    mc_free(c->text);
+    mc_free(c);
+}
+
+/* Cache lookups before the cache judges whether it pays, and the hits it needs by then. */
+#define CACHE_TRIAL 16384
+
+static ULONG text_hash(const WCHAR *w, SIZE_T *len)
+{
+    ULONG h = 2166136261u;      /* FNV-1a */
+    const WCHAR *p;
+
+    for (p = w; *p; p++) h = (h ^ *p) * 16777619u;
+    *len = (SIZE_T)(p - w);
+    return h;
+}
+
+/* The key of `w` from the cache, or made and remembered; -1 when out of memory. */
+static LONG cached_key(arrquery *a, const WCHAR *w)
+{
+    keycache *c = a->cache;
+    SIZE_T len;
+    ULONG slot, key;
+
+    c->looked++;
+    for (slot = text_hash(w, &len) & c->mask; c->slots[slot]; slot = (slot + 1) & c->mask)
+    {
+        key = c->slots[slot] - 1;
+        if (!wcscmp(c->text + c->text_off[key], w))
+        {
+            c->found++;
+            return (LONG)key;
+        }
+    }
+    key = a->n_keys;
+    if (!new_key(a, w)) return -1;
+    /* remember it: the string, and the slot */
+    if (c->text_used + len + 1 > c->text_size)
+    {
+        SIZE_T size = c->text_size ? c->text_size * 2 : 65536;
+        WCHAR *t;
+        while (size < c->text_used + len + 1) size *= 2;
+        if (!(t = mc_realloc(c->text, size * sizeof(WCHAR)))) return -1;
+        c->text = t;
+        c->text_size = size;
+    }
+    if (!grow((void **)&c->text_off, &c->cap_off, key + 1, sizeof(*c->text_off))) return -1;
+    memcpy(c->text + c->text_used, w, (len + 1) * sizeof(WCHAR));
+    c->text_off[key] = c->text_used;
+    c->text_used += len + 1;
+    c->slots[slot] = key + 1;
+    if (++c->entries * 2 > c->mask)
+    {
+        ULONG nmask = c->mask * 2 + 1, i, at, *ns = mc_calloc((SIZE_T)nmask + 1, sizeof(*ns));
+        if (!ns) return -1;
+        for (i = 0; i <= c->mask; i++)
+            if (c->slots[i])
+            {
+                for (at = text_hash(c->text + c->text_off[c->slots[i] - 1], &len) & nmask; ns[at];
+                     at = (at + 1) & nmask) {}
+                ns[at] = c->slots[i];
+            }
+        mc_free(c->slots);
+        c->slots = ns;
+        c->mask = nmask;
+    }
+    return (LONG)key;
+}
+
+/* The sort key of a string value (the row's cut of it): r->num gets its index in keys. */
+static BOOL add_string_key(arrquery *a, const SPropValue *v, arow *r)
+{
+    WCHAR small[TD_TABLE_STRING + 1];
+    const WCHAR *w = small;
+    LONG key;
+
+    if (PROP_TYPE(v->ulPropTag) == PT_UNICODE) w = v->Value.lpszW;
+    else MultiByteToWideChar(CP_ACP, 0, v->Value.lpszA, -1, small, ARRAYSIZE(small));
+    if (a->cache && a->cache->looked == CACHE_TRIAL && a->cache->found < CACHE_TRIAL / 2)
+    {
+        keycache_free(a->cache);    /* mostly distinct strings: LCMapStringW for each */
+        a->cache = NULL;
+    }
+    if (a->cache) key = cached_key(a, w);
+    else key = new_key(a, w) ? (LONG)a->n_keys - 1 : -1;
+    if (key < 0) return FALSE;
+    r->num = key;
     return TRUE;
 }
 
@@ -184,9 +321,12 @@ static int arow_cmp(const arrquery *a, const arow *x, const arow *y)
         switch (a->mode)
         {
         case ORD_STRING:
-            r = memcmp(a->arena + x->num, a->arena + y->num, x->len < y->len ? x->len : y->len);
-            if (!r) r = x->len < y->len ? -1 : x->len > y->len;
+        {
+            const skey *kx = &a->keys[x->num], *ky = &a->keys[y->num];
+            r = memcmp(a->arena + kx->off, a->arena + ky->off, kx->len < ky->len ? kx->len : ky->len);
+            if (!r) r = kx->len < ky->len ? -1 : kx->len > ky->len;
             break;
+        }
         case ORD_UNSIGNED:
             r = (ULONGLONG)x->num < (ULONGLONG)y->num ? -1 : (ULONGLONG)x->num > (ULONGLONG)y->num;
             break;
@@ -212,22 +352,80 @@ static void merge_sort(const arrquery *a, arow *v, arow *tmp, ULONG n)
     memcpy(v, tmp, k * sizeof(*v));
 }
 
+static int key_cmp(const arrquery *a, ULONG x, ULONG y)
+{
+    const skey *kx = &a->keys[x], *ky = &a->keys[y];
+    int r = memcmp(a->arena + kx->off, a->arena + ky->off, kx->len < ky->len ? kx->len : ky->len);
+    return r ? r : kx->len < ky->len ? -1 : kx->len > ky->len;
+}
+
+static void key_sort(const arrquery *a, ULONG *v, ULONG *tmp, ULONG n)
+{
+    ULONG m = n / 2, i = 0, j = m, k = 0;
+
+    if (n < 2) return;
+    key_sort(a, v, tmp, m);
+    key_sort(a, v + m, tmp, n - m);
+    if (key_cmp(a, v[m - 1], v[m]) <= 0) return;
+    while (i < m && j < n) tmp[k++] = key_cmp(a, v[i], v[j]) <= 0 ? v[i++] : v[j++];
+    while (i < m) tmp[k++] = v[i++];
+    memcpy(v, tmp, k * sizeof(*v));
+}
+
+/* The rows into the view's order. Strings: the distinct keys are sorted once and ranked (equal
+ * keys share a rank), then the rows by rank - numbers, not key bytes, in the big sort. */
+static HRESULT sort_rows(arrquery *a)
+{
+    ULONG *order = NULL, *rep = NULL, ranks = 0, i;
+    arow *tmp;
+    HRESULT hr = S_OK;
+
+    if (!(tmp = mc_malloc((a->n ? a->n : 1) * sizeof(*tmp)))) return MAPI_E_NOT_ENOUGH_MEMORY;
+    if (a->mode != ORD_STRING)
+    {
+        merge_sort(a, a->rows, tmp, a->n);
+        goto done;
+    }
+    if (!(order = mc_malloc((a->n_keys ? a->n_keys : 1) * sizeof(*order))) ||
+        !(rep = mc_malloc((a->n_keys ? a->n_keys : 1) * sizeof(*rep))))
+    {
+        hr = MAPI_E_NOT_ENOUGH_MEMORY;
+        goto done;
+    }
+    for (i = 0; i < a->n_keys; i++) order[i] = i;
+    key_sort(a, order, rep, a->n_keys);
+    for (i = 0; i < a->n_keys; i++)
+    {
+        if (!i || key_cmp(a, order[i - 1], order[i])) rep[ranks++] = order[i];
+        a->keys[order[i]].rank = ranks - 1;
+    }
+    for (i = 0; i < a->n; i++)
+        if (a->rows[i].has) a->rows[i].num = a->keys[a->rows[i].num].rank;
+    a->mode = ORD_SIGNED;
+    merge_sort(a, a->rows, tmp, a->n);
+    a->mode = ORD_STRING;
+    /* back to key indices (one key of each rank stands for all of them) */
+    for (i = 0; i < a->n; i++)
+        if (a->rows[i].has) a->rows[i].num = rep[a->rows[i].num];
+done:
+    mc_free(order);
+    mc_free(rep);
+    mc_free(tmp);
+    return hr;
+}
+
 /* td_db_table_scan's callback: keep a message that passes the restriction. */
 static HRESULT scan_row(void *ctx, ULONGLONG id, BOOL has_time, LONGLONG time, ULONG n,
                         const SPropValue *values)
 {
     arrquery *a = ctx;
     SPropValue row[TD_SCAN_MAX_PROPS];
-    WCHAR (*bufs)[TD_TABLE_STRING + 1] = NULL;
+    WCHAR bufs[TD_SCAN_MAX_PROPS][TD_TABLE_STRING + 1];
     arow r;
     ULONG i;
 
     for (i = 0; i < n; i++)
-        if (is_string_type(PROP_TYPE(values[i].ulPropTag)))
-            break;
-    if (i < n && !(bufs = mc_malloc(n * sizeof(*bufs)))) return MAPI_E_NOT_ENOUGH_MEMORY;
-    for (i = 0; i < n; i++)
-        as_row_value(&values[i], &row[i], bufs ? bufs[i] : NULL);
+        as_row_value(&values[i], &row[i], bufs[i]);
     memset(&r, 0, sizeof(r));
     r.id = id;
     if (a->res && !mc_restriction_match(a->res, n, row)) goto done;
@@ -289,14 +487,15 @@ static HRESULT scan_row(void *ctx, ULONGLONG id, BOOL has_time, LONGLONG time, U
     }
     else a->rows[a->n++] = r;
 done:
-    mc_free(bufs);
     return a->failed;
 }
 
 static void arrquery_free(arrquery *a)
 {
     if (!a) return;
+    keycache_free(a->cache);
     mc_free(a->rows);
+    mc_free(a->keys);
     mc_free(a->arena);
     mc_free(a);
 }
@@ -306,7 +505,6 @@ static HRESULT arrquery_open(sqltable *q, const SSortOrderSet *sort, const SRest
     BOOL by_time = sort->cSorts == 1 && sort->aSort[0].ulPropTag == PR_MESSAGE_DELIVERY_TIME
                    && sort->aSort[0].ulOrder == TABLE_SORT_DESCEND;
     arrquery *a;
-    arow *tmp;
     HRESULT hr;
 
     if (sort->cCategories || sort->cSorts != 1) return MAPI_E_TOO_COMPLEX;
@@ -333,19 +531,22 @@ static HRESULT arrquery_open(sqltable *q, const SSortOrderSet *sort, const SRest
         arrquery_free(a);
         return MAPI_E_TOO_COMPLEX;
     }
-    /* the default order comes in chunks as rows are asked for (arr_more) */
-    hr = a->mode == ORD_DEFAULT ? S_OK : td_db_table_scan(q->s->db, q->folder, assoc_of(q), 0, a->ids, a->n_ids, scan_row, a);
-    a->complete = a->mode != ORD_DEFAULT;
-    if (SUCCEEDED(hr) && a->mode != ORD_DEFAULT)
+    /* the default order comes in chunks as rows are asked for (arr_more); a sort reads every
+     * message at once, then sorts */
+    if (a->mode == ORD_STRING)
     {
-        /* the scan came in the default order; the view's order by a stable merge sort */
-        if (!(tmp = mc_malloc((a->n ? a->n : 1) * sizeof(*tmp)))) hr = MAPI_E_NOT_ENOUGH_MEMORY;
-        else
+        if (!(a->cache = mc_calloc(1, sizeof(*a->cache))) || !(a->cache->slots = mc_calloc(1024, sizeof(ULONG))))
         {
-            merge_sort(a, a->rows, tmp, a->n);
-            mc_free(tmp);
+            arrquery_free(a);
+            return MAPI_E_NOT_ENOUGH_MEMORY;
         }
+        a->cache->mask = 1023;
     }
+    hr = a->mode == ORD_DEFAULT ? S_OK : td_db_table_scan(q->s->db, q->folder, assoc_of(q), 0, a->ids, a->n_ids, scan_row, a);
+    keycache_free(a->cache);
+    a->cache = NULL;
+    a->complete = a->mode != ORD_DEFAULT;
+    if (SUCCEEDED(hr) && a->mode != ORD_DEFAULT) hr = sort_rows(a);
     if (FAILED(hr))
     {
         arrquery_free(a);
@@ -387,6 +588,20 @@ static ULONG arr_index(const arrquery *a, const mc_srckey *key, BOOL *found)
     return hint < a->n ? hint : a->n;
 }
 
+/* The rows of rows[0..k)'s keys, read together (td_store_contents_rows); a message deleted
+ * since its key was read is left out (the next change says so): *kept rows remain, in order. */
+static HRESULT load_rows(sqltable *q, mc_srcrow *rows, ULONG k, ULONG *kept)
+{
+    HRESULT hr = td_store_contents_rows(q->s, q->kind, k, rows);
+    ULONG i;
+
+    *kept = 0;
+    if (FAILED(hr)) return hr;
+    for (i = 0; i < k; i++)
+        if (rows[i].props) rows[(*kept)++] = rows[i];
+    return S_OK;
+}
+
 static HRESULT arr_fetch(arrquery *a, const mc_srckey *from, BOOL inclusive, BOOL backward, ULONG skip,
                          ULONG n, BOOL with_props, mc_srcrow *rows, ULONG *got)
 {
@@ -406,17 +621,25 @@ static HRESULT arr_fetch(arrquery *a, const mc_srckey *from, BOOL inclusive, BOO
     else at = (from ? (LONGLONG)idx - (found && inclusive ? 0 : 1) : (LONGLONG)a->n - 1) - (LONGLONG)skip;
     while (*got < n && at >= 0 && SUCCEEDED(hr))
     {
-        if (at >= a->n && (FAILED(hr = arr_more(a, (ULONG)at + n + 1)) || at >= a->n)) break;
-        mc_srcrow *r = &rows[*got];
-        r->key.id = a->rows[at].id;
-        r->key.v = at;
-        r->key.has_v = TRUE;
-        r->n = 0;
-        r->props = NULL;
-        if (with_props) hr = td_store_contents_row(a->t->s, r->key.id, a->t->kind, NULL, &r->n, &r->props);
-        if (hr == MAPI_E_NOT_FOUND) hr = S_OK;      /* deleted meanwhile: the next change says so */
-        else if (SUCCEEDED(hr)) (*got)++;
-        at += backward ? -1 : 1;
+        ULONG first = *got, kept;
+
+        /* the keys of the rest of the page, then their rows in one go */
+        while (*got < n && at >= 0)
+        {
+            mc_srcrow *r;
+            if (at >= a->n && (FAILED(hr = arr_more(a, (ULONG)at + n + 1)) || at >= a->n)) break;
+            r = &rows[(*got)++];
+            r->key.id = a->rows[at].id;
+            r->key.v = at;
+            r->key.has_v = TRUE;
+            r->n = 0;
+            r->props = NULL;
+            at += backward ? -1 : 1;
+        }
+        if (FAILED(hr) || !with_props || *got == first) break;
+        if (FAILED(hr = load_rows(a->t, rows + first, *got - first, &kept))) break;
+        if (first + kept == *got) break;
+        *got = first + kept;    /* some were deleted meanwhile: read on to fill the page */
     }
     if (FAILED(hr))
     {
@@ -503,20 +726,14 @@ static HRESULT sqltable_fetch(void *ctx, void *query, const mc_srckey *from, BOO
     hr = td_db_table_page(q->s->db, q->folder, assoc_of(q), from, inclusive, backward, skip, n, keys, &k);
     for (i = 0; SUCCEEDED(hr) && i < k; i++)
     {
-        mc_srcrow *r = &rows[*got];
-        r->key = keys[i];
-        r->n = 0;
-        r->props = NULL;
-        if (with_props)
-        {
-            hr = td_store_contents_row(q->s, keys[i].id, q->kind, NULL, &r->n, &r->props);
-            if (hr == MAPI_E_NOT_FOUND)
-            {
-                hr = S_OK;      /* deleted since the page was read: the next change says so */
-                continue;
-            }
-        }
-        if (SUCCEEDED(hr)) (*got)++;
+        rows[i].key = keys[i];
+        rows[i].n = 0;
+        rows[i].props = NULL;
+    }
+    if (SUCCEEDED(hr))
+    {
+        if (with_props) hr = load_rows(q, rows, k, got);
+        else *got = k;
     }
     if (FAILED(hr))
     {

@@ -145,6 +145,7 @@ typedef struct td_vals
     ULONG n_owned;
 } td_vals;
 void td_vals_long(td_vals *vals, ULONG tag, LONG l);
+void td_vals_bool(td_vals *vals, ULONG tag, BOOL b);
 void td_vals_bin(td_vals *vals, ULONG tag, void *data, ULONG cb, BOOL own);  /* own: mc_free later */
 void td_vals_time(td_vals *vals, ULONG tag, FILETIME ft);
 void td_vals_clear(td_vals *vals);
@@ -217,6 +218,9 @@ HRESULT td_store_contents_columns(td_store *s, ULONGLONG folder, int kind, SProp
  * or (t NULL) as one mc_heap_alloc() block in *row with *n values. */
 HRESULT td_store_contents_row(td_store *s, ULONGLONG id, int kind, mc_table *t, ULONG *n,
                               SPropValue **row);
+/* The rows of several messages at once (rows[i].key.id; a few statements in all): rows[i].props
+ * and .n, props NULL for a message that is gone. On failure no row holds props. */
+HRESULT td_store_contents_rows(td_store *s, int kind, ULONG n, mc_srcrow *rows);
 /* TRUE if a contents-table row holds the stored value of this property as it is (strings cut
  * to TD_TABLE_STRING characters): a source may sort and restrict on it in its own way. */
 BOOL    td_contents_keeps(ULONG tag);

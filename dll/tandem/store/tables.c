@@ -96,10 +96,9 @@ static BOOL table_value(const SPropValue *v, SPropValue *out, WCHAR *buf)
     return mc_prop_payload_size(v) <= TD_TABLE_BINARY;
 }
 
-/* The row of one object: its small stored values plus computed ones; into table `t`, or
- * (t NULL) as one mc_heap_alloc() block in *copy. Rows of tables over a source (contents
- * tables) carry PR_INSTANCE_KEY: the object id, 8 bytes little-endian (mapicore.h). */
-/* A deep hierarchy table's rows carry their path from the table's folder: (num, id) of each
+/* Rows of tables over a source (contents tables) carry PR_INSTANCE_KEY: the object id, 8 bytes
+ * little-endian (mapicore.h).
+ * A deep hierarchy table's rows carry their path from the table's folder: (num, id) of each
  * folder on the way down, big-endian - the order td_db_children lists siblings in - zero-padded
  * to one length, so that the binary order of the column (length first, then bytes) is tree
  * order: a folder, then its subfolders, then its next sibling. The table keeps its rows sorted
@@ -127,26 +126,24 @@ static BOOL is_contents(int kind)
     return kind == TD_TABLE_CONTENTS || kind == TD_TABLE_ASSOC;
 }
 
-static HRESULT object_row_ex(td_store *s, ULONGLONG id, int kind, LONG depth, mc_table *t,
-                             const tree_path *path, ULONG *n_copy, SPropValue **copy)
+/* The row of one object (`info`, its stored properties in `bag`): its small stored values plus
+ * computed ones (and `path` in a deep hierarchy table); into table `t`, or (t NULL) as one
+ * mc_heap_alloc() block in *copy. */
+static HRESULT object_row_of(td_store *s, const td_obj_info *info, const mc_propbag *bag, int kind, LONG depth,
+                             mc_table *t, const tree_path *path, ULONG *n_copy, SPropValue **copy)
 {
-    mc_propbag *bag = mc_propbag_new();
     td_vals vals;
-    td_obj_info info;
     SPropValue *row = NULL;
     WCHAR *cut = NULL;
     ULONG n = 0, i;
     BYTE key[8];
-    HRESULT hr;
+    HRESULT hr = S_OK;
 
     vals.n = vals.n_owned = 0;
-    if (!bag) return MAPI_E_NOT_ENOUGH_MEMORY;
-    for (i = 0; i < 8; i++) key[i] = (BYTE)(id >> (8 * i));
-    if (FAILED(hr = td_db_object_get(s->db, id, &info))) goto done;
-    if (FAILED(hr = td_db_props_load_ex(s->db, id, bag, FALSE))) goto done;
+    for (i = 0; i < 8; i++) key[i] = (BYTE)(info->id >> (8 * i));
     if (kind == TD_TABLE_HIERARCHY)
     {
-        folder_computed(s, &info, s->writable, &vals);
+        folder_computed(s, info, s->writable, &vals);
         td_vals_long(&vals, PR_DEPTH, depth);
         td_vals_long(&vals, PR_DISPLAY_TYPE, DT_FOLDER);
         td_vals_long(&vals, PR_STATUS, 0);
@@ -154,7 +151,7 @@ static HRESULT object_row_ex(td_store *s, ULONGLONG id, int kind, LONG depth, mc
     }
     else
     {
-        td_store_common_vals(s, &vals, TD_EID_MESSAGE, id, info.parent, MAPI_MESSAGE, s->writable);
+        td_store_common_vals(s, &vals, TD_EID_MESSAGE, info->id, info->parent, MAPI_MESSAGE, s->writable);
         if (!mc_propbag_get(bag, PR_MSG_STATUS)) td_vals_long(&vals, PR_MSG_STATUS, 0);
         td_vals_bin(&vals, PR_INSTANCE_KEY, key, sizeof(key), FALSE);
     }
@@ -179,6 +176,19 @@ done:
     mc_free(cut);
     mc_free(row);
     td_vals_clear(&vals);
+    return hr;
+}
+
+static HRESULT object_row_ex(td_store *s, ULONGLONG id, int kind, LONG depth, mc_table *t,
+                             const tree_path *path, ULONG *n_copy, SPropValue **copy)
+{
+    mc_propbag *bag = mc_propbag_new();
+    td_obj_info info;
+    HRESULT hr;
+
+    if (!bag) return MAPI_E_NOT_ENOUGH_MEMORY;
+    if (SUCCEEDED(hr = td_db_object_get(s->db, id, &info)) && SUCCEEDED(hr = td_db_props_load_ex(s->db, id, bag, FALSE)))
+        hr = object_row_of(s, &info, bag, kind, depth, t, path, n_copy, copy);
     mc_propbag_free(bag);
     return hr;
 }
@@ -192,6 +202,43 @@ HRESULT td_store_contents_row(td_store *s, ULONGLONG id, int kind, mc_table *t, 
                               SPropValue **copy)
 {
     return object_row_ex(s, id, kind, 0, t, NULL, n, copy);
+}
+
+HRESULT td_store_contents_rows(td_store *s, int kind, ULONG n, mc_srcrow *rows)
+{
+    ULONGLONG ids[TD_DB_LOAD_BATCH];
+    td_obj_info infos[TD_DB_LOAD_BATCH];
+    mc_propbag *bags[TD_DB_LOAD_BATCH];
+    HRESULT hr = S_OK;
+    ULONG done, k, i;
+
+    for (i = 0; i < n; i++)
+    {
+        rows[i].n = 0;
+        rows[i].props = NULL;
+    }
+    for (done = 0; done < n && SUCCEEDED(hr); done += k)
+    {
+        k = n - done < TD_DB_LOAD_BATCH ? n - done : TD_DB_LOAD_BATCH;
+        for (i = 0; i < k; i++) ids[i] = rows[done + i].key.id;
+        for (i = 0; i < k; i++)
+            if (!(bags[i] = mc_propbag_new())) break;
+        if (i < k) hr = MAPI_E_NOT_ENOUGH_MEMORY;
+        else hr = td_db_objects_load(s->db, ids, k, infos, bags);
+        for (i = 0; i < k && SUCCEEDED(hr); i++)
+            if (infos[i].id)
+                hr = object_row_of(s, &infos[i], bags[i], kind, 0, NULL, NULL, &rows[done + i].n, &rows[done + i].props);
+        while (i--)
+            mc_propbag_free(bags[i]);
+    }
+    if (FAILED(hr))
+        for (i = 0; i < n; i++)
+            if (rows[i].props)
+            {
+                mc_heap_alloc()->free_buffer(rows[i].props);
+                rows[i].props = NULL;
+            }
+    return hr;
 }
 
 /* ---- lean rows (mapicore's fill_columns) ----------------------------------------------------- */
