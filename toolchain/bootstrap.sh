@@ -2,14 +2,17 @@
 # Tandem toolchain bootstrap, for a Debian 12 machine, run as root.
 #
 # 1. Installs the Debian packages the build and the tests need (only what is missing).
-# 2. Cross-builds cmocka and SQLite for MinGW-w64 (x86_64 and i686) from Debian's *source*
-#    packages into a cache that later runs reuse: a second run rebuilds nothing.
+# 2. Cross-builds cmocka for MinGW-w64 (x86_64 and i686) and generates SQLite's amalgamation,
+#    both from Debian's *source* packages, into a cache that later runs reuse: a second run
+#    rebuilds nothing. The project's build compiles the amalgamation itself (CMakeLists.txt:
+#    the options the store relies on, SQLITE_WIN32_NO_OVERLAPPED for Wine).
 #
 # The deb-src entries are derived from the machine's own apt sources (deb822 *.sources files and
 # classic *.list / sources.list lines), in a private apt state folder: the system's package
 # lists are not touched and no registry host name is written anywhere in this repository.
 #
-# Result: $TANDEM_CACHE/<arch>/{include,lib} with sqlite3.h, libsqlite3.a, cmocka.h, libcmocka.a.
+# Result: $TANDEM_CACHE/src/sqlite3.c, $TANDEM_CACHE/<arch>/{include,lib} with sqlite3.h,
+# cmocka.h, libcmocka.a.
 # Usage: toolchain/bootstrap.sh            (prints the cache folder on its last line)
 set -euo pipefail
 
@@ -93,14 +96,8 @@ build_sqlite() {
   fi
   for a in "${ARCHES[@]}"; do
     [ -f "$CACHE/$a/.stamp-sqlite3" ] && continue
-    log "cross-building SQLite for $a"
-    mkdir -p "$CACHE/$a/include" "$CACHE/$a/lib" "$CACHE/build/$a"
-    # Serialized threading (THREADSAFE=1): the spooler and client threads share one store.
-    # WAL needs shared memory; on Windows SQLite maps the -shm file, nothing to switch on.
-    "$a-w64-mingw32-gcc" -O2 -c "$CACHE/src/sqlite3.c" -o "$CACHE/build/$a/sqlite3.o" \
-      -DSQLITE_THREADSAFE=1 -DSQLITE_DEFAULT_WAL_SYNCHRONOUS=1 -DSQLITE_ENABLE_FTS5 \
-      -DSQLITE_ENABLE_RTREE -DSQLITE_DQS=0 -DSQLITE_OMIT_LOAD_EXTENSION >&2
-    "$a-w64-mingw32-ar" rcs "$CACHE/$a/lib/libsqlite3.a" "$CACHE/build/$a/sqlite3.o"
+    # the headers beside each architecture's other ones; the build compiles sqlite3.c itself
+    mkdir -p "$CACHE/$a/include"
     cp "$CACHE/src/sqlite3.h" "$CACHE/src/sqlite3ext.h" "$CACHE/$a/include/"
     touch "$CACHE/$a/.stamp-sqlite3"
   done
