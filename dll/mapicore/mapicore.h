@@ -425,6 +425,9 @@ typedef struct mc_rowsource_vtbl
      * it, a table that must hold its rows keeps only the columns its views use ("lean rows")
      * and reads the rest from get_row when it returns a row. */
     HRESULT (*fill_columns)(void *ctx, const SPropTagArray *tags, mc_row_values_fn fn, void *fn_ctx);
+    /* Optional: get_row for rows[0..n)'s key ids at once (a row no longer there: props NULL);
+     * QueryRows over lean rows reads a page's whole rows with it. */
+    HRESULT (*get_rows)(void *ctx, ULONG n, mc_srcrow *rows);
 } mc_rowsource_vtbl;
 
 typedef struct mc_rowsource

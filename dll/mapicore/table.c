@@ -1518,29 +1518,23 @@ static BOOL entry_match(const table_view *v, const SRestriction *r, const ventry
     return m;
 }
 
-/* One row in the given columns: a new block of `a` (parent NULL) or a child of `parent`. */
 static BOOL lean_whole_row(const table_view *v, const ventry *e, ULONG *n, SPropValue **props);
 static HRESULT lean_ensure(mc_table *t, const table_view *v, const SRestriction *res);
 
-static HRESULT build_row(const mc_alloc *a, const table_view *v, const SPropTagArray *cols,
-                         const ventry *e, void *parent, SRow *out)
+/* build_row with the entry's whole row given (wp: wn values; NULL: the row's own values). */
+static HRESULT build_row_with(const mc_alloc *a, const table_view *v, const SPropTagArray *cols,
+                              const ventry *e, void *parent, SRow *out, ULONG wn, const SPropValue *wp)
 {
-    SPropValue *values = NULL, computed[6 + MC_MAX_CATEGORIES], *whole = NULL;
-    ULONG i, nc = entry_computed(v, e, computed), rn = e->row ? e->row->n : 0;
-    const SPropValue *rp = e->row ? e->row->props : NULL;
+    SPropValue *values = NULL, computed[6 + MC_MAX_CATEGORIES];
+    ULONG i, nc = entry_computed(v, e, computed), rn = wp ? wn : e->row ? e->row->n : 0;
+    const SPropValue *rp = wp ? wp : e->row ? e->row->props : NULL;
     HRESULT hr;
 
     out->ulAdrEntryPad = 0;
     out->cValues = 0;
     out->lpProps = NULL;
-    /* a row that holds only some columns: the others from the source */
-    if (lean_whole_row(v, e, &rn, &whole))
-        rp = whole;
     if ((hr = mc_alloc_more(a, parent, cols->cValues * sizeof(SPropValue) + 1, (void **)&values)) != S_OK)
-    {
-        if (whole) mc_heap_alloc()->free_buffer(whole);
         return hr;
-    }
     for (i = 0; i < cols->cValues; i++)
     {
         ULONG tag = cols->aulPropTag[i], wanted;
@@ -1579,14 +1573,28 @@ static HRESULT build_row(const mc_alloc *a, const table_view *v, const SPropTagA
         {
             if (!parent)
                 a->free_buffer(values);
-            if (whole) mc_heap_alloc()->free_buffer(whole);
             return hr;
         }
     }
-    if (whole) mc_heap_alloc()->free_buffer(whole);
     out->cValues = cols->cValues;
     out->lpProps = values;
     return S_OK;
+}
+
+/* One row in the given columns: a new block of `a` (parent NULL) or a child of `parent`. A
+ * lean row is read whole from the source first. */
+static HRESULT build_row(const mc_alloc *a, const table_view *v, const SPropTagArray *cols,
+                         const ventry *e, void *parent, SRow *out)
+{
+    SPropValue *whole = NULL;
+    ULONG wn = 0;
+    HRESULT hr;
+
+    lean_whole_row(v, e, &wn, &whole);
+    hr = build_row_with(a, v, cols, e, parent, out, wn, whole);
+    if (whole)
+        mc_heap_alloc()->free_buffer(whole);
+    return hr;
 }
 
 /* Queue one table event of view `v` (sent by view_flush_events). `e` NULL for events about the
@@ -3756,10 +3764,13 @@ static HRESULT WINAPI view_QuerySortOrder(IMAPITable *iface, LPSSortOrderSet *ou
 }
 
 /* Rows [start, start + n) of the list as a caller SRowSet (caller holds the lock). */
+static BOOL row_source_id(const mc_row *row, ULONGLONG *id);
+
 static HRESULT make_rowset(table_view *v, ventry **entries, ULONG n, SRowSet **out)
 {
     mc_table *t = v->table;
     SPropTagArray *all = NULL;
+    mc_srcrow *whole = NULL;
     const SPropTagArray *cols;
     SRowSet *set = NULL;
     HRESULT hr;
@@ -3772,16 +3783,39 @@ static HRESULT make_rowset(table_view *v, ventry **entries, ULONG n, SRowSet **o
     if ((hr = mc_alloc_more(&t->alloc, NULL, CbNewSRowSet(n), (void **)&set)) != S_OK)
         goto done;
     set->cRows = 0;
+    /* lean rows: the page's whole rows from the source at once */
+    if (t->lean && !v->src && t->source.vtbl->get_rows && n && (whole = mc_calloc(n, sizeof(*whole))))
+    {
+        for (i = 0; i < n; i++)
+            if (!entries[i]->row || !row_source_id(entries[i]->row, &whole[i].key.id))
+                whole[i].key.id = 0;
+        if (t->source.vtbl->get_rows(t->source.ctx, n, whole) != S_OK)
+        {
+            mc_free(whole);
+            whole = NULL;       /* one by one then */
+        }
+    }
     for (i = 0; i < n; i++)
     {
         /* Each row its own block (managing-memory-for-adrlist-and-srowset-structures.md). */
-        if ((hr = build_row(&t->alloc, v, cols, entries[i], NULL, &set->aRow[i])) != S_OK)
+        if (whole)
+            hr = build_row_with(&t->alloc, v, cols, entries[i], NULL, &set->aRow[i], whole[i].n, whole[i].props);
+        else
+            hr = build_row(&t->alloc, v, cols, entries[i], NULL, &set->aRow[i]);
+        if (hr != S_OK)
             goto done;
         set->cRows++;
     }
     *out = set;
     set = NULL;
 done:
+    if (whole)
+    {
+        for (i = 0; i < n; i++)
+            if (whole[i].props)
+                mc_heap_alloc()->free_buffer(whole[i].props);
+        mc_free(whole);
+    }
     if (set)
         mc_free_rows(&t->alloc, set);
     mc_free(all);

@@ -793,6 +793,12 @@ static HRESULT sqltable_fill_columns(void *ctx, const SPropTagArray *tags, mc_ro
     return td_store_contents_fill_columns(q->s, q->folder, q->kind, tags, fn, fn_ctx);
 }
 
+static HRESULT sqltable_get_rows(void *ctx, ULONG n, mc_srcrow *rows)
+{
+    sqltable *q = ctx;
+    return td_store_contents_rows(q->s, q->kind, n, rows);
+}
+
 static HRESULT sqltable_columns(void *ctx, SPropTagArray **tags)
 {
     sqltable *q = ctx;
@@ -812,6 +818,7 @@ static const mc_rowsource_vtbl sqltable_vtbl =
     sqltable_release,
     sqltable_columns,
     sqltable_fill_columns,
+    sqltable_get_rows,
 };
 
 HRESULT td_sqltable_source(td_store *s, ULONGLONG folder, int kind, mc_rowsource *out)
