@@ -3,6 +3,8 @@
  */
 #include "benchmapi.h"
 #include <stdlib.h>
+#include <wchar.h>
+#include <stdio.h>
 #include <string.h>
 #include <mapiutil.h>
 #include <mapitags.h>
@@ -56,12 +58,20 @@ BOOL bench_profile_create(const char *profile, const WCHAR *store_path, ULONG n,
 void bench_profile_delete(const char *profile, const WCHAR *store_path)
 {
     IProfAdmin *admin = NULL;
+    int i;
     if (MAPIAdminProfiles(0, &admin) == S_OK)
     {
         admin->lpVtbl->DeleteProfile(admin, (LPTSTR)profile, 0);
         admin->lpVtbl->Release(admin);
     }
     DeleteFileW(store_path);
+    /* and SQLite's companions, left when the last connection did not remove them */
+    for (i = 0; i < 2; i++)
+    {
+        WCHAR side[MAX_PATH + 8];
+        swprintf(side, MAX_PATH + 8, L"%ls%ls", store_path, i ? L"-shm" : L"-wal");
+        DeleteFileW(side);
+    }
 }
 
 BOOL bench_logon(const char *profile, bench_session *s)
