@@ -141,10 +141,20 @@ static BOOL is_string_type(ULONG type)
 }
 
 /* *v as a contents row holds it (strings cut like tables.c's table_value), into `buf`. */
+/* Is the string longer than TD_TABLE_STRING characters (looks no further; by hand: Wine's
+ * msvcrt string functions cost far more than these loops, once per message of a scan). */
+static BOOL longer_than_table(const WCHAR *w)
+{
+    ULONG i;
+    for (i = 0; i <= TD_TABLE_STRING; i++)
+        if (!w[i]) return FALSE;
+    return TRUE;
+}
+
 static void as_row_value(const SPropValue *v, SPropValue *out, WCHAR *buf)
 {
     *out = *v;
-    if (PROP_TYPE(v->ulPropTag) == PT_UNICODE && wcslen(v->Value.lpszW) > TD_TABLE_STRING)
+    if (PROP_TYPE(v->ulPropTag) == PT_UNICODE && longer_than_table(v->Value.lpszW))
     {
         memcpy(buf, v->Value.lpszW, TD_TABLE_STRING * sizeof(WCHAR));
         buf[TD_TABLE_STRING] = 0;
@@ -238,6 +248,14 @@ static ULONG text_hash(const WCHAR *w, SIZE_T *len)
     return h;
 }
 
+/* wcscmp(x, y) == 0, by hand (see longer_than_table: msvcrt's wcscmp under Wine was most of
+ * a sort's scan time) */
+static BOOL same_text(const WCHAR *x, const WCHAR *y)
+{
+    while (*x && *x == *y) x++, y++;
+    return *x == *y;
+}
+
 /* The key of `w` from the cache, or made and remembered; -1 when out of memory. */
 static LONG cached_key(arrquery *a, const WCHAR *w)
 {
@@ -249,7 +267,7 @@ static LONG cached_key(arrquery *a, const WCHAR *w)
     for (slot = text_hash(w, &len) & c->mask; c->slots[slot]; slot = (slot + 1) & c->mask)
     {
         key = c->slots[slot] - 1;
-        if (!wcscmp(c->text + c->text_off[key], w))
+        if (same_text(c->text + c->text_off[key], w))
         {
             c->found++;
             return (LONG)key;
@@ -424,8 +442,19 @@ static HRESULT scan_row(void *ctx, ULONGLONG id, BOOL has_time, LONGLONG time, U
     arow r;
     ULONG i;
 
-    for (i = 0; i < n; i++)
-        as_row_value(&values[i], &row[i], bufs[i]);
+
+    /* the values as the row holds them: all of them for a restriction, else the sort value */
+    if (a->res)
+    {
+        for (i = 0; i < n; i++)
+            as_row_value(&values[i], &row[i], bufs[i]);
+    }
+    else
+    {
+        const SPropValue *v = a->mode == ORD_DEFAULT ? NULL : mc_props_find(n, values, a->sort_tag);
+        n = 0;
+        if (v) as_row_value(v, &row[n++], bufs[0]);
+    }
     memset(&r, 0, sizeof(r));
     r.id = id;
     if (a->res && !mc_restriction_match(a->res, n, row)) goto done;
