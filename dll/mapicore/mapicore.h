@@ -100,6 +100,7 @@ int  mc_prop_compare_elem(const SPropValue *mv, ULONG i, const SPropValue *singl
 /* Tag arrays. */
 HRESULT mc_tags_dup(const mc_alloc *a, const SPropTagArray *src, SPropTagArray **out);
 BOOL    mc_tags_contain(const SPropTagArray *t, ULONG tag);        /* by ID and type */
+BOOL    mc_tags_contain_id(const SPropTagArray *t, ULONG tag);     /* by ID alone */
 
 /* ---- MAPIERROR ---------------------------------------------------------------------------- */
 

@@ -567,6 +567,16 @@ HRESULT mc_tags_dup(const mc_alloc *a, const SPropTagArray *src, SPropTagArray *
     return hr;
 }
 
+BOOL mc_tags_contain_id(const SPropTagArray *t, ULONG tag)
+{
+    ULONG i;
+
+    for (i = 0; t && i < t->cValues; i++)
+        if (PROP_ID(t->aulPropTag[i]) == PROP_ID(tag))
+            return TRUE;
+    return FALSE;
+}
+
 BOOL mc_tags_contain(const SPropTagArray *t, ULONG tag)
 {
     ULONG i;

@@ -4507,23 +4507,13 @@ HRESULT mc_table_set_source(mc_table *t, const mc_rowsource *src)
 
 static void instance_key_of(ULONGLONG id, BYTE bytes[8], SPropValue *out);
 
-static BOOL tagset_has(const SPropTagArray *set, ULONG tag)
-{
-    ULONG i;
-
-    for (i = 0; set && i < set->cValues; i++)
-        if (PROP_ID(set->aulPropTag[i]) == PROP_ID(tag))
-            return TRUE;
-    return FALSE;
-}
-
 /* Add `tag` by its ID (as PT_UNSPECIFIED) unless there. */
 static HRESULT tagset_add(SPropTagArray **set, ULONG tag)
 {
     SPropTagArray *s = *set;
     ULONG n = s ? s->cValues : 0;
 
-    if (tag == PR_NULL || !PROP_ID(tag) || tagset_has(s, tag))
+    if (tag == PR_NULL || !PROP_ID(tag) || mc_tags_contain_id(s, tag))
         return S_OK;
     if (!(s = mc_realloc(s, CbNewSPropTagArray(n + 1))))
         return MAPI_E_NOT_ENOUGH_MEMORY;
@@ -4705,7 +4695,7 @@ static HRESULT lean_ensure(mc_table *t, const table_view *v, const SRestriction 
         return S_OK;
     hr = v ? view_tags(v, &want) : res_tags(res, &want, 0);
     for (i = 0; hr == S_OK && want && i < want->cValues; i++)
-        if (!tagset_has(t->lean, want->aulPropTag[i]))
+        if (!mc_tags_contain_id(t->lean, want->aulPropTag[i]))
             hr = tagset_add(&missing, want->aulPropTag[i]);
     if (hr == S_OK && missing)
     {

@@ -253,14 +253,6 @@ typedef struct lean_fill
     void *ctx;
 } lean_fill;
 
-static BOOL has_id(const SPropTagArray *t, ULONG tag)
-{
-    ULONG i;
-    for (i = 0; t && i < t->cValues; i++)
-        if (PROP_ID(t->aulPropTag[i]) == PROP_ID(tag)) return TRUE;
-    return FALSE;
-}
-
 /* td_scan_fn: one message's values as its contents row holds them (object_row_ex). */
 static HRESULT lean_scan_row(void *ctx, ULONGLONG id, BOOL has_time, LONGLONG time, ULONG n,
                              const SPropValue *values)
@@ -285,7 +277,7 @@ static HRESULT lean_scan_row(void *ctx, ULONGLONG id, BOOL has_time, LONGLONG ti
     {
         td_store_common_vals(f->s, &vals, TD_EID_MESSAGE, id, f->folder, MAPI_MESSAGE, f->s->writable);
         for (i = 0; i < vals.n; i++)
-            if (has_id(f->computed, vals.v[i].ulPropTag)) out[k++] = vals.v[i];
+            if (mc_tags_contain_id(f->computed, vals.v[i].ulPropTag)) out[k++] = vals.v[i];
     }
     if (f->msg_status && !status)
     {
