@@ -250,18 +250,16 @@ HRESULT td_db_table_locate(td_db *db, ULONGLONG folder, BOOL assoc, ULONGLONG id
 static HRESULT scan_statement(td_db *db, sqlite3_stmt *st, td_scan_fn fn, void *ctx, ULONG *messages,
                               mc_srckey *last);
 
-HRESULT td_db_table_scan(td_db *db, ULONGLONG folder, BOOL assoc, ULONGLONG only,
-                         const ULONG *prop_ids, ULONG n, td_scan_fn fn, void *ctx)
+/* The columns of a scan, then its order or its one message. */
+#define SCAN_SQL(tail) \
+    "SELECT o.id, o.sort_time, p.prop_id, p.type, p.ival, p.value FROM objects o " \
+    "LEFT JOIN properties p ON p.object_id = o.id AND p.prop_id IN (?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) " \
+    "WHERE o.parent_id = ?1 AND o.type = 5 AND (o.flags & 64) = ?2 " tail
+
+/* Statement `sql` (SCAN_SQL) run as a whole scan; `only`: the message ?11. */
+static HRESULT scan_sql(td_db *db, const char *sql, ULONGLONG folder, BOOL assoc, ULONGLONG only,
+                        const ULONG *prop_ids, ULONG n, td_scan_fn fn, void *ctx)
 {
-    /* every message with the wanted property rows (PK lookups), grouped by message */
-    static const char sql_all[] =
-        "SELECT o.id, o.sort_time, p.prop_id, p.type, p.ival, p.value FROM objects o "
-        "LEFT JOIN properties p ON p.object_id = o.id AND p.prop_id IN (?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
-        "WHERE o.parent_id = ?1 AND o.type = 5 AND (o.flags & 64) = ?2 ORDER BY o.sort_time DESC, o.id";
-    static const char sql_one[] =
-        "SELECT o.id, o.sort_time, p.prop_id, p.type, p.ival, p.value FROM objects o "
-        "LEFT JOIN properties p ON p.object_id = o.id AND p.prop_id IN (?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
-        "WHERE o.parent_id = ?1 AND o.type = 5 AND (o.flags & 64) = ?2 AND o.id = ?11";
     mc_srckey last;
     ULONG i, messages = 0;
     sqlite3_stmt *st;
@@ -270,7 +268,7 @@ HRESULT td_db_table_scan(td_db *db, ULONGLONG folder, BOOL assoc, ULONGLONG only
     if (n > TD_SCAN_MAX_PROPS)
         return MAPI_E_INVALID_PARAMETER;
     EnterCriticalSection(&db->lock);
-    if (!(st = td_db_stmt(db, only ? sql_one : sql_all)))
+    if (!(st = td_db_stmt(db, sql)))
         hr = td_db_hr(sqlite3_errcode(db->h));
     else
     {
@@ -285,6 +283,14 @@ HRESULT td_db_table_scan(td_db *db, ULONGLONG folder, BOOL assoc, ULONGLONG only
     }
     LeaveCriticalSection(&db->lock);
     return hr;
+}
+
+HRESULT td_db_table_scan(td_db *db, ULONGLONG folder, BOOL assoc, ULONGLONG only,
+                         const ULONG *prop_ids, ULONG n, td_scan_fn fn, void *ctx)
+{
+    /* every message with the wanted property rows (PK lookups), grouped by message */
+    return scan_sql(db, only ? SCAN_SQL("AND o.id = ?11") : SCAN_SQL("ORDER BY o.sort_time DESC, o.id"),
+                    folder, assoc, only, prop_ids, n, fn, ctx);
 }
 
 /* One statement of a scan; *last gets the key of the last message seen. */
@@ -423,28 +429,5 @@ HRESULT td_db_table_tags(td_db *db, ULONGLONG folder, BOOL assoc, ULONG **tags, 
 HRESULT td_db_table_scan_by_id(td_db *db, ULONGLONG folder, BOOL assoc, const ULONG *prop_ids, ULONG n,
                                td_scan_fn fn, void *ctx)
 {
-    static const char sql[] =
-        "SELECT o.id, o.sort_time, p.prop_id, p.type, p.ival, p.value FROM objects o "
-        "LEFT JOIN properties p ON p.object_id = o.id AND p.prop_id IN (?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
-        "WHERE o.parent_id = ?1 AND o.type = 5 AND (o.flags & 64) = ?2 ORDER BY o.id";
-    mc_srckey last;
-    ULONG i, messages = 0;
-    sqlite3_stmt *st;
-    HRESULT hr;
-
-    if (n > TD_SCAN_MAX_PROPS)
-        return MAPI_E_INVALID_PARAMETER;
-    EnterCriticalSection(&db->lock);
-    if (!(st = td_db_stmt(db, sql)))
-        hr = td_db_hr(sqlite3_errcode(db->h));
-    else
-    {
-        sqlite3_bind_int64(st, 1, (sqlite3_int64)folder);
-        sqlite3_bind_int(st, 2, assoc ? MSGFLAG_ASSOCIATED : 0);
-        for (i = 0; i < TD_SCAN_MAX_PROPS; i++)
-            sqlite3_bind_int(st, 3 + i, i < n ? (int)prop_ids[i] : n ? (int)prop_ids[0] : -1);
-        hr = scan_statement(db, st, fn, ctx, &messages, &last);
-    }
-    LeaveCriticalSection(&db->lock);
-    return hr;
+    return scan_sql(db, SCAN_SQL("ORDER BY o.id"), folder, assoc, 0, prop_ids, n, fn, ctx);
 }
